@@ -1,0 +1,257 @@
+#include "graph/release_graph.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "storage/strings.h"
+#include "graph/internal/bgl_types.h"
+
+namespace ttpgraph {
+namespace {
+
+bool IsAttackSource(std::string_view s) {
+  return s == "mitre-attack" || s == "mitre-mobile-attack" || s == "mitre-ics-attack";
+}
+
+std::string Str(simdjson::dom::object o, std::string_view key) {
+  std::string_view v;
+  if (o[key].get_string().get(v) != simdjson::SUCCESS) return {};
+  return std::string(v);
+}
+bool Bool(simdjson::dom::object o, std::string_view key) {
+  bool v = false;
+  if (o[key].get_bool().get(v) != simdjson::SUCCESS) return false;
+  return v;
+}
+std::vector<std::string> Strings(simdjson::dom::object o, std::string_view key) {
+  std::vector<std::string> out;
+  simdjson::dom::array a;
+  if (o[key].get_array().get(a) != simdjson::SUCCESS) return out;
+  for (auto e : a) {
+    std::string_view s;
+    if (e.get_string().get(s) == simdjson::SUCCESS) out.emplace_back(s);
+  }
+  return out;
+}
+
+// What a node keeps of its JSON until all ids are known.
+struct Pending {
+  std::string source_ref, target_ref;
+  std::vector<std::string> refs;  // analytic refs or tactic refs
+  std::vector<std::pair<std::string, LogSourceRef>> log_sources;  // dc stix id, log source
+  std::string data_source_ref;
+  std::vector<std::string> phases;  // kill-chain phase names
+};
+
+}  // namespace
+
+RelType ParseRelType(std::string_view name) {
+  if (name == "uses") return RelType::kUses;
+  if (name == "mitigates") return RelType::kMitigates;
+  if (name == "detects") return RelType::kDetects;
+  if (name == "subtechnique-of") return RelType::kSubtechniqueOf;
+  if (name == "revoked-by") return RelType::kRevokedBy;
+  if (name == "attributed-to") return RelType::kAttributedTo;
+  return RelType::kOther;
+}
+
+ReleaseGraph::~ReleaseGraph() = default;
+
+absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const ReleaseId& id,
+                                                                        const std::vector<StoredObject>& objects) {
+  std::shared_ptr<ReleaseGraph> g(new ReleaseGraph());
+  g->id_ = id;
+  g->nodes_.resize(objects.size());
+  std::vector<Pending> pending(objects.size());
+  simdjson::dom::parser parser;
+
+  for (size_t i = 0; i < objects.size(); ++i) {
+    simdjson::dom::object o;
+    if (auto err = parser.parse(objects[i].json).get_object().get(o); err)
+      return absl::DataLossError(Cat("stored object ", objects[i].key,
+                                              " is not valid JSON: ", simdjson::error_message(err)));
+    Node& n = g->nodes_[i];
+    Pending& p = pending[i];
+    n.object_key = objects[i].key;
+    n.stix_id = Str(o, "id");
+    n.type = Str(o, "type");
+    n.name = Str(o, "name");
+    n.modified = Str(o, "modified");
+    n.version = Str(o, "x_mitre_version");
+    n.revoked = Bool(o, "revoked");
+    n.deprecated = Bool(o, "x_mitre_deprecated");
+    n.is_subtechnique = Bool(o, "x_mitre_is_subtechnique");
+    simdjson::dom::array domains;
+    if (o["x_mitre_domains"].get_array().get(domains) == simdjson::SUCCESS) {
+      n.in_domain = false;
+      for (auto d : domains) {
+        std::string_view s;
+        if (d.get_string().get(s) == simdjson::SUCCESS && s == id.domain) n.in_domain = true;
+      }
+    }
+    simdjson::dom::array refs;
+    if (o["external_references"].get_array().get(refs) == simdjson::SUCCESS) {
+      for (auto r : refs) {
+        simdjson::dom::object ro;
+        if (r.get_object().get(ro) != simdjson::SUCCESS) continue;
+        if (IsAttackSource(Str(ro, "source_name"))) {
+          n.attack_id = Str(ro, "external_id");
+          n.url = Str(ro, "url");
+          break;
+        }
+      }
+    }
+    if (n.type == "relationship") {
+      p.source_ref = Str(o, "source_ref");
+      p.target_ref = Str(o, "target_ref");
+      n.rel_type = ParseRelType(Str(o, "relationship_type"));
+      if (n.rel_type == RelType::kUses || n.rel_type == RelType::kMitigates) n.description = Str(o, "description");
+      continue;
+    }
+    n.platforms = Strings(o, "x_mitre_platforms");
+    n.aliases = Strings(o, n.type == "intrusion-set" || n.type == "campaign" ? "aliases" : "x_mitre_aliases");
+    if (n.type == "attack-pattern") {
+      simdjson::dom::array phases;
+      if (o["kill_chain_phases"].get_array().get(phases) == simdjson::SUCCESS)
+        for (auto ph : phases) {
+          simdjson::dom::object po;
+          if (ph.get_object().get(po) != simdjson::SUCCESS) continue;
+          if (IsAttackSource(Str(po, "kill_chain_name"))) p.phases.push_back(Str(po, "phase_name"));
+        }
+    } else if (n.type == "x-mitre-tactic") {
+      n.aliases.clear();
+      n.tactics = {Str(o, "x_mitre_shortname")};
+    } else if (n.type == "x-mitre-matrix") {
+      p.refs = Strings(o, "tactic_refs");
+    } else if (n.type == "x-mitre-detection-strategy") {
+      p.refs = Strings(o, "x_mitre_analytic_refs");
+    } else if (n.type == "x-mitre-analytic") {
+      simdjson::dom::array ls;
+      if (o["x_mitre_log_source_references"].get_array().get(ls) == simdjson::SUCCESS)
+        for (auto e : ls) {
+          simdjson::dom::object lo;
+          if (e.get_object().get(lo) != simdjson::SUCCESS) continue;
+          p.log_sources.push_back({Str(lo, "x_mitre_data_component_ref"),
+                                   LogSourceRef{kNoNode, Str(lo, "name"), Str(lo, "channel")}});
+        }
+    } else if (n.type == "x-mitre-data-component") {
+      p.data_source_ref = Str(o, "x_mitre_data_source_ref");
+    }
+  }
+
+  // Indices.
+  for (NodeId i = 0; i < g->nodes_.size(); ++i) {
+    const Node& n = g->nodes_[i];
+    g->by_stix_.emplace(n.stix_id, i);
+    if (!n.attack_id.empty()) g->by_attack_id_[ToUpper(n.attack_id)].push_back(i);
+  }
+  auto find = [&](const std::string& stix) { return g->FindStix(stix); };
+
+  // Tactic order: the matrices of the release's domain, then any other tactic by ATT&CK ID.
+  std::vector<NodeId> tactic_order;
+  for (NodeId i = 0; i < g->nodes_.size(); ++i) {
+    if (g->nodes_[i].type != "x-mitre-matrix" || !g->nodes_[i].in_domain || g->nodes_[i].revoked) continue;
+    for (auto& ref : pending[i].refs) {
+      NodeId t = find(ref);
+      if (t != kNoNode && std::find(tactic_order.begin(), tactic_order.end(), t) == tactic_order.end())
+        tactic_order.push_back(t);
+      g->nodes_[i].refs.push_back(t);
+    }
+  }
+  std::vector<NodeId> other_tactics;
+  for (NodeId i = 0; i < g->nodes_.size(); ++i)
+    if (g->nodes_[i].type == "x-mitre-tactic" &&
+        std::find(tactic_order.begin(), tactic_order.end(), i) == tactic_order.end())
+      other_tactics.push_back(i);
+  std::sort(other_tactics.begin(), other_tactics.end(),
+            [&](NodeId a, NodeId b) { return g->nodes_[a].attack_id < g->nodes_[b].attack_id; });
+  tactic_order.insert(tactic_order.end(), other_tactics.begin(), other_tactics.end());
+  g->tactics_ = tactic_order;
+  std::unordered_map<std::string, size_t> tactic_rank;
+  for (size_t r = 0; r < tactic_order.size(); ++r) {
+    const Node& t = g->nodes_[tactic_order[r]];
+    if (t.tactics.empty()) continue;
+    // Active tactics win a shortname over revoked ones.
+    auto [it, inserted] = g->tactic_by_shortname_.emplace(t.tactics[0], tactic_order[r]);
+    if (!inserted && !g->nodes_[it->second].active() && t.active()) it->second = tactic_order[r];
+    tactic_rank.emplace(t.tactics[0], r);
+  }
+
+  // Per-type resolution of references, edges and chains.
+  std::vector<std::pair<NodeId, NodeId>> edges;
+  std::vector<internal::EdgeProps> props;
+  edges.reserve(objects.size());
+  props.reserve(objects.size());
+  for (NodeId i = 0; i < g->nodes_.size(); ++i) {
+    Node& n = g->nodes_[i];
+    Pending& p = pending[i];
+    if (n.type == "relationship") {
+      n.source = find(p.source_ref);
+      n.target = find(p.target_ref);
+      if (n.source == kNoNode || n.target == kNoNode) continue;  // dangling: kept as a node only
+      edges.emplace_back(n.source, n.target);
+      props.push_back(internal::EdgeProps{i});
+      if (n.rel_type == RelType::kRevokedBy) g->revoked_by_[n.source] = n.target;
+      if (n.rel_type == RelType::kSubtechniqueOf && n.active()) g->parent_[n.source] = n.target;
+    } else if (n.type == "attack-pattern") {
+      std::sort(p.phases.begin(), p.phases.end(), [&](const std::string& a, const std::string& b) {
+        auto ra = tactic_rank.find(a), rb = tactic_rank.find(b);
+        size_t xa = ra == tactic_rank.end() ? SIZE_MAX : ra->second, xb = rb == tactic_rank.end() ? SIZE_MAX : rb->second;
+        return xa != xb ? xa < xb : a < b;
+      });
+      p.phases.erase(std::unique(p.phases.begin(), p.phases.end()), p.phases.end());
+      n.tactics = std::move(p.phases);
+      g->techniques_.push_back(i);
+    } else if (n.type == "x-mitre-detection-strategy") {
+      for (auto& ref : p.refs)
+        if (NodeId a = find(ref); a != kNoNode) n.refs.push_back(a);
+    } else if (n.type == "x-mitre-analytic") {
+      for (auto& [dc, ls] : p.log_sources) {
+        ls.data_component = find(dc);
+        n.log_sources.push_back(std::move(ls));
+      }
+    } else if (n.type == "x-mitre-data-component" && !p.data_source_ref.empty()) {
+      if (NodeId ds = find(p.data_source_ref); ds != kNoNode) n.data_source = g->nodes_[ds].name;
+    }
+  }
+  std::sort(g->techniques_.begin(), g->techniques_.end(), [&](NodeId a, NodeId b) {
+    const Node &x = g->nodes_[a], &y = g->nodes_[b];
+    return x.attack_id != y.attack_id ? x.attack_id < y.attack_id : x.stix_id < y.stix_id;
+  });
+
+  g->bgl_ = std::make_unique<internal::BglGraph>();
+  g->bgl_->csr = internal::Csr(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), props.begin(),
+                               static_cast<uint32_t>(g->nodes_.size()));
+  return std::shared_ptr<const ReleaseGraph>(std::move(g));
+}
+
+NodeId ReleaseGraph::FindStix(std::string_view stix_id) const {
+  auto it = by_stix_.find(stix_id);
+  return it == by_stix_.end() ? kNoNode : it->second;
+}
+
+const std::vector<NodeId>& ReleaseGraph::FindAttackId(std::string_view attack_id) const {
+  static const std::vector<NodeId> kEmpty;
+  auto it = by_attack_id_.find(ToUpper(attack_id));
+  return it == by_attack_id_.end() ? kEmpty : it->second;
+}
+
+NodeId ReleaseGraph::FindTacticByShortname(std::string_view shortname) const {
+  auto it = tactic_by_shortname_.find(std::string(shortname));
+  return it == tactic_by_shortname_.end() ? kNoNode : it->second;
+}
+
+NodeId ReleaseGraph::RevokedBySuccessor(NodeId n) const {
+  auto it = revoked_by_.find(n);
+  return it == revoked_by_.end() ? kNoNode : it->second;
+}
+
+NodeId ReleaseGraph::ParentOf(NodeId n) const {
+  auto it = parent_.find(n);
+  return it == parent_.end() ? kNoNode : it->second;
+}
+
+size_t ReleaseGraph::edge_count() const { return boost::num_edges(bgl_->csr); }
+
+}  // namespace ttpgraph

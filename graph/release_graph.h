@@ -1,0 +1,119 @@
+// ReleaseGraph: the in-memory view of one ATT&CK release, built once from the
+// release's stored objects and shared read-only as
+// std::shared_ptr<const ReleaseGraph>.
+//
+// Every STIX object of the release is a node (relationships too, so any STIX
+// id can be looked up); every relationship whose two ends are in the release
+// is also an edge of a Boost.Graph compressed-sparse-row graph (see
+// graph/internal/bgl_types.h), walked by the queries in graph/queries.h.
+//
+//   auto objects = store->LoadReleaseObjects(id);
+//   absl::StatusOr<std::shared_ptr<const ReleaseGraph>> g = ReleaseGraph::Build(id, *objects);
+//
+// Thread safety: immutable after Build; safe for concurrent readers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unordered_map>
+#include "absl/status/statusor.h"
+#include "storage/model.h"
+
+namespace ttpgraph {
+
+namespace internal {
+struct BglGraph;
+}
+
+using NodeId = uint32_t;
+inline constexpr NodeId kNoNode = 0xffffffffu;
+
+enum class RelType : uint8_t { kUses, kMitigates, kDetects, kSubtechniqueOf, kRevokedBy, kAttributedTo, kOther };
+
+struct LogSourceRef {
+  NodeId data_component = kNoNode;  // kNoNode when the ref names no object of the release
+  std::string name;
+  std::string channel;
+};
+
+struct Node {
+  std::string stix_id;
+  std::string type;       // STIX type
+  std::string attack_id;  // empty when the object has none
+  std::string name;
+  std::string version;    // x_mitre_version
+  std::string modified;
+  std::string url;
+  std::string object_key;  // content address in the store
+  bool revoked = false;
+  bool deprecated = false;
+  bool is_subtechnique = false;
+  bool in_domain = true;
+  std::vector<std::string> platforms;
+  std::vector<std::string> aliases;
+  std::vector<std::string> tactics;  // kill-chain phase short names of this domain, matrix order
+  // Relationships only.
+  NodeId source = kNoNode;
+  NodeId target = kNoNode;
+  RelType rel_type = RelType::kOther;
+  std::string description;  // kept for relationships (procedure examples, mitigations)
+  // x-mitre-detection-strategy: its analytics; x-mitre-matrix: its tactics.
+  std::vector<NodeId> refs;
+  // x-mitre-analytic: its log sources.
+  std::vector<LogSourceRef> log_sources;
+  // x-mitre-data-component: its data source's name (ATT&CK 10-17).
+  std::string data_source;
+
+  bool active() const { return !revoked && !deprecated; }
+};
+
+class ReleaseGraph {
+ public:
+  static absl::StatusOr<std::shared_ptr<const ReleaseGraph>> Build(const ReleaseId& id,
+                                                                   const std::vector<StoredObject>& objects);
+  ~ReleaseGraph();
+
+  const ReleaseId& id() const { return id_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const Node& node(NodeId n) const { return nodes_[n]; }
+
+  // The node with this STIX id, or kNoNode.
+  NodeId FindStix(std::string_view stix_id) const;
+  // Nodes carrying this ATT&CK ID (case-insensitive), possibly several types.
+  const std::vector<NodeId>& FindAttackId(std::string_view attack_id) const;
+  // Tactic nodes in the order of the domain's x-mitre-matrix.
+  const std::vector<NodeId>& tactics() const { return tactics_; }
+  // Tactic node by x_mitre_shortname, or kNoNode.
+  NodeId FindTacticByShortname(std::string_view shortname) const;
+  // Every technique and sub-technique (attack-pattern), ordered by ATT&CK ID.
+  const std::vector<NodeId>& techniques() const { return techniques_; }
+  // Direct revoked-by successor of a node (first hop), or kNoNode.
+  NodeId RevokedBySuccessor(NodeId n) const;
+  // Parent technique of a sub-technique, or kNoNode.
+  NodeId ParentOf(NodeId n) const;
+
+  const internal::BglGraph& bgl() const { return *bgl_; }
+  size_t edge_count() const;
+
+ private:
+  ReleaseGraph() = default;
+  ReleaseId id_;
+  std::vector<Node> nodes_;
+  std::unordered_map<std::string_view, NodeId> by_stix_;
+  std::unordered_map<std::string, std::vector<NodeId>> by_attack_id_;
+  std::unordered_map<std::string, NodeId> tactic_by_shortname_;
+  std::unordered_map<NodeId, NodeId> revoked_by_;
+  std::unordered_map<NodeId, NodeId> parent_;
+  std::vector<NodeId> tactics_;
+  std::vector<NodeId> techniques_;
+  std::unique_ptr<internal::BglGraph> bgl_;
+};
+
+// Relationship types by name ("uses" -> kUses, ...).
+RelType ParseRelType(std::string_view name);
+
+}  // namespace ttpgraph

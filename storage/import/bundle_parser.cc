@@ -1,0 +1,295 @@
+#include "storage/import/bundle_parser.h"
+
+#include <simdjson.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "storage/strings.h"
+
+namespace ttpgraph {
+namespace {
+
+// Maps the collection names MITRE uses to ATT&CK domains.
+std::string DomainFromCollectionName(std::string_view name) {
+  if (name.find("Enterprise") != std::string_view::npos) return "enterprise-attack";
+  if (name.find("Mobile") != std::string_view::npos) return "mobile-attack";
+  if (name.find("ICS") != std::string_view::npos) return "ics-attack";
+  return "";
+}
+
+// A small recursive-descent JSON checker, used only to tell the user where a
+// document that simdjson rejected goes wrong (simdjson does not report it).
+class SyntaxLocator {
+ public:
+  SyntaxLocator(std::string_view s, size_t max_depth) : s_(s), max_depth_(max_depth) {}
+  std::string Run() {
+    Ws();
+    if (!Value(0)) return Where();
+    Ws();
+    if (pos_ != s_.size()) {
+      err_ = "unexpected text after the JSON document";
+      return Where();
+    }
+    return "";
+  }
+
+ private:
+  std::string Where() const {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < pos_ && i < s_.size(); ++i) {
+      if (s_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return Cat("line ", line, ", column ", col, ": ", err_);
+  }
+  void Ws() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) ++pos_;
+  }
+  bool Fail(const char* what) {
+    err_ = what;
+    return false;
+  }
+  bool Lit(std::string_view lit) {
+    if (s_.substr(pos_, lit.size()) != lit) return Fail("invalid literal");
+    pos_ += lit.size();
+    return true;
+  }
+  bool String() {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      char c = s_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20) return Fail("control character in string");
+      if (c == '\\') ++pos_;
+      ++pos_;
+    }
+    return Fail("unterminated string");
+  }
+  bool Number() {
+    size_t start = pos_;
+    if (s_[pos_] == '-') ++pos_;
+    while (pos_ < s_.size() && (isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
+                                s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '+' || s_[pos_] == '-'))
+      ++pos_;
+    return pos_ > start ? true : Fail("invalid number");
+  }
+  bool Value(size_t depth) {
+    if (pos_ >= s_.size()) return Fail("unexpected end of input");
+    switch (s_[pos_]) {
+      case '{':
+      case '[': {
+        if (depth + 1 > max_depth_) return Fail("nesting deeper than the depth limit");
+        const char close = s_[pos_] == '{' ? '}' : ']';
+        const bool object = close == '}';
+        ++pos_;
+        Ws();
+        if (pos_ < s_.size() && s_[pos_] == close) {
+          ++pos_;
+          return true;
+        }
+        while (true) {
+          if (object) {
+            if (pos_ >= s_.size() || s_[pos_] != '"') return Fail("expected a string key");
+            if (!String()) return false;
+            Ws();
+            if (pos_ >= s_.size() || s_[pos_] != ':') return Fail("expected ':'");
+            ++pos_;
+            Ws();
+          }
+          if (!Value(depth + 1)) return false;
+          Ws();
+          if (pos_ >= s_.size()) return Fail("unexpected end of input");
+          if (s_[pos_] == ',') {
+            ++pos_;
+            Ws();
+            continue;
+          }
+          if (s_[pos_] == close) {
+            ++pos_;
+            return true;
+          }
+          return Fail(object ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+      }
+      case '"':
+        return String();
+      case 't':
+        return Lit("true");
+      case 'f':
+        return Lit("false");
+      case 'n':
+        return Lit("null");
+      default:
+        if (s_[pos_] == '-' || isdigit(static_cast<unsigned char>(s_[pos_]))) return Number();
+        return Fail("unexpected character");
+    }
+  }
+  std::string_view s_;
+  size_t max_depth_;
+  size_t pos_ = 0;
+  const char* err_ = "";
+};
+
+std::string_view GetString(simdjson::dom::object obj, std::string_view key) {
+  std::string_view out;
+  if (obj[key].get_string().get(out) != simdjson::SUCCESS) return {};
+  return out;
+}
+
+}  // namespace
+
+std::string LocateJsonSyntaxError(std::string_view json, size_t max_depth) {
+  return SyntaxLocator(json, max_depth).Run();
+}
+
+absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundleParseOptions& opts) {
+  simdjson::dom::parser parser;
+  if (auto err = parser.allocate(json.size() + 1, opts.max_depth); err)
+    return absl::ResourceExhaustedError(Cat("cannot allocate parser: ", simdjson::error_message(err)));
+  simdjson::padded_string padded(json);
+  simdjson::dom::element root;
+  if (auto err = parser.parse(padded).get(root); err) {
+    std::string where = LocateJsonSyntaxError(json, opts.max_depth);
+    if (err == simdjson::DEPTH_ERROR)
+      return absl::InvalidArgumentError(Cat(
+          "JSON nested deeper than the limit of ", opts.max_depth, " levels",
+          where.empty() ? "" : " at ", where));
+    return absl::InvalidArgumentError(Cat(
+        "invalid JSON", where.empty() ? "" : " at ", where, " (", simdjson::error_message(err), ")"));
+  }
+  simdjson::dom::object bundle;
+  if (root.get_object().get(bundle) != simdjson::SUCCESS)
+    return absl::InvalidArgumentError("not a STIX bundle: the document is not a JSON object");
+  if (GetString(bundle, "type") != "bundle")
+    return absl::InvalidArgumentError(
+        "not a STIX bundle: $.type must be \"bundle\" (got " +
+        (GetString(bundle, "type").empty() ? std::string("nothing") : "\"" + std::string(GetString(bundle, "type")) + "\"") + ")");
+  simdjson::dom::array objects;
+  if (bundle["objects"].get_array().get(objects) != simdjson::SUCCESS)
+    return absl::InvalidArgumentError("not a STIX bundle: $.objects must be an array");
+  if (objects.size() > opts.max_objects)
+    return absl::ResourceExhaustedError(Cat("bundle holds ", objects.size(),
+                                                     " objects, over the limit of ", opts.max_objects));
+
+  ParsedBundle out;
+  out.spec_version = std::string(GetString(bundle, "spec_version"));
+  out.objects.reserve(objects.size());
+  std::unordered_map<std::string_view, size_t> index_of;  // stix id -> objects index
+  std::vector<std::pair<std::string_view, std::string_view>> rel_refs;  // per relationship
+  std::vector<std::string_view> rel_ids;
+  std::string collection_domain, collection_version;
+  size_t domain_tagged = 0, domain_match = 0;
+  std::map<std::string, size_t> domain_votes;
+  const std::string want_domain = opts.domain;
+
+  size_t i = 0;
+  for (simdjson::dom::element el : objects) {
+    simdjson::dom::object obj;
+    if (el.get_object().get(obj) != simdjson::SUCCESS)
+      return absl::InvalidArgumentError(Cat("objects[", i, "] is not a JSON object"));
+    std::string_view id = GetString(obj, "id"), type = GetString(obj, "type");
+    if (type.empty())
+      return absl::InvalidArgumentError(Cat("objects[", i, "]", id.empty() ? "" : " (" + std::string(id) + ")",
+                                                     " has no string \"type\""));
+    if (id.empty())
+      return absl::InvalidArgumentError(Cat("objects[", i, "] (type ", type, ") has no string \"id\""));
+    if (id.size() <= type.size() + 2 || id.substr(0, type.size()) != type || id.substr(type.size(), 2) != "--")
+      return absl::InvalidArgumentError(Cat("objects[", i, "]: id \"", id,
+                                                     "\" does not start with its type \"", type, "--\""));
+    if (out.spec_version.empty()) out.spec_version = std::string(GetString(obj, "spec_version"));
+    std::string_view modified = GetString(obj, "modified");
+    std::string canonical = simdjson::minify(el);
+    if (auto it = index_of.find(id); it != index_of.end()) {
+      if (out.objects[it->second].json == canonical) {
+        ++i;
+        continue;  // an exact duplicate: keep one
+      }
+      return absl::InvalidArgumentError(Cat("objects[", i, "]: duplicate id ", id,
+                                                     " with different content"));
+    }
+    if (type == "x-mitre-collection") {
+      collection_domain = DomainFromCollectionName(GetString(obj, "name"));
+      collection_version = std::string(GetString(obj, "x_mitre_version"));
+      if (collection_domain.empty())
+        return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): collection name \"",
+                                                       GetString(obj, "name"), "\" names no ATT&CK domain"));
+    }
+    if (type == "relationship") {
+      std::string_view src = GetString(obj, "source_ref"), dst = GetString(obj, "target_ref");
+      if (src.empty() || dst.empty() || GetString(obj, "relationship_type").empty())
+        return absl::InvalidArgumentError(Cat("objects[", i, "] (", id,
+                                                       "): relationship needs source_ref, target_ref and relationship_type"));
+      rel_refs.emplace_back(src, dst);
+      rel_ids.push_back(id);
+    }
+    if (type == "attack-pattern") {
+      simdjson::dom::array domains;
+      if (obj["x_mitre_domains"].get_array().get(domains) == simdjson::SUCCESS) {
+        ++domain_tagged;
+        for (auto d : domains) {
+          std::string_view ds;
+          if (d.get_string().get(ds) != simdjson::SUCCESS) continue;
+          ++domain_votes[std::string(ds)];
+          if (ds == want_domain) ++domain_match;
+        }
+      }
+    }
+    ++out.counts_by_type[std::string(type)];
+    index_of.emplace(id, out.objects.size());
+    out.objects.push_back(StoredObject{MakeObjectKey(id, modified, canonical), std::move(canonical)});
+    ++i;
+  }
+  // index_of's keys point into the DOM, which lives until here.
+  for (size_t r = 0; r < rel_refs.size(); ++r)
+    if (!index_of.count(rel_refs[r].first) || !index_of.count(rel_refs[r].second))
+      out.dangling_relationship_ids.emplace_back(rel_ids[r]);
+
+  // Domain and version: from the collection, or given, and never contradicting.
+  std::string domain = !opts.domain.empty() ? opts.domain : collection_domain;
+  std::string version = !opts.version.empty() ? opts.version : collection_version;
+  if (!collection_domain.empty() && !opts.domain.empty() && collection_domain != opts.domain)
+    return absl::InvalidArgumentError(Cat("the bundle's x-mitre-collection is ", collection_domain,
+                                                   ", not the requested domain ", opts.domain));
+  if (!collection_version.empty() && !opts.version.empty()) {
+    auto a = Version::Parse(collection_version), b = Version::Parse(opts.version);
+    if (a.ok() && b.ok() && !(*a == *b))
+      return absl::InvalidArgumentError(Cat("the bundle's x-mitre-collection is version ", collection_version,
+                                                     ", not the requested version ", opts.version));
+  }
+  if (domain.empty() || version.empty())
+    return absl::InvalidArgumentError(
+        "the bundle has no x-mitre-collection object: give the domain and version "
+        "(e.g. --domain enterprise-attack --version 18.1)");
+  if (!IsKnownDomain(domain))
+    return absl::InvalidArgumentError(Cat("unknown domain '", domain,
+                                                   "' (enterprise-attack, mobile-attack or ics-attack)"));
+  auto parsed_version = Version::Parse(version);
+  if (!parsed_version.ok()) return parsed_version.status();
+  if (domain_tagged > 0) {
+    size_t match = 0;
+    for (auto& [d, n] : domain_votes)
+      if (d == domain) match = n;
+    if (match * 2 < domain_tagged) {
+      std::string majority;
+      size_t best = 0;
+      for (auto& [d, n] : domain_votes)
+        if (n > best) best = n, majority = d;
+      return absl::InvalidArgumentError(Cat(
+          "wrong domain: only ", match, " of the bundle's ", domain_tagged, " techniques belong to ", domain,
+          "; most belong to ", majority));
+    }
+  }
+  out.id = ReleaseId{domain, *parsed_version};
+  if (out.spec_version.empty()) out.spec_version = "2.0";
+  return out;
+}
+
+}  // namespace ttpgraph

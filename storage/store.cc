@@ -1,0 +1,288 @@
+#include "storage/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <unordered_map>
+
+#include "storage/strings.h"
+#include "absl/time/clock.h"
+#include "storage/import/sha256.h"
+#include "storage/internal/key_codec.h"
+#include "storage/internal/rocks_status.h"
+
+namespace ttpgraph {
+namespace {
+using internal::FromRocks;
+
+constexpr const char* kReleasesCf = "releases";
+constexpr const char* kReleaseObjectsCf = "release_objects";
+constexpr const char* kObjectsCf = "objects";
+constexpr const char* kRefsCf = "refs";
+
+rocksdb::CompressionType BestCompression() {
+  auto supported = rocksdb::GetSupportedCompressions();
+  for (auto c : {rocksdb::kZSTD, rocksdb::kLZ4Compression, rocksdb::kSnappyCompression})
+    if (std::find(supported.begin(), supported.end(), c) != supported.end()) return c;
+  return rocksdb::kNoCompression;
+}
+
+// Digest of a release's content: sha256 over its sorted object keys, which
+// themselves carry each object's content digest.
+std::string ContentDigest(const std::vector<std::string>& sorted_keys) {
+  Sha256 h;
+  for (auto& k : sorted_keys) {
+    h.Update(k);
+    h.Update("\n");
+  }
+  return h.FinishHex();
+}
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  std::error_code ec;
+  if (options.create_if_missing) std::filesystem::create_directories(options.path, ec);
+  if (ec)
+    return absl::InvalidArgumentError(Cat("cannot create data directory ", options.path, ": ", ec.message()));
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_open_files = 512;
+  db_options.keep_log_file_num = 3;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_mib << 20);
+  table.block_size = 16 * 1024;
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = BestCompression();
+  cf.write_buffer_size = 64 << 20;  // one enterprise release fits one memtable
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf}, {kReleasesCf, cf}, {kReleaseObjectsCf, cf},
+      {kObjectsCf, cf}, {kRefsCf, cf}};
+  std::unique_ptr<Store> store(new Store());
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.path, cfs, &store->handles_, &db);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+      return absl::FailedPreconditionError(
+          Cat("data directory ", options.path, " is in use by another process: ", s.ToString()));
+    return FromRocks(s, Cat("opening RocksDB at ", options.path));
+  }
+  store->db_.reset(db);
+  store->releases_ = store->handles_[1];
+  store->release_objects_ = store->handles_[2];
+  store->objects_ = store->handles_[3];
+  store->refs_ = store->handles_[4];
+  store->sync_writes_ = options.sync_writes;
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+}
+
+absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, bool replace) {
+  std::vector<std::string> keys;
+  keys.reserve(bundle.objects.size());
+  for (auto& o : bundle.objects) keys.push_back(o.key);
+  std::sort(keys.begin(), keys.end());
+  const std::string digest = ContentDigest(keys);
+
+  absl::MutexLock lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  const std::string rkey = internal::ReleaseKey(bundle.id);
+  PutOutcome outcome = PutOutcome::kCreated;
+  // Reference counts as they will be after this batch, for the keys it touches.
+  std::unordered_map<std::string, int64_t> delta;
+
+  auto existing = GetRelease(bundle.id);
+  if (existing.ok()) {
+    if (existing->content_sha256 == digest) return PutResult{*existing, PutOutcome::kUnchanged};
+    if (!replace)
+      return absl::AlreadyExistsError(Cat(
+          "release ", bundle.id.Name(), " already exists with different content (sha256 ",
+          existing->content_sha256.substr(0, 12), "…, new ", digest.substr(0, 12),
+          "…); import with replace to overwrite it"));
+    auto old_keys = ReleaseObjectKeys(bundle.id);
+    if (!old_keys.ok()) return old_keys.status();
+    for (auto& k : *old_keys) --delta[k];
+    outcome = PutOutcome::kReplaced;
+  } else if (!absl::IsNotFound(existing.status())) {
+    return existing.status();
+  }
+  for (auto& k : keys) ++delta[k];
+
+  // Read current counts of every touched key in one MultiGet.
+  std::vector<std::string> touched;
+  touched.reserve(delta.size());
+  for (auto& [k, d] : delta) touched.push_back(k);
+  std::vector<rocksdb::Slice> slices(touched.begin(), touched.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(touched.size(), refs_);
+  std::vector<std::string> values;
+  auto statuses = db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+
+  std::unordered_map<std::string_view, const std::string*> json_of;
+  for (auto& o : bundle.objects) json_of.emplace(o.key, &o.json);
+  int64_t new_objects = 0;
+  for (size_t i = 0; i < touched.size(); ++i) {
+    int64_t before = 0;
+    if (statuses[i].ok()) before = internal::DecodeFixed32(values[i]);
+    else if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "reading reference counts");
+    const int64_t after = before + delta[touched[i]];
+    if (after == before) continue;
+    if (after <= 0) {
+      batch.Delete(refs_, touched[i]);
+      batch.Delete(objects_, touched[i]);
+      continue;
+    }
+    batch.Put(refs_, touched[i], internal::EncodeFixed32(static_cast<uint32_t>(after)));
+    if (before == 0) {
+      batch.Put(objects_, touched[i], *json_of.at(touched[i]));
+      ++new_objects;
+    }
+  }
+
+  ReleaseInfo info;
+  info.id = bundle.id;
+  info.spec_version = bundle.spec_version;
+  info.content_sha256 = digest;
+  info.object_count = static_cast<int64_t>(keys.size());
+  info.counts_by_type = bundle.counts_by_type;
+  info.dangling_relationships = static_cast<int64_t>(bundle.dangling_relationship_ids.size());
+  info.imported_at_unix_ms = absl::ToUnixMillis(absl::Now());
+  info.new_objects_stored = new_objects;
+  batch.Put(releases_, rkey, internal::EncodeReleaseInfo(info));
+  batch.Put(release_objects_, rkey, Join(keys, "\n"));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+  return PutResult{std::move(info), outcome};
+}
+
+absl::StatusOr<std::vector<ReleaseInfo>> Store::ListReleases() const {
+  std::vector<ReleaseInfo> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), releases_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto info = internal::DecodeReleaseInfo(it->value().ToStringView());
+    if (!info.ok()) return info.status();
+    out.push_back(std::move(*info));
+  }
+  if (auto s = FromRocks(it->status(), "listing releases"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<ReleaseInfo> Store::GetRelease(const ReleaseId& id) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), releases_, internal::ReleaseKey(id), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(Cat("release ", id.Name(), " is not imported"));
+  if (!s.ok()) return FromRocks(s, "reading release");
+  return internal::DecodeReleaseInfo(value);
+}
+
+absl::StatusOr<ReleaseId> Store::Resolve(const ReleaseRef& ref) const {
+  if (!ref.latest) {
+    ReleaseId id{ref.domain, ref.version};
+    if (auto info = GetRelease(id); !info.ok()) return info.status();
+    return id;
+  }
+  // Keys sort by domain then version: the last key with this domain prefix is the newest.
+  std::string prefix = ref.domain;
+  prefix.push_back('\0');
+  std::string upper = ref.domain;
+  upper.push_back('\1');
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), releases_));
+  it->SeekForPrev(upper);
+  if (!it->Valid() || !it->key().starts_with(prefix))
+    return absl::NotFoundError(Cat("no ", ref.domain, " release is imported"));
+  return internal::DecodeReleaseKey(it->key().ToStringView());
+}
+
+absl::StatusOr<std::vector<std::string>> Store::ReleaseObjectKeys(const ReleaseId& id) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), release_objects_, internal::ReleaseKey(id), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(Cat("release ", id.Name(), " is not imported"));
+  if (!s.ok()) return FromRocks(s, "reading release manifest");
+  if (value.empty()) return std::vector<std::string>{};
+  return std::vector<std::string>(Split(value, '\n'));
+}
+
+absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id) {
+  absl::MutexLock lock(&write_mu_);
+  auto info = GetRelease(id);
+  if (!info.ok()) return info.status();
+  auto keys = ReleaseObjectKeys(id);
+  if (!keys.ok()) return keys.status();
+  std::vector<rocksdb::Slice> slices(keys->begin(), keys->end());
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(keys->size(), refs_);
+  std::vector<std::string> values;
+  auto statuses = db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  rocksdb::WriteBatch batch;
+  DeleteResult result{*info, 0};
+  for (size_t i = 0; i < keys->size(); ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) return FromRocks(statuses[i], "reading reference counts");
+    uint32_t n = statuses[i].ok() ? internal::DecodeFixed32(values[i]) : 0;
+    if (n <= 1) {
+      batch.Delete(refs_, (*keys)[i]);
+      batch.Delete(objects_, (*keys)[i]);
+      ++result.objects_freed;
+    } else {
+      batch.Put(refs_, (*keys)[i], internal::EncodeFixed32(n - 1));
+    }
+  }
+  const std::string rkey = internal::ReleaseKey(id);
+  batch.Delete(releases_, rkey);
+  batch.Delete(release_objects_, rkey);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  if (auto s = db_->Write(wo, &batch); !s.ok()) return FromRocks(s, Cat("deleting release ", id.Name()));
+  return result;
+}
+
+absl::StatusOr<std::vector<StoredObject>> Store::LoadReleaseObjects(const ReleaseId& id) const {
+  auto keys = ReleaseObjectKeys(id);
+  if (!keys.ok()) return keys.status();
+  auto json = GetObjects(*keys);
+  if (!json.ok()) return json.status();
+  std::vector<StoredObject> out(keys->size());
+  for (size_t i = 0; i < keys->size(); ++i) out[i] = StoredObject{std::move((*keys)[i]), std::move((*json)[i])};
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::GetObjects(const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a whole release is read once per graph build
+  db_->MultiGet(ro, objects_, keys.size(), slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
+  std::vector<std::string> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) return absl::DataLossError(Cat("stored object ", keys[i], " is missing"));
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "reading objects");
+    out[i].assign(values[i].data(), values[i].size());
+  }
+  return out;
+}
+
+int64_t Store::DiskUsageBytes() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator(db_->GetName(), ec))
+    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+  return static_cast<int64_t>(total);
+}
+
+}  // namespace ttpgraph

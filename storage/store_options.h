@@ -1,0 +1,20 @@
+// Options for opening a Store.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace ttpgraph {
+
+struct StoreOptions {
+  // Directory of the embedded RocksDB database. Default: "./var/ttpgraph".
+  std::string path = "./var/ttpgraph";
+  // Create the database when the directory holds none. Default: true.
+  bool create_if_missing = true;
+  // Shared LRU block cache for all column families, in MiB. Default: 64.
+  size_t block_cache_mib = 64;
+  // fsync the write-ahead log on every release import and delete. Default: true.
+  bool sync_writes = true;
+};
+
+}  // namespace ttpgraph
