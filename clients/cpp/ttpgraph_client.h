@@ -1,0 +1,89 @@
+// ttpgraph C++ client: the stubs of every service, with a deadline on every
+// call, paging loops and the chunked bundle upload.
+//
+//   ttpgraph::Client client("127.0.0.1:50051");
+//   v1::GroupTechniquesRequest req;
+//   req.set_release("enterprise-attack@latest");
+//   req.set_group("G0016");
+//   v1::GroupTechniquesResponse resp;
+//   absl::Status s = client.CallAllPages(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
+//
+// Thread safety: a Client may be shared by threads (gRPC stubs are).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ttpgraph/v1/knowledge_service.grpc.pb.h"
+#include "ttpgraph/v1/release_service.grpc.pb.h"
+
+namespace ttpgraph {
+
+namespace v1 = ::ttpgraph::v1;
+
+absl::Status FromGrpc(const grpc::Status& s);
+
+class Client {
+ public:
+  // Deadline for queries. Default: 30 s. Imports get `import_timeout`.
+  explicit Client(const std::string& target, absl::Duration timeout = absl::Seconds(30),
+                  absl::Duration import_timeout = absl::Minutes(10));
+
+  v1::ReleaseService::Stub& releases() { return *releases_; }
+  v1::KnowledgeService::Stub& knowledge() { return *knowledge_; }
+
+  // One unary call with the client's deadline.
+  template <typename Stub, typename Req, typename Resp>
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                    Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+    return FromGrpc((StubFor<Stub>().*method)(&ctx, req, resp));
+  }
+
+  // Calls a paged method until the last page, merging every page into `resp`
+  // (repeated fields concatenate); resp's page info is cleared.
+  template <typename Stub, typename Req, typename Resp>
+  absl::Status CallAllPages(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
+                            Resp* resp) {
+    req.set_page_size(1000);
+    while (true) {
+      Resp page;
+      if (auto s = Call(method, req, &page); !s.ok()) return s;
+      std::string next = page.page().next_page_token();
+      page.clear_page();
+      resp->MergeFrom(page);
+      if (next.empty()) return absl::OkStatus();
+      req.set_page_token(next);
+    }
+  }
+
+  // Streams a bundle (plain or gzip bytes) in 1 MiB chunks. `progress` is
+  // called with (bytes sent, total).
+  absl::Status ImportBundle(const std::string& bytes, const v1::ImportOptions& options,
+                            v1::ImportReleaseResponse* resp,
+                            const std::function<void(size_t, size_t)>& progress = nullptr);
+  absl::Status ImportFrom(const v1::ImportReleaseFromRequest& req, v1::ImportReleaseFromResponse* resp);
+
+ private:
+  template <typename Stub>
+  Stub& StubFor();
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReleaseService::Stub> releases_;
+  std::unique_ptr<v1::KnowledgeService::Stub> knowledge_;
+  absl::Duration timeout_;
+  absl::Duration import_timeout_;
+};
+
+template <>
+inline v1::ReleaseService::Stub& Client::StubFor<v1::ReleaseService::Stub>() { return *releases_; }
+template <>
+inline v1::KnowledgeService::Stub& Client::StubFor<v1::KnowledgeService::Stub>() { return *knowledge_; }
+
+}  // namespace ttpgraph

@@ -1,0 +1,29 @@
+// Paging for list calls. A page token carries the fingerprint of the request
+// that issued it (every field but page_size and page_token) and the offset of
+// the next result, so a token replayed on another query is refused.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include <google/protobuf/message.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace ttpgraph {
+
+struct PageWindow {
+  size_t begin = 0;
+  size_t end = 0;
+  std::string next_page_token;  // empty on the last page
+};
+
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+
+// `request` must have string field page_token and int32 field page_size.
+// INVALID_ARGUMENT for a negative page_size or a malformed or foreign token.
+absl::StatusOr<PageWindow> ComputePage(const google::protobuf::Message& request, size_t total);
+
+}  // namespace ttpgraph

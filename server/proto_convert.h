@@ -1,0 +1,16 @@
+// Graph and storage structs to protos. No gRPC calls here.
+#pragma once
+
+#include "graph/queries.h"
+#include "graph/release_graph.h"
+#include "storage/model.h"
+#include "ttpgraph/v1/knowledge_service.pb.h"
+#include "ttpgraph/v1/release_service.pb.h"
+
+namespace ttpgraph {
+
+void ToProto(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
+void ToProto(const ReleaseInfo& info, v1::Release* out);
+void ToProto(const ReleaseGraph& g, const RevokedChain& chain, v1::RevokedChain* out);
+
+}  // namespace ttpgraph

@@ -1,0 +1,61 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/grpcpp.h>
+
+#include "server/knowledge_service.h"
+#include "server/log.h"
+#include "server/release_service.h"
+#include "storage/strings.h"
+
+namespace ttpgraph {
+
+absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const ServerOptions& options) {
+  std::unique_ptr<TtpgraphServer> s(new TtpgraphServer());
+  StoreOptions so;
+  so.path = options.data_dir;
+  auto store = Store::Open(so);
+  if (!store.ok()) return store.status();
+  s->store_ = std::move(*store);
+  s->graphs_ = std::make_unique<GraphCache>(s->store_.get());
+  s->release_service_ = std::make_unique<ReleaseServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
+  s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(options.limits.max_message_bytes);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(s->release_service_.get());
+  builder.RegisterService(s->knowledge_service_.get());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0)
+    return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
+  s->server_->GetHealthCheckService()->SetServingStatus(true);
+
+  if (options.preload_graphs) {
+    auto releases = s->store_->ListReleases();
+    if (releases.ok())
+      for (auto& r : *releases)
+        if (auto g = s->graphs_->Get(r.id); !g.ok())
+          LogWarn("preload failed", {{"release", r.id.Name()}, {"error", std::string(g.status().message())}});
+  }
+  return s;
+}
+
+TtpgraphServer::~TtpgraphServer() { Shutdown(absl::ZeroDuration()); }
+
+void TtpgraphServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+void TtpgraphServer::Shutdown(absl::Duration grace) {
+  if (shut_down_ || !server_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+}
+
+}  // namespace ttpgraph

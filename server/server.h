@@ -1,0 +1,81 @@
+// The ttpgraphd server: RocksDB store, graph cache and gRPC services.
+//
+//   ServerOptions opts;
+//   opts.listen = "127.0.0.1:0";
+//   auto server = TtpgraphServer::Start(opts);
+//   int port = (*server)->port();
+//   ...
+//   (*server)->Shutdown();
+//
+// Thread safety: Start/Shutdown from one thread; the services are safe for
+// concurrent RPCs.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/graph_cache.h"
+#include "storage/store.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace ttpgraph {
+
+struct ServerLimits {
+  // Largest upload (bytes as sent, before gunzip). Default: 128 MiB.
+  size_t max_upload_bytes = 128u << 20;
+  // Largest bundle after gunzip. Default: 512 MiB.
+  size_t max_bundle_bytes = 512u << 20;
+  // Most objects in one bundle. Default: 200000.
+  size_t max_objects = 200000;
+  // Deepest JSON nesting accepted. Default: 64.
+  size_t max_json_depth = 64;
+  // Largest single gRPC message received (chunks must fit). Default: 8 MiB.
+  int max_message_bytes = 8 << 20;
+  // Deadline applied to queries that arrive without one. Default: 30 s.
+  absl::Duration default_query_deadline = absl::Seconds(30);
+};
+
+struct ServerOptions {
+  // Listen address. Default: 127.0.0.1:50051 (port 0 picks a free port).
+  std::string listen = "127.0.0.1:50051";
+  // RocksDB data directory. Default: ./var/ttpgraph.
+  std::string data_dir = "./var/ttpgraph";
+  ServerLimits limits;
+  // Build the graphs of every stored release at start. Default: false (lazy).
+  bool preload_graphs = false;
+};
+
+class ReleaseServiceImpl;
+class KnowledgeServiceImpl;
+
+class TtpgraphServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<TtpgraphServer>> Start(const ServerOptions& options);
+  ~TtpgraphServer();
+
+  int port() const { return port_; }
+  // Blocks until Shutdown() is called from another thread.
+  void Wait();
+  // Stops accepting RPCs, lets running ones finish within `grace`.
+  void Shutdown(absl::Duration grace = absl::Seconds(10));
+
+  Store* store() { return store_.get(); }
+  GraphCache* graphs() { return graphs_.get(); }
+
+ private:
+  TtpgraphServer() = default;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GraphCache> graphs_;
+  std::unique_ptr<ReleaseServiceImpl> release_service_;
+  std::unique_ptr<KnowledgeServiceImpl> knowledge_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace ttpgraph
