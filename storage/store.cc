@@ -24,6 +24,7 @@ constexpr const char* kReleasesCf = "releases";
 constexpr const char* kReleaseObjectsCf = "release_objects";
 constexpr const char* kObjectsCf = "objects";
 constexpr const char* kRefsCf = "refs";
+constexpr const char* kKvCf = "kv";
 
 rocksdb::CompressionType BestCompression() {
   auto supported = rocksdb::GetSupportedCompressions();
@@ -67,7 +68,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {kReleasesCf, cf}, {kReleaseObjectsCf, cf},
-      {kObjectsCf, cf}, {kRefsCf, cf}};
+      {kObjectsCf, cf}, {kRefsCf, cf}, {kKvCf, cf}};
   std::unique_ptr<Store> store(new Store());
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, cfs, &store->handles_, &db);
@@ -82,6 +83,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->release_objects_ = store->handles_[2];
   store->objects_ = store->handles_[3];
   store->refs_ = store->handles_[4];
+  store->kv_ = store->handles_[5];
   store->sync_writes_ = options.sync_writes;
   return store;
 }
@@ -275,6 +277,53 @@ absl::StatusOr<std::vector<std::string>> Store::GetObjects(const std::vector<std
     out[i].assign(values[i].data(), values[i].size());
   }
   return out;
+}
+
+absl::Status Store::KvWrite(const std::vector<KvOp>& ops) {
+  rocksdb::WriteBatch batch;
+  for (auto& op : ops) {
+    switch (op.kind) {
+      case KvOp::kPut: batch.Put(kv_, op.key, op.value); break;
+      case KvOp::kDelete: batch.Delete(kv_, op.key); break;
+      case KvOp::kDeleteRange: batch.DeleteRange(kv_, op.key, op.value); break;
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_writes_;
+  return FromRocks(db_->Write(wo, &batch), "writing");
+}
+
+absl::StatusOr<std::string> Store::KvGet(std::string_view key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), kv_, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(Cat("no key ", key));
+  if (!s.ok()) return FromRocks(s, "reading");
+  return value;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::KvMultiGet(const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), kv_, keys.size(), slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) out[i] = std::string(values[i].data(), values[i].size());
+    else if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "reading");
+  }
+  return out;
+}
+
+absl::Status Store::KvScan(std::string_view prefix,
+                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, kv_));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    std::string_view k = it->key().ToStringView();
+    if (k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k, it->value().ToStringView())) break;
+  }
+  return FromRocks(it->status(), "scanning");
 }
 
 int64_t Store::DiskUsageBytes() const {

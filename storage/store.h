@@ -17,7 +17,9 @@
 // INTERNAL for RocksDB failures.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +72,25 @@ class Store {
   // JSON of stored objects by key; NOT_FOUND if any is missing.
   absl::StatusOr<std::vector<std::string>> GetObjects(const std::vector<std::string>& keys) const;
 
+  // ---- Generic key-value space for the other stores (organizations, D3FEND,
+  // ...), in its own column family. Each store owns a key prefix such as
+  // "org/" or "d3fend/"; see storage/README.md for the prefixes in use.
+  struct KvOp {
+    enum Kind { kPut, kDelete, kDeleteRange } kind = kPut;
+    std::string key;    // kDeleteRange: first key deleted
+    std::string value;  // kPut: the value; kDeleteRange: first key kept (end)
+  };
+  // Applies all ops in one atomic, durable batch.
+  absl::Status KvWrite(const std::vector<KvOp>& ops);
+  // NOT_FOUND when the key is absent.
+  absl::StatusOr<std::string> KvGet(std::string_view key) const;
+  // Values of several keys; a missing key gives std::nullopt in its slot.
+  absl::StatusOr<std::vector<std::optional<std::string>>> KvMultiGet(const std::vector<std::string>& keys) const;
+  // Calls fn(key, value) for each key starting with `prefix`, in key order,
+  // until fn returns false.
+  absl::Status KvScan(std::string_view prefix,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
   // Bytes on disk of the database directory's live files.
   int64_t DiskUsageBytes() const;
 
@@ -83,6 +104,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* release_objects_ = nullptr;
   rocksdb::ColumnFamilyHandle* objects_ = nullptr;
   rocksdb::ColumnFamilyHandle* refs_ = nullptr;
+  rocksdb::ColumnFamilyHandle* kv_ = nullptr;
   bool sync_writes_ = true;
   absl::Mutex write_mu_;
 };

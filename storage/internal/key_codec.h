@@ -5,6 +5,7 @@
 //   release_objects    ReleaseKey(domain, version)          object keys, '\n'-separated, sorted
 //   objects            "<stix id>|<modified>|<digest16>"     minified STIX JSON
 //   refs               object key                            fixed32 LE: releases holding it
+//   kv                 "<store prefix>/..."                  owned by the store of that prefix (KvWrite)
 //
 // ReleaseKey = domain '\0' then each of 4 version parts as big-endian uint32,
 // so versions sort numerically (9.0 before 15.1) within a domain.

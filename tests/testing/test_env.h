@@ -1,0 +1,59 @@
+// Test environment: data paths, temporary directories and an in-process
+// server on an ephemeral port (no sleeps, no fixed ports).
+//
+//   TestServer server;                 // fresh RocksDB in a temp dir, port 0
+//   ttpgraph::Client& client = server.client();
+//   ImportFile(client, SharedData("attack/enterprise-attack-18.1.json.gz"));
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "clients/cpp/ttpgraph_client.h"
+#include "server/server.h"
+
+namespace ttpgraph::testing {
+
+// $TTPGRAPH_SHARED_DATA/<rel> (default: <source>/../shared/data/<rel>).
+std::string SharedData(const std::string& rel);
+// <source>/tests/testdata/<rel>.
+std::string TestData(const std::string& rel);
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& data);
+std::string Gzip(const std::string& data);
+
+// A directory removed (recursively) when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class TestServer {
+ public:
+  // Starts on 127.0.0.1:0 with a fresh data directory, or `data_dir` if given.
+  explicit TestServer(ServerOptions options = {}, const std::string& data_dir = "");
+  ~TestServer();
+  std::string address() const;
+  Client& client() { return *client_; }
+  TtpgraphServer& server() { return *server_; }
+  // Stops the server and starts it again on the same data directory.
+  void Restart();
+
+ private:
+  ServerOptions options_;
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<TtpgraphServer> server_;
+  std::unique_ptr<Client> client_;
+};
+
+// Streams a bundle file through ImportRelease; domain and version explicit.
+absl::Status ImportFile(Client& client, const std::string& path, const std::string& domain,
+                        const std::string& version, v1::ImportReleaseResponse* resp = nullptr, bool replace = false);
+
+}  // namespace ttpgraph::testing
