@@ -1,7 +1,5 @@
 #include "graph/release_graph.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
 #include "storage/strings.h"
@@ -10,36 +8,11 @@
 namespace ttpgraph {
 namespace {
 
-bool IsAttackSource(std::string_view s) {
-  return s == "mitre-attack" || s == "mitre-mobile-attack" || s == "mitre-ics-attack";
-}
-
-std::string Str(simdjson::dom::object o, std::string_view key) {
-  std::string_view v;
-  if (o[key].get_string().get(v) != simdjson::SUCCESS) return {};
-  return std::string(v);
-}
-bool Bool(simdjson::dom::object o, std::string_view key) {
-  bool v = false;
-  if (o[key].get_bool().get(v) != simdjson::SUCCESS) return false;
-  return v;
-}
-std::vector<std::string> Strings(simdjson::dom::object o, std::string_view key) {
-  std::vector<std::string> out;
-  simdjson::dom::array a;
-  if (o[key].get_array().get(a) != simdjson::SUCCESS) return out;
-  for (auto e : a) {
-    std::string_view s;
-    if (e.get_string().get(s) == simdjson::SUCCESS) out.emplace_back(s);
-  }
-  return out;
-}
-
-// What a node keeps of its JSON until all ids are known.
+// What a node keeps of its record until all ids are known.
 struct Pending {
   std::string source_ref, target_ref;
   std::vector<std::string> refs;  // analytic refs or tactic refs
-  std::vector<std::pair<std::string, LogSourceRef>> log_sources;  // dc stix id, log source
+  std::vector<LogSourceRecord> log_sources;
   std::string data_source_ref;
   std::vector<std::string> phases;  // kill-chain phase names
 };
@@ -60,85 +33,54 @@ ReleaseGraph::~ReleaseGraph() = default;
 
 absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const ReleaseId& id,
                                                                         const std::vector<StoredObject>& objects) {
+  std::vector<KeyedRecord> records(objects.size());
+  for (size_t i = 0; i < objects.size(); ++i) {
+    auto r = objects[i].record.empty() ? ExtractRecordFromJson(objects[i].json) : DecodeRecord(objects[i].record);
+    if (!r.ok()) return absl::DataLossError(Cat("stored object ", objects[i].key, ": ", r.status().message()));
+    records[i] = KeyedRecord{objects[i].key, std::move(*r)};
+  }
+  return Build(id, std::move(records));
+}
+
+absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const ReleaseId& id,
+                                                                        std::vector<KeyedRecord> records) {
   std::shared_ptr<ReleaseGraph> g(new ReleaseGraph());
   g->id_ = id;
-  g->nodes_.resize(objects.size());
-  std::vector<Pending> pending(objects.size());
-  simdjson::dom::parser parser;
-
-  for (size_t i = 0; i < objects.size(); ++i) {
-    simdjson::dom::object o;
-    if (auto err = parser.parse(objects[i].json).get_object().get(o); err)
-      return absl::DataLossError(Cat("stored object ", objects[i].key,
-                                              " is not valid JSON: ", simdjson::error_message(err)));
+  g->nodes_.resize(records.size());
+  std::vector<Pending> pending(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    ObjectRecord& r = records[i].record;
     Node& n = g->nodes_[i];
     Pending& p = pending[i];
-    n.object_key = objects[i].key;
-    n.stix_id = Str(o, "id");
-    n.type = Str(o, "type");
-    n.name = Str(o, "name");
-    n.modified = Str(o, "modified");
-    n.version = Str(o, "x_mitre_version");
-    n.revoked = Bool(o, "revoked");
-    n.deprecated = Bool(o, "x_mitre_deprecated");
-    n.is_subtechnique = Bool(o, "x_mitre_is_subtechnique");
-    simdjson::dom::array domains;
-    if (o["x_mitre_domains"].get_array().get(domains) == simdjson::SUCCESS) {
-      n.in_domain = false;
-      for (auto d : domains) {
-        std::string_view s;
-        if (d.get_string().get(s) == simdjson::SUCCESS && s == id.domain) n.in_domain = true;
-      }
-    }
-    simdjson::dom::array refs;
-    if (o["external_references"].get_array().get(refs) == simdjson::SUCCESS) {
-      for (auto r : refs) {
-        simdjson::dom::object ro;
-        if (r.get_object().get(ro) != simdjson::SUCCESS) continue;
-        if (IsAttackSource(Str(ro, "source_name"))) {
-          n.attack_id = Str(ro, "external_id");
-          n.url = Str(ro, "url");
-          break;
-        }
-      }
-    }
+    n.object_key = std::move(records[i].key);
+    n.stix_id = std::move(r.stix_id);
+    n.type = std::move(r.type);
+    n.attack_id = std::move(r.attack_id);
+    n.url = std::move(r.url);
+    n.name = std::move(r.name);
+    n.version = std::move(r.version);
+    n.modified = std::move(r.modified);
+    n.revoked = r.revoked;
+    n.deprecated = r.deprecated;
+    n.is_subtechnique = r.is_subtechnique;
+    n.in_domain = !r.has_domains || std::find(r.domains.begin(), r.domains.end(), id.domain) != r.domains.end();
+    n.platforms = std::move(r.platforms);
+    n.aliases = std::move(r.aliases);
     if (n.type == "relationship") {
-      p.source_ref = Str(o, "source_ref");
-      p.target_ref = Str(o, "target_ref");
-      n.rel_type = ParseRelType(Str(o, "relationship_type"));
-      if (n.rel_type == RelType::kUses || n.rel_type == RelType::kMitigates) n.description = Str(o, "description");
+      p.source_ref = std::move(r.source_ref);
+      p.target_ref = std::move(r.target_ref);
+      n.rel_type = ParseRelType(r.relationship_type);
+      if (n.rel_type == RelType::kUses || n.rel_type == RelType::kMitigates) n.description = std::move(r.description);
       continue;
     }
-    n.platforms = Strings(o, "x_mitre_platforms");
-    n.aliases = Strings(o, n.type == "intrusion-set" || n.type == "campaign" ? "aliases" : "x_mitre_aliases");
-    if (n.type == "attack-pattern") {
-      simdjson::dom::array phases;
-      if (o["kill_chain_phases"].get_array().get(phases) == simdjson::SUCCESS)
-        for (auto ph : phases) {
-          simdjson::dom::object po;
-          if (ph.get_object().get(po) != simdjson::SUCCESS) continue;
-          if (IsAttackSource(Str(po, "kill_chain_name"))) p.phases.push_back(Str(po, "phase_name"));
-        }
-    } else if (n.type == "x-mitre-tactic") {
-      n.aliases.clear();
-      n.tactics = {Str(o, "x_mitre_shortname")};
-    } else if (n.type == "x-mitre-matrix") {
-      p.refs = Strings(o, "tactic_refs");
-    } else if (n.type == "x-mitre-detection-strategy") {
-      p.refs = Strings(o, "x_mitre_analytic_refs");
-    } else if (n.type == "x-mitre-analytic") {
-      simdjson::dom::array ls;
-      if (o["x_mitre_log_source_references"].get_array().get(ls) == simdjson::SUCCESS)
-        for (auto e : ls) {
-          simdjson::dom::object lo;
-          if (e.get_object().get(lo) != simdjson::SUCCESS) continue;
-          p.log_sources.push_back({Str(lo, "x_mitre_data_component_ref"),
-                                   LogSourceRef{kNoNode, Str(lo, "name"), Str(lo, "channel")}});
-        }
-    } else if (n.type == "x-mitre-data-component") {
-      p.data_source_ref = Str(o, "x_mitre_data_source_ref");
-    }
+    if (n.type == "x-mitre-tactic") n.tactics = {r.shortname};
+    p.phases = std::move(r.kill_chain_phases);
+    p.refs = std::move(r.refs);
+    p.log_sources = std::move(r.log_sources);
+    p.data_source_ref = std::move(r.data_source_ref);
   }
+  const size_t object_count = records.size();
+  records.clear();
 
   // Indices.
   for (NodeId i = 0; i < g->nodes_.size(); ++i) {
@@ -181,8 +123,8 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
   // Per-type resolution of references, edges and chains.
   std::vector<std::pair<NodeId, NodeId>> edges;
   std::vector<internal::EdgeProps> props;
-  edges.reserve(objects.size());
-  props.reserve(objects.size());
+  edges.reserve(object_count);
+  props.reserve(object_count);
   for (NodeId i = 0; i < g->nodes_.size(); ++i) {
     Node& n = g->nodes_[i];
     Pending& p = pending[i];
@@ -207,10 +149,8 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
       for (auto& ref : p.refs)
         if (NodeId a = find(ref); a != kNoNode) n.refs.push_back(a);
     } else if (n.type == "x-mitre-analytic") {
-      for (auto& [dc, ls] : p.log_sources) {
-        ls.data_component = find(dc);
-        n.log_sources.push_back(std::move(ls));
-      }
+      for (auto& ls : p.log_sources)
+        n.log_sources.push_back(LogSourceRef{find(ls.data_component_ref), std::move(ls.name), std::move(ls.channel)});
     } else if (n.type == "x-mitre-data-component" && !p.data_source_ref.empty()) {
       if (NodeId ds = find(p.data_source_ref); ds != kNoNode) n.data_source = g->nodes_[ds].name;
     }

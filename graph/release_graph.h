@@ -7,8 +7,8 @@
 // is also an edge of a Boost.Graph compressed-sparse-row graph (see
 // graph/internal/bgl_types.h), walked by the queries in graph/queries.h.
 //
-//   auto objects = store->LoadReleaseObjects(id);
-//   absl::StatusOr<std::shared_ptr<const ReleaseGraph>> g = ReleaseGraph::Build(id, *objects);
+//   auto records = store->LoadReleaseRecords(id);
+//   absl::StatusOr<std::shared_ptr<const ReleaseGraph>> g = ReleaseGraph::Build(id, std::move(*records));
 //
 // Thread safety: immutable after Build; safe for concurrent readers.
 #pragma once
@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include "absl/status/statusor.h"
 #include "storage/model.h"
+#include "storage/record.h"
 
 namespace ttpgraph {
 
@@ -73,6 +74,9 @@ struct Node {
 
 class ReleaseGraph {
  public:
+  static absl::StatusOr<std::shared_ptr<const ReleaseGraph>> Build(const ReleaseId& id,
+                                                                   std::vector<KeyedRecord> records);
+  // Same, from stored objects (uses each object's record, or extracts it from its JSON).
   static absl::StatusOr<std::shared_ptr<const ReleaseGraph>> Build(const ReleaseId& id,
                                                                    const std::vector<StoredObject>& objects);
   ~ReleaseGraph();

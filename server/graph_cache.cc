@@ -22,9 +22,9 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> GraphCache::Get(const Releas
   }
   std::lock_guard<std::mutex> build(entry->build_mu);
   if (entry->graph) return entry->graph;
-  auto objects = store_->LoadReleaseObjects(id);
-  if (!objects.ok()) return objects.status();
-  auto graph = ReleaseGraph::Build(id, *objects);
+  auto records = store_->LoadReleaseRecords(id);
+  if (!records.ok()) return records.status();
+  auto graph = ReleaseGraph::Build(id, std::move(*records));
   if (!graph.ok()) return graph.status();
   entry->graph = *graph;
   return entry->graph;

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <chrono>
+
 #include "server/fetch.h"
 #include "server/page_token.h"
 #include "server/proto_convert.h"
@@ -45,18 +47,28 @@ absl::Status ReleaseServiceImpl::ImportBytes(std::string bytes, const v1::Import
     if (ToLower(options.sha256()) != got)
       return absl::InvalidArgumentError(Cat("sha256 mismatch: expected ", options.sha256(), ", got ", got));
   }
+  auto t0 = std::chrono::steady_clock::now();
+  auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t).count() / 1000.0);
+  };
   auto text = MaybeGunzip(std::move(bytes), limits_.max_bundle_bytes);
+  std::string gunzip_ms = ms_since(t0);
+  auto t1 = std::chrono::steady_clock::now();
   if (!text.ok()) return text.status();
   BundleParseOptions po;
   po.domain = options.domain();
   po.version = options.version();
   po.max_depth = limits_.max_json_depth;
   po.max_objects = limits_.max_objects;
+  po.buffer_capacity = text->capacity();
   auto bundle = ParseBundle(*text, po);
   if (!bundle.ok()) return bundle.status();
   text->clear();
   text->shrink_to_fit();
+  std::string parse_ms = ms_since(t1);
+  auto t2 = std::chrono::steady_clock::now();
   auto put = store_->PutRelease(*bundle, options.replace());
+  std::string store_ms = ms_since(t2);
   if (!put.ok()) return put.status();
   if (put->outcome == Store::PutOutcome::kReplaced) graphs_->Evict(bundle->id);
   ttpgraph::ToProto(put->info, resp->mutable_release());
@@ -66,7 +78,8 @@ absl::Status ReleaseServiceImpl::ImportBytes(std::string bytes, const v1::Import
   LogInfo("import", {{"release", bundle->id.Name()},
                      {"outcome", v1::ImportReleaseResponse::Outcome_Name(resp->outcome())},
                      {"objects", std::to_string(put->info.object_count)},
-                     {"new_objects", std::to_string(put->info.new_objects_stored)}});
+                     {"new_objects", std::to_string(put->info.new_objects_stored)},
+                     {"gunzip_ms", gunzip_ms}, {"parse_ms", parse_ms}, {"store_ms", store_ms}});
   return absl::OkStatus();
 }
 

@@ -4,8 +4,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
 
+#include "server/analysis_service.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
+#include "server/org_service.h"
 #include "server/release_service.h"
 #include "storage/strings.h"
 
@@ -21,6 +23,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   s->graphs_ = std::make_unique<GraphCache>(s->store_.get());
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
+  s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(s->store_.get(), s->graphs_.get());
+  s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -30,6 +34,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->release_service_.get());
   builder.RegisterService(s->knowledge_service_.get());
+  builder.RegisterService(s->analysis_service_.get());
+  builder.RegisterService(s->org_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));

@@ -38,6 +38,22 @@ struct ServerLimits {
   int max_message_bytes = 8 << 20;
   // Deadline applied to queries that arrive without one. Default: 30 s.
   absl::Duration default_query_deadline = absl::Seconds(30);
+  // ---- OrgService ----
+  // Most detections one organization may hold. Default: 100000.
+  int64_t max_detections_per_org = 100000;
+  // Most bytes one detection import stream may carry (before gunzip). Default: 256 MiB.
+  size_t max_import_bytes = 256u << 20;
+  // Largest single rule file (a Sigma YAML document set). Default: 1 MiB.
+  size_t max_rule_file_bytes = 1u << 20;
+  // Most YAML nodes walked per Sigma document, aliases counted at each use. Default: 20000.
+  size_t max_yaml_nodes = 20000;
+  // Deepest YAML nesting in a Sigma rule. Default: 64.
+  size_t max_yaml_depth = 64;
+  // Organizations whose decoded detections are kept in memory for coverage. Default: 256.
+  size_t org_view_cache_entries = 256;
+  // The Sigma logsource -> data component table. Default: "" = data/sigma_logsource_map.csv
+  // looked up beside the executable (../data, ../../data) and in the working directory.
+  std::string sigma_logsource_map_path;
 };
 
 struct ServerOptions {
@@ -52,6 +68,8 @@ struct ServerOptions {
 
 class ReleaseServiceImpl;
 class KnowledgeServiceImpl;
+class AnalysisServiceImpl;
+class OrgServiceImpl;
 
 class TtpgraphServer {
  public:
@@ -66,6 +84,7 @@ class TtpgraphServer {
 
   Store* store() { return store_.get(); }
   GraphCache* graphs() { return graphs_.get(); }
+  OrgServiceImpl* org_service() { return org_service_.get(); }
 
  private:
   TtpgraphServer() = default;
@@ -73,6 +92,8 @@ class TtpgraphServer {
   std::unique_ptr<GraphCache> graphs_;
   std::unique_ptr<ReleaseServiceImpl> release_service_;
   std::unique_ptr<KnowledgeServiceImpl> knowledge_service_;
+  std::unique_ptr<AnalysisServiceImpl> analysis_service_;
+  std::unique_ptr<OrgServiceImpl> org_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -64,8 +64,9 @@ struct ReleaseInfo {
 
 // One STIX object ready to store: its content address and canonical JSON.
 struct StoredObject {
-  std::string key;   // ObjectKey: "<stix id>|<modified>|<16 hex digest>"
-  std::string json;  // minified JSON of the object
+  std::string key;     // ObjectKey: "<stix id>|<modified>|<16 hex digest>"
+  std::string json;    // the object's JSON text as it came in the bundle
+  std::string record;  // EncodeRecord() of the graph fields (see storage/record.h)
 };
 
 // Builds the content address of an object.

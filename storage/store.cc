@@ -15,6 +15,7 @@
 #include "storage/import/sha256.h"
 #include "storage/internal/key_codec.h"
 #include "storage/internal/rocks_status.h"
+#include "storage/record.h"
 
 namespace ttpgraph {
 namespace {
@@ -25,6 +26,7 @@ constexpr const char* kReleaseObjectsCf = "release_objects";
 constexpr const char* kObjectsCf = "objects";
 constexpr const char* kRefsCf = "refs";
 constexpr const char* kKvCf = "kv";
+constexpr const char* kRecordsCf = "records";
 
 rocksdb::CompressionType BestCompression() {
   auto supported = rocksdb::GetSupportedCompressions();
@@ -68,7 +70,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf}, {kReleasesCf, cf}, {kReleaseObjectsCf, cf},
-      {kObjectsCf, cf}, {kRefsCf, cf}, {kKvCf, cf}};
+      {kObjectsCf, cf}, {kRefsCf, cf}, {kKvCf, cf}, {kRecordsCf, cf}};
   std::unique_ptr<Store> store(new Store());
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, cfs, &store->handles_, &db);
@@ -84,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->objects_ = store->handles_[3];
   store->refs_ = store->handles_[4];
   store->kv_ = store->handles_[5];
+  store->records_ = store->handles_[6];
   store->sync_writes_ = options.sync_writes;
   return store;
 }
@@ -102,11 +105,12 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   const std::string digest = ContentDigest(keys);
 
   absl::MutexLock lock(&write_mu_);
-  rocksdb::WriteBatch batch;
+  size_t batch_bytes = 4096;
+  for (auto& o : bundle.objects) batch_bytes += 3 * o.key.size() + o.json.size() + o.record.size() + 64;
+  rocksdb::WriteBatch batch(batch_bytes);  // reserved once: no regrowth copies of ~40 MB
   const std::string rkey = internal::ReleaseKey(bundle.id);
   PutOutcome outcome = PutOutcome::kCreated;
-  // Reference counts as they will be after this batch, for the keys it touches.
-  std::unordered_map<std::string, int64_t> delta;
+  std::vector<std::string> old_keys;  // sorted: the replaced release's objects
 
   auto existing = GetRelease(bundle.id);
   if (existing.ok()) {
@@ -114,43 +118,57 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
     if (!replace)
       return absl::AlreadyExistsError(Cat(
           "release ", bundle.id.Name(), " already exists with different content (sha256 ",
-          existing->content_sha256.substr(0, 12), "…, new ", digest.substr(0, 12),
-          "…); import with replace to overwrite it"));
-    auto old_keys = ReleaseObjectKeys(bundle.id);
-    if (!old_keys.ok()) return old_keys.status();
-    for (auto& k : *old_keys) --delta[k];
+          existing->content_sha256.substr(0, 12), "..., new ", digest.substr(0, 12),
+          "...); import with replace to overwrite it"));
+    auto keys_or = ReleaseObjectKeys(bundle.id);
+    if (!keys_or.ok()) return keys_or.status();
+    old_keys = std::move(*keys_or);
     outcome = PutOutcome::kReplaced;
   } else if (!absl::IsNotFound(existing.status())) {
     return existing.status();
   }
-  for (auto& k : keys) ++delta[k];
 
-  // Read current counts of every touched key in one MultiGet.
-  std::vector<std::string> touched;
-  touched.reserve(delta.size());
-  for (auto& [k, d] : delta) touched.push_back(k);
-  std::vector<rocksdb::Slice> slices(touched.begin(), touched.end());
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs(touched.size(), refs_);
-  std::vector<std::string> values;
-  auto statuses = db_->MultiGet(rocksdb::ReadOptions(), cfs, slices, &values);
+  // Every touched key with its reference-count change, in key order: sorted
+  // writes insert into RocksDB's memtable skip list several times faster.
+  std::vector<std::pair<std::string_view, int>> touched;
+  touched.reserve(keys.size() + old_keys.size());
+  {
+    size_t i = 0, j = 0;
+    while (i < keys.size() || j < old_keys.size()) {
+      if (j == old_keys.size() || (i < keys.size() && keys[i] < old_keys[j])) touched.emplace_back(keys[i++], +1);
+      else if (i == keys.size() || old_keys[j] < keys[i]) touched.emplace_back(old_keys[j++], -1);
+      else ++i, ++j;  // in both: unchanged count
+    }
+  }
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(touched.size());
+  for (auto& [k, d] : touched) slices.emplace_back(k.data(), k.size());
+  std::vector<rocksdb::PinnableSlice> values(touched.size());
+  std::vector<rocksdb::Status> statuses(touched.size());
+  db_->MultiGet(rocksdb::ReadOptions(), refs_, touched.size(), slices.data(), values.data(), statuses.data(),
+                /*sorted_input=*/true);
 
-  std::unordered_map<std::string_view, const std::string*> json_of;
-  for (auto& o : bundle.objects) json_of.emplace(o.key, &o.json);
+  std::unordered_map<std::string_view, const StoredObject*> object_of;
+  object_of.reserve(bundle.objects.size());
+  for (auto& o : bundle.objects) object_of.emplace(o.key, &o);
   int64_t new_objects = 0;
   for (size_t i = 0; i < touched.size(); ++i) {
     int64_t before = 0;
-    if (statuses[i].ok()) before = internal::DecodeFixed32(values[i]);
+    if (statuses[i].ok()) before = internal::DecodeFixed32(values[i].ToStringView());
     else if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "reading reference counts");
-    const int64_t after = before + delta[touched[i]];
-    if (after == before) continue;
+    const int64_t after = before + touched[i].second;
+    const rocksdb::Slice key = slices[i];
     if (after <= 0) {
-      batch.Delete(refs_, touched[i]);
-      batch.Delete(objects_, touched[i]);
+      batch.Delete(refs_, key);
+      batch.Delete(objects_, key);
+      batch.Delete(records_, key);
       continue;
     }
-    batch.Put(refs_, touched[i], internal::EncodeFixed32(static_cast<uint32_t>(after)));
+    batch.Put(refs_, key, internal::EncodeFixed32(static_cast<uint32_t>(after)));
     if (before == 0) {
-      batch.Put(objects_, touched[i], *json_of.at(touched[i]));
+      const StoredObject* o = object_of.at(touched[i].first);
+      batch.Put(objects_, key, o->json);
+      batch.Put(records_, key, o->record);
       ++new_objects;
     }
   }
@@ -239,6 +257,7 @@ absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id) {
     if (n <= 1) {
       batch.Delete(refs_, (*keys)[i]);
       batch.Delete(objects_, (*keys)[i]);
+      batch.Delete(records_, (*keys)[i]);
       ++result.objects_freed;
     } else {
       batch.Put(refs_, (*keys)[i], internal::EncodeFixed32(n - 1));
@@ -260,6 +279,26 @@ absl::StatusOr<std::vector<StoredObject>> Store::LoadReleaseObjects(const Releas
   if (!json.ok()) return json.status();
   std::vector<StoredObject> out(keys->size());
   for (size_t i = 0; i < keys->size(); ++i) out[i] = StoredObject{std::move((*keys)[i]), std::move((*json)[i])};
+  return out;
+}
+
+absl::StatusOr<std::vector<KeyedRecord>> Store::LoadReleaseRecords(const ReleaseId& id) const {
+  auto keys = ReleaseObjectKeys(id);
+  if (!keys.ok()) return keys.status();
+  std::vector<rocksdb::Slice> slices(keys->begin(), keys->end());
+  std::vector<rocksdb::PinnableSlice> values(keys->size());
+  std::vector<rocksdb::Status> statuses(keys->size());
+  db_->MultiGet(rocksdb::ReadOptions(), records_, keys->size(), slices.data(), values.data(), statuses.data(),
+                /*sorted_input=*/true);
+  std::vector<KeyedRecord> out(keys->size());
+  for (size_t i = 0; i < keys->size(); ++i) {
+    if (statuses[i].IsNotFound()) return absl::DataLossError(Cat("record of stored object ", (*keys)[i], " is missing"));
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "reading records");
+    auto record = DecodeRecord(values[i].ToStringView());
+    if (!record.ok()) return absl::DataLossError(Cat("record of ", (*keys)[i], ": ", record.status().message()));
+    out[i].key = std::move((*keys)[i]);
+    out[i].record = std::move(*record);
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/model.h"
+#include "storage/record.h"
 #include "storage/store_options.h"
 
 namespace rocksdb {
@@ -69,7 +70,10 @@ class Store {
 
   // The objects of a release (key and JSON), in key order.
   absl::StatusOr<std::vector<StoredObject>> LoadReleaseObjects(const ReleaseId& id) const;
-  // JSON of stored objects by key; NOT_FOUND if any is missing.
+  // The graph records of a release's objects (storage/record.h), in key order.
+  // This is what a graph build reads: a few MB instead of the objects' JSON.
+  absl::StatusOr<std::vector<KeyedRecord>> LoadReleaseRecords(const ReleaseId& id) const;
+  // JSON of stored objects by key; DATA_LOSS if any is missing.
   absl::StatusOr<std::vector<std::string>> GetObjects(const std::vector<std::string>& keys) const;
 
   // ---- Generic key-value space for the other stores (organizations, D3FEND,
@@ -105,6 +109,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* objects_ = nullptr;
   rocksdb::ColumnFamilyHandle* refs_ = nullptr;
   rocksdb::ColumnFamilyHandle* kv_ = nullptr;
+  rocksdb::ColumnFamilyHandle* records_ = nullptr;
   bool sync_writes_ = true;
   absl::Mutex write_mu_;
 };

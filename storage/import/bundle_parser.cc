@@ -1,5 +1,7 @@
 #include "storage/import/bundle_parser.h"
 
+#include "storage/import/record_extract.h"
+
 #include <simdjson.h>
 
 #include <unordered_map>
@@ -154,9 +156,18 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   simdjson::dom::parser parser;
   if (auto err = parser.allocate(json.size() + 1, opts.max_depth); err)
     return absl::ResourceExhaustedError(Cat("cannot allocate parser: ", simdjson::error_message(err)));
-  simdjson::padded_string padded(json);
+  // Parse in place when the caller's buffer already has simdjson's padding
+  // (MaybeGunzip leaves it); otherwise copy into a padded buffer.
+  simdjson::padded_string copy;
+  simdjson::padded_string_view padded;
+  if (json.size() + simdjson::SIMDJSON_PADDING <= opts.buffer_capacity) {
+    padded = simdjson::padded_string_view(json.data(), json.size(), opts.buffer_capacity);
+  } else {
+    copy = simdjson::padded_string(json);
+    padded = copy;
+  }
   simdjson::dom::element root;
-  if (auto err = parser.parse(padded).get(root); err) {
+  if (auto err = parser.parse(padded.data(), padded.size(), false).get(root); err) {
     std::string where = LocateJsonSyntaxError(json, opts.max_depth);
     if (err == simdjson::DEPTH_ERROR)
       return absl::InvalidArgumentError(Cat(
@@ -179,6 +190,27 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     return absl::ResourceExhaustedError(Cat("bundle holds ", objects.size(),
                                                      " objects, over the limit of ", opts.max_objects));
 
+  // The DOM validated the whole document; a second, on-demand pass yields each
+  // object's text exactly as sent (cheaper than re-serializing the DOM).
+  std::vector<std::string_view> raw;
+  raw.reserve(objects.size());
+  {
+    simdjson::ondemand::parser od;
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::array arr;
+    if (od.iterate(padded).get(doc) || doc["objects"].get_array().get(arr))
+      return absl::InvalidArgumentError("not a STIX bundle: $.objects must be an array");
+    for (auto v : arr) {
+      simdjson::ondemand::object o;
+      std::string_view text;
+      if (v.get_object().get(o) || o.raw_json().get(text)) {
+        text = {};
+      }
+      raw.push_back(text);
+    }
+  }
+  if (raw.size() != objects.size()) return absl::InternalError("object count differs between parser passes");
+
   ParsedBundle out;
   out.spec_version = std::string(GetString(bundle, "spec_version"));
   out.objects.reserve(objects.size());
@@ -186,9 +218,8 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   std::vector<std::pair<std::string_view, std::string_view>> rel_refs;  // per relationship
   std::vector<std::string_view> rel_ids;
   std::string collection_domain, collection_version;
-  size_t domain_tagged = 0, domain_match = 0;
+  size_t domain_tagged = 0;
   std::map<std::string, size_t> domain_votes;
-  const std::string want_domain = opts.domain;
 
   size_t i = 0;
   for (simdjson::dom::element el : objects) {
@@ -206,9 +237,11 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
                                                      "\" does not start with its type \"", type, "--\""));
     if (out.spec_version.empty()) out.spec_version = std::string(GetString(obj, "spec_version"));
     std::string_view modified = GetString(obj, "modified");
-    std::string canonical = simdjson::minify(el);
+    std::string_view text = raw[i];
+    if (text.empty())
+      return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, ") could not be read back"));
     if (auto it = index_of.find(id); it != index_of.end()) {
-      if (out.objects[it->second].json == canonical) {
+      if (out.objects[it->second].json == text) {
         ++i;
         continue;  // an exact duplicate: keep one
       }
@@ -238,13 +271,15 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
           std::string_view ds;
           if (d.get_string().get(ds) != simdjson::SUCCESS) continue;
           ++domain_votes[std::string(ds)];
-          if (ds == want_domain) ++domain_match;
         }
       }
     }
+    auto record = ExtractRecord(obj);
+    if (!record.ok()) return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): ", record.status().message()));
     ++out.counts_by_type[std::string(type)];
     index_of.emplace(id, out.objects.size());
-    out.objects.push_back(StoredObject{MakeObjectKey(id, modified, canonical), std::move(canonical)});
+    out.objects.push_back(
+        StoredObject{MakeObjectKey(id, modified, text), std::string(text), EncodeRecord(*record)});
     ++i;
   }
   // index_of's keys point into the DOM, which lives until here.

@@ -27,6 +27,10 @@ struct BundleParseOptions {
   size_t max_depth = 64;
   // Most objects one bundle may hold. Default: 200000 (enterprise 18.1 has 24771).
   size_t max_objects = 200000;
+  // Capacity of the buffer behind the `json` argument, when the caller knows
+  // the bytes after the text are readable: with 64 spare bytes the parser
+  // works in place instead of copying. Default: 0 (copy).
+  size_t buffer_capacity = 0;
 };
 
 struct ParsedBundle {

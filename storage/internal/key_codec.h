@@ -4,6 +4,7 @@
 //   releases           ReleaseKey(domain, version)          encoded ReleaseInfo
 //   release_objects    ReleaseKey(domain, version)          object keys, '\n'-separated, sorted
 //   objects            "<stix id>|<modified>|<digest16>"     minified STIX JSON
+//   records            object key                            EncodeRecord(): the graph fields (record.h)
 //   refs               object key                            fixed32 LE: releases holding it
 //   kv                 "<store prefix>/..."                  owned by the store of that prefix (KvWrite)
 //

@@ -1,0 +1,122 @@
+// Coverage of one organization on one release: every active technique and
+// sub-technique of the release's domain is DETECTED (100), LOGGED (50) or
+// BLIND (0), per SPEC.md "Coverage":
+//
+//   DETECTED  at least one counting detection (enabled, and not a Sigma rule
+//             with status deprecated/unsupported) maps to this exact technique;
+//   LOGGED    not detected, but the organization collects at least one data
+//             component that can detect it (DetectabilityIndex); a collected
+//             log source counts for every data component listing it;
+//   BLIND     neither.
+//
+// A detection of a parent does not cover its sub-techniques and vice versa; a
+// parent's roll-up (sub-techniques detected / logged / blind) is reported beside
+// its status, and `rollup_status` applies the asked policy (none / any / all).
+// Detection technique IDs are resolved in the asked release: a revoked ID is
+// carried to the end of its revoked-by chain (reported in `carried`); a
+// deprecated ID, a revoked ID without an active successor and an ID the release
+// does not know are reported in `stale`, never dropped silently. A counting
+// detection whose data components are not all collected is reported in
+// `cannot_fire`.
+//
+//   OrgView view = MakeOrgView(detections, inventory);
+//   auto report = ComputeCoverage(*g, view, QueryLimits{});
+//
+// Pure: no I/O, no logging; safe to call concurrently.
+// Errors: NOT_FOUND for an unknown tactic filter, DEADLINE_EXCEEDED past
+// limits.deadline.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "graph/detectability.h"
+#include "graph/query_limits.h"
+#include "graph/release_graph.h"
+#include "storage/org_store.h"
+
+namespace ttpgraph {
+
+// What coverage needs of one detection.
+struct OrgDetection {
+  std::string id;
+  std::string name;
+  bool counts = false;  // enabled, and not a Sigma rule with status deprecated/unsupported
+  std::vector<std::string> techniques;       // ATT&CK IDs as mapped
+  std::vector<std::string> data_components;  // ATT&CK IDs, STIX ids or names
+};
+
+// An organization's detections and inventory, as coverage reads them.
+struct OrgView {
+  std::string org_id;
+  std::vector<OrgDetection> detections;
+  std::vector<InventoryEntry> inventory;
+};
+
+// True when a stored detection counts for coverage.
+bool DetectionCounts(const Detection& d);
+OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections,
+                    std::vector<InventoryEntry> inventory);
+
+enum class CoverageStatus : uint8_t { kBlind = 0, kLogged = 50, kDetected = 100 };
+enum class RollupPolicy : uint8_t { kNone, kAny, kAll };
+const char* CoverageStatusName(CoverageStatus s);  // "DETECTED", "LOGGED", "BLIND"
+
+struct CoverageOptions {
+  std::string tactic;    // short name or TA id; empty = all
+  std::string platform;  // case-insensitive; empty = all
+  RollupPolicy rollup = RollupPolicy::kNone;
+};
+
+struct TechniqueCoverage {
+  NodeId technique = kNoNode;
+  CoverageStatus status = CoverageStatus::kBlind;
+  std::vector<uint32_t> detections;           // indices into OrgView::detections
+  std::vector<NodeId> collected_components;   // collected data components that can detect it
+  int subtechniques = 0, sub_detected = 0, sub_logged = 0, sub_blind = 0;
+  CoverageStatus rollup_status = CoverageStatus::kBlind;  // == status under kNone
+};
+
+struct TacticCoverage {
+  NodeId tactic = kNoNode;
+  int techniques = 0, detected = 0, logged = 0, blind = 0;  // by rollup_status
+};
+
+struct StaleMapping {
+  uint32_t detection = 0;
+  std::string technique;
+  std::string reason;
+};
+
+struct CarriedMapping {
+  uint32_t detection = 0;
+  std::string from;
+  std::vector<NodeId> chain;  // revoked-by hops; back() is the technique it now covers
+};
+
+struct UnfireableDetection {
+  uint32_t detection = 0;
+  std::vector<std::string> missing_components;  // labels, or the id as given when unknown
+};
+
+struct CoverageReport {
+  RollupPolicy rollup = RollupPolicy::kNone;
+  std::vector<TechniqueCoverage> techniques;  // filtered, by ATT&CK ID
+  std::vector<TacticCoverage> tactics;        // matrix order
+  int total = 0, detected = 0, logged = 0, blind = 0;  // over `techniques`, by rollup_status
+  std::vector<StaleMapping> stale;
+  std::vector<CarriedMapping> carried;
+  std::vector<UnfireableDetection> cannot_fire;
+  int detections_counted = 0, detections_ignored = 0;
+  std::vector<std::string> unresolved_inventory;  // entries matching no data component of the release
+};
+
+absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const OrgView& org, const QueryLimits& limits);
+// The same with options and a prebuilt index of `g` (the server's hot path).
+absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const DetectabilityIndex& index,
+                                               const OrgView& org, const CoverageOptions& options,
+                                               const QueryLimits& limits);
+
+}  // namespace ttpgraph

@@ -1,0 +1,205 @@
+#include "storage/import/sigma_rule.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "storage/strings.h"
+
+namespace ttpgraph {
+namespace {
+
+int LineOf(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.line < 0 ? 0 : m.line + 1;
+}
+
+absl::Status Bad(std::string_view path, int line, std::string_view what) {
+  return absl::InvalidArgumentError(line > 0 ? Cat(path, ":", line, ": ", what) : Cat(path, ": ", what));
+}
+
+// Visits every node once per path to it (so aliases count each time), bounded.
+absl::Status CheckBounds(const YAML::Node& n, size_t depth, size_t* count, std::string_view path,
+                         const SigmaParseLimits& limits) {
+  if (++*count > limits.max_nodes)
+    return Bad(path, LineOf(n), Cat("document expands to more than ", limits.max_nodes,
+                                    " YAML nodes (alias bomb?); refused"));
+  if (depth > limits.max_depth)
+    return Bad(path, LineOf(n), Cat("YAML nesting deeper than ", limits.max_depth, " levels; refused"));
+  if (n.IsSequence()) {
+    for (const auto& child : n)
+      if (auto s = CheckBounds(child, depth + 1, count, path, limits); !s.ok()) return s;
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (auto s = CheckBounds(kv.first, depth + 1, count, path, limits); !s.ok()) return s;
+      if (auto s = CheckBounds(kv.second, depth + 1, count, path, limits); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A scalar field as text; empty when absent or null. INVALID_ARGUMENT when it is
+// a list or mapping.
+absl::Status Scalar(const YAML::Node& doc, const char* key, std::string_view path, std::string* out) {
+  YAML::Node v = doc[key];
+  if (!v || v.IsNull()) return absl::OkStatus();
+  if (!v.IsScalar()) return Bad(path, LineOf(v), Cat("`", key, "` must be a single value, not a ",
+                                                       v.IsSequence() ? "list" : "mapping"));
+  *out = v.Scalar();
+  return absl::OkStatus();
+}
+
+void AddUnique(std::vector<std::string>* v, std::string s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(std::move(s));
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Merges `doc` over a copy of the collection's global document.
+YAML::Node MergeOver(const YAML::Node& global, const YAML::Node& doc) {
+  YAML::Node out = YAML::Clone(global);
+  for (const auto& kv : doc) {
+    const std::string key = kv.first.Scalar();
+    YAML::Node base = out[key];
+    if (base && base.IsMap() && kv.second.IsMap()) {
+      for (const auto& sub : kv.second) base[sub.first.Scalar()] = YAML::Clone(sub.second);
+    } else {
+      out[key] = YAML::Clone(kv.second);
+    }
+  }
+  return out;
+}
+
+// Splits a multi-document file's text at "---" lines.
+std::vector<std::string> SplitDocuments(std::string_view text) {
+  std::vector<std::string> docs(1);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos + 1);
+    std::string_view bare = line;
+    while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r' || bare.back() == ' ')) bare.remove_suffix(1);
+    if (bare == "---") {
+      if (!docs.back().empty()) docs.emplace_back();
+    } else {
+      docs.back().append(line.data(), line.size());
+    }
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return docs;
+}
+
+}  // namespace
+
+std::string SigmaTechniqueTag(std::string_view tag) {
+  std::string t = ToLower(tag);
+  if (!StartsWith(t, "attack.t")) return {};
+  std::string_view id = std::string_view(t).substr(8);
+  std::string_view main = id.substr(0, id.find('.'));
+  if (main.size() != 4 || !AllDigits(main)) return {};
+  if (id.size() > 4) {
+    std::string_view sub = id.substr(5);
+    if (id[4] != '.' || sub.size() != 3 || !AllDigits(sub)) return {};
+  }
+  return ToUpper(t.substr(7));
+}
+
+absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std::string_view text,
+                                                      const SigmaParseLimits& limits) {
+  if (text.size() > limits.max_file_bytes)
+    return absl::ResourceExhaustedError(Cat(path, ": ", text.size(), " bytes; a rule file may hold at most ",
+                                            limits.max_file_bytes));
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return Bad(path, e.mark.line < 0 ? 0 : e.mark.line + 1, Cat("malformed YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    return Bad(path, 0, Cat("malformed YAML: ", e.what()));
+  }
+  std::vector<std::string> doc_texts = docs.size() > 1 ? SplitDocuments(text) : std::vector<std::string>{};
+  if (doc_texts.size() != docs.size()) doc_texts.assign(docs.size(), std::string(text));
+
+  std::vector<SigmaRule> out;
+  YAML::Node global;
+  YAML::Node previous;
+  std::string global_text;
+  try {
+    for (size_t i = 0; i < docs.size(); ++i) {
+      const YAML::Node& raw = docs[i];
+      if (!raw || raw.IsNull()) continue;  // empty document (e.g. a trailing ---)
+      size_t count = 0;
+      if (auto s = CheckBounds(raw, 0, &count, path, limits); !s.ok()) return s;
+      if (!raw.IsMap())
+        return Bad(path, LineOf(raw), Cat("YAML document ", i + 1, " is not a mapping; a Sigma rule is a mapping"));
+      std::string action;
+      if (auto s = Scalar(raw, "action", path, &action); !s.ok()) return s;
+      if (action == "global") {
+        global = raw;
+        global_text = doc_texts[i];
+        continue;
+      }
+      if (action == "reset") {
+        global = YAML::Node();
+        global_text.clear();
+        continue;
+      }
+      YAML::Node doc = raw;
+      if (action == "repeat" && previous) doc = MergeOver(previous, raw);
+      else if (global) doc = MergeOver(global, raw);
+      previous = doc;
+
+      SigmaRule r;
+      r.path = std::string(path);
+      r.line = LineOf(raw);
+      r.text = global_text.empty() ? doc_texts[i] : Cat(global_text, "---\n", doc_texts[i]);
+      for (auto [key, field] : {std::pair{"id", &r.id}, {"title", &r.title}, {"status", &r.status},
+                                {"description", &r.description}, {"author", &r.author}, {"level", &r.level}})
+        if (auto s = Scalar(doc, key, path, field); !s.ok()) return s;
+      YAML::Node ls = doc["logsource"];
+      if (ls && !ls.IsNull()) {
+        if (!ls.IsMap()) return Bad(path, LineOf(ls), "`logsource` must be a mapping (category, product, service)");
+        for (auto [key, field] : {std::pair{"category", &r.category}, {"product", &r.product}, {"service", &r.service}})
+          if (auto s = Scalar(ls, key, path, field); !s.ok()) return s;
+      }
+      YAML::Node tags = doc["tags"];
+      if (tags && !tags.IsNull()) {
+        if (!tags.IsSequence()) return Bad(path, LineOf(tags), "`tags` must be a list");
+        for (const auto& t : tags) {
+          if (!t.IsScalar()) return Bad(path, LineOf(t), "every entry of `tags` must be a single value");
+          const std::string tag = t.Scalar();
+          r.tags.push_back(tag);
+          const std::string lower = ToLower(tag);
+          if (!StartsWith(lower, "attack.")) continue;
+          std::string tech = SigmaTechniqueTag(lower);
+          std::string_view rest = std::string_view(lower).substr(7);
+          if (!tech.empty()) {
+            AddUnique(&r.techniques, std::move(tech));
+          } else if (rest.size() == 5 && rest[0] == 'g' && AllDigits(rest.substr(1))) {
+            AddUnique(&r.groups, ToUpper(rest));
+          } else if (rest.size() == 5 && rest[0] == 's' && AllDigits(rest.substr(1))) {
+            AddUnique(&r.software, ToUpper(rest));
+          } else if (StartsWith(rest, "ds") && AllDigits(rest.substr(2))) {
+            // data source tag: kept in tags only
+          } else if (!rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+                       return (c >= 'a' && c <= 'z') || c == '-' || c == '_';
+                     })) {
+            std::string tactic(rest);
+            std::replace(tactic.begin(), tactic.end(), '_', '-');
+            AddUnique(&r.tactics, std::move(tactic));
+          }
+        }
+      }
+      out.push_back(std::move(r));
+    }
+  } catch (const YAML::Exception& e) {
+    return Bad(path, e.mark.line < 0 ? 0 : e.mark.line + 1, Cat("unexpected YAML structure: ", e.msg));
+  }
+  if (out.empty()) return Bad(path, 0, "no Sigma rule in the file (empty, or only `action: global` documents)");
+  return out;
+}
+
+}  // namespace ttpgraph

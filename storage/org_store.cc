@@ -1,0 +1,519 @@
+#include "storage/org_store.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "storage/strings.h"
+
+namespace ttpgraph {
+namespace {
+
+// Records are a format byte followed by fields in a fixed order: varint
+// integers and length-prefixed strings. Binary because the coverage path
+// decodes thousands of detections; the format byte lets later versions add
+// fields at the end.
+constexpr char kOrgFormat = 1;
+constexpr char kDetectionFormat = 1;
+constexpr char kInventoryFormat = 1;
+
+class Writer {
+ public:
+  void U64(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Str(std::string_view s) {
+    U64(s.size());
+    out_.append(s.data(), s.size());
+  }
+  void Strs(const std::vector<std::string>& v) {
+    U64(v.size());
+    for (auto& s : v) Str(s);
+  }
+  void Byte(char c) { out_.push_back(c); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool U64(uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return false;
+      uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+      *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool I64(int64_t* v) {
+    uint64_t u;
+    if (!U64(&u)) return false;
+    *v = static_cast<int64_t>(u);
+    return true;
+  }
+  bool Str(std::string* s) {
+    uint64_t n;
+    if (!U64(&n) || n > in_.size() - pos_) return false;
+    s->assign(in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool Strs(std::vector<std::string>* v) {
+    uint64_t n;
+    if (!U64(&n) || n > in_.size() - pos_) return false;
+    v->resize(n);
+    for (auto& s : *v)
+      if (!Str(&s)) return false;
+    return true;
+  }
+  bool Byte(char* c) {
+    if (pos_ >= in_.size()) return false;
+    *c = in_[pos_++];
+    return true;
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+std::string EncodeInventory(const std::vector<InventoryEntry>& entries) {
+  Writer w;
+  w.Byte(kInventoryFormat);
+  w.U64(entries.size());
+  for (auto& e : entries) {
+    w.Str(e.data_component);
+    w.Str(e.log_source_name);
+    w.Str(e.log_source_channel);
+    w.Str(e.source);
+  }
+  return w.Take();
+}
+
+absl::StatusOr<std::vector<InventoryEntry>> DecodeInventory(std::string_view bytes) {
+  Reader r(bytes);
+  char f;
+  uint64_t n;
+  if (!r.Byte(&f) || f != kInventoryFormat || !r.U64(&n) || n > bytes.size())
+    return absl::DataLossError("corrupt inventory record");
+  std::vector<InventoryEntry> out(n);
+  for (auto& e : out)
+    if (!r.Str(&e.data_component) || !r.Str(&e.log_source_name) || !r.Str(&e.log_source_channel) ||
+        !r.Str(&e.source))
+      return absl::DataLossError("corrupt inventory record");
+  return out;
+}
+
+absl::Status UnknownOrg(const OrgId& org) {
+  return absl::NotFoundError(Cat("unknown organization '", org.str(), "' (create it with `ttpctl org create ",
+                                 org.str(), "`)"));
+}
+
+}  // namespace
+
+absl::Status ValidateOrgId(std::string_view id) {
+  auto bad = [&](std::string_view why) {
+    return absl::InvalidArgumentError(Cat("organization id '", id, "' ", why,
+                                          " (use 1-63 characters a-z 0-9 . _ -, starting with a letter or digit)"));
+  };
+  if (id.empty()) return absl::InvalidArgumentError("org_id is required");
+  if (id.size() > 63) return bad("is too long");
+  if (!(std::islower(static_cast<unsigned char>(id[0])) || std::isdigit(static_cast<unsigned char>(id[0]))))
+    return bad("must start with a lower-case letter or a digit");
+  for (char c : id)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '_' || c == '-'))
+      return bad(Cat("has the character '", c, "'"));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDetectionId(std::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("detection id is required");
+  if (id.size() > 256) return absl::InvalidArgumentError(Cat("detection id is longer than 256 bytes: ", id.substr(0, 40), "..."));
+  for (char c : id)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return absl::InvalidArgumentError(Cat("detection id '", id, "' has a control character"));
+  return absl::OkStatus();
+}
+
+bool Detection::SameContent(const Detection& o) const {
+  return id == o.id && name == o.name && source_format == o.source_format && query == o.query &&
+         techniques == o.techniques && data_components == o.data_components && state == o.state &&
+         release == o.release && tags == o.tags && description == o.description && sigma_status == o.sigma_status &&
+         sigma_category == o.sigma_category && sigma_product == o.sigma_product && sigma_service == o.sigma_service &&
+         sigma_path == o.sigma_path && sigma_level == o.sigma_level && sigma_author == o.sigma_author &&
+         unresolved_techniques == o.unresolved_techniques && stale_techniques == o.stale_techniques &&
+         notes == o.notes;
+}
+
+std::string EncodeOrganization(const Organization& o) {
+  Writer w;
+  w.Byte(kOrgFormat);
+  w.Str(o.id);
+  w.Str(o.display_name);
+  w.Str(o.release);
+  w.I64(o.detection_count);
+  w.I64(o.inventory_count);
+  w.I64(o.created_at_unix_ms);
+  w.I64(o.updated_at_unix_ms);
+  w.I64(o.generation);
+  return w.Take();
+}
+
+absl::StatusOr<Organization> DecodeOrganization(std::string_view bytes) {
+  Reader r(bytes);
+  Organization o;
+  char f;
+  if (!r.Byte(&f) || f != kOrgFormat || !r.Str(&o.id) || !r.Str(&o.display_name) || !r.Str(&o.release) ||
+      !r.I64(&o.detection_count) || !r.I64(&o.inventory_count) || !r.I64(&o.created_at_unix_ms) ||
+      !r.I64(&o.updated_at_unix_ms) || !r.I64(&o.generation))
+    return absl::DataLossError("corrupt organization record");
+  return o;
+}
+
+std::string EncodeDetection(const Detection& d) {
+  Writer w;
+  w.Byte(kDetectionFormat);
+  w.Str(d.id);
+  w.Str(d.name);
+  w.Str(d.source_format);
+  w.Str(d.query);
+  w.Strs(d.techniques);
+  w.Strs(d.data_components);
+  w.Byte(static_cast<char>(d.state));
+  w.Str(d.release);
+  w.Strs(d.tags);
+  w.Str(d.description);
+  for (auto* s : {&d.sigma_status, &d.sigma_category, &d.sigma_product, &d.sigma_service, &d.sigma_path,
+                  &d.sigma_level, &d.sigma_author})
+    w.Str(*s);
+  w.Strs(d.unresolved_techniques);
+  w.Strs(d.stale_techniques);
+  w.Strs(d.notes);
+  w.I64(d.created_at_unix_ms);
+  w.I64(d.updated_at_unix_ms);
+  return w.Take();
+}
+
+absl::StatusOr<Detection> DecodeDetection(std::string_view bytes) {
+  Reader r(bytes);
+  Detection d;
+  char f, state;
+  bool ok = r.Byte(&f) && f == kDetectionFormat && r.Str(&d.id) && r.Str(&d.name) && r.Str(&d.source_format) &&
+            r.Str(&d.query) && r.Strs(&d.techniques) && r.Strs(&d.data_components) && r.Byte(&state) &&
+            r.Str(&d.release) && r.Strs(&d.tags) && r.Str(&d.description);
+  for (auto* s : {&d.sigma_status, &d.sigma_category, &d.sigma_product, &d.sigma_service, &d.sigma_path,
+                  &d.sigma_level, &d.sigma_author})
+    ok = ok && r.Str(s);
+  ok = ok && r.Strs(&d.unresolved_techniques) && r.Strs(&d.stale_techniques) && r.Strs(&d.notes) &&
+       r.I64(&d.created_at_unix_ms) && r.I64(&d.updated_at_unix_ms);
+  if (!ok || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
+  d.state = static_cast<DetectionState>(state);
+  return d;
+}
+
+// ---- keys -------------------------------------------------------------------
+
+std::string OrgStore::OrgKey(const OrgId& org) { return Cat("org/@/", org.str()); }
+std::string OrgStore::DataPrefix(const OrgId& org) { return Cat("org/", org.str(), "/"); }
+std::string OrgStore::DetectionKey(const OrgId& org, std::string_view id) { return Cat("org/", org.str(), "/det/", id); }
+std::string OrgStore::InventoryKey(const OrgId& org) { return Cat("org/", org.str(), "/inv"); }
+
+// ---- organizations ---------------------------------------------------------
+
+absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org) const {
+  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
+  auto v = store_->KvGet(OrgKey(org));
+  if (absl::IsNotFound(v.status())) return UnknownOrg(org);
+  if (!v.ok()) return v.status();
+  return DecodeOrganization(*v);
+}
+
+absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org) const { return GetOrgLocked(org); }
+
+absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init) {
+  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  auto existing = store_->KvGet(OrgKey(org));
+  if (existing.ok()) return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists"));
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  Organization o;
+  o.id = org.str();
+  o.display_name = init.display_name.empty() ? org.str() : init.display_name;
+  o.release = init.release.empty() ? "enterprise-attack@latest" : init.release;
+  o.created_at_unix_ms = o.updated_at_unix_ms = NowMs();
+  o.generation = 1;
+  // A leftover data range (none is expected) is cleared in the same batch.
+  std::string prefix = DataPrefix(org);
+  std::string end = prefix;
+  end.back() = '/' + 1;
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)}});
+      !s.ok())
+    return s;
+  return o;
+}
+
+absl::StatusOr<Organization> OrgStore::UpdateOrg(const OrgId& org, const std::string& display_name,
+                                                 const std::string& release) {
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  if (!display_name.empty()) o->display_name = display_name;
+  if (!release.empty()) o->release = release;
+  o->updated_at_unix_ms = NowMs();
+  ++o->generation;
+  if (auto s = store_->KvWrite({{Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}}); !s.ok()) return s;
+  return o;
+}
+
+absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org) {
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  std::string prefix = DataPrefix(org);
+  std::string end = prefix;
+  end.back() = '/' + 1;  // "org/<id>0": just past every "org/<id>/..." key
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kDelete, OrgKey(org), ""}});
+      !s.ok())
+    return s;
+  return DeleteOrgResult{*o, o->detection_count};
+}
+
+absl::StatusOr<std::vector<Organization>> OrgStore::ListOrgs() const {
+  std::vector<Organization> out;
+  absl::Status err;
+  auto s = store_->KvScan("org/@/", [&](std::string_view, std::string_view v) {
+    auto o = DecodeOrganization(v);
+    if (!o.ok()) {
+      err = o.status();
+      return false;
+    }
+    out.push_back(std::move(*o));
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!err.ok()) return err;
+  return out;
+}
+
+// ---- detections ------------------------------------------------------------
+
+absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, Detection d, PutMode mode) {
+  if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  const std::string key = DetectionKey(org, d.id);
+  auto old = store_->KvGet(key);
+  if (!old.ok() && !absl::IsNotFound(old.status())) return old.status();
+  const bool exists = old.ok();
+  if (mode == PutMode::kCreate && exists)
+    return absl::AlreadyExistsError(Cat("detection '", d.id, "' already exists in organization '", org.str(), "'"));
+  if (mode == PutMode::kUpdate && !exists)
+    return absl::NotFoundError(Cat("no detection '", d.id, "' in organization '", org.str(), "'"));
+  const int64_t now = NowMs();
+  d.created_at_unix_ms = now;
+  d.updated_at_unix_ms = now;
+  if (exists) {
+    auto prev = DecodeDetection(*old);
+    if (!prev.ok()) return prev.status();
+    d.created_at_unix_ms = prev->created_at_unix_ms;
+    if (prev->SameContent(d)) return PutOutcome::kUnchanged;
+  } else if (o->detection_count + 1 > limits_.max_detections_per_org) {
+    return absl::ResourceExhaustedError(Cat("organization '", org.str(), "' already holds ", o->detection_count,
+                                            " detections, the limit is ", limits_.max_detections_per_org));
+  }
+  if (!exists) ++o->detection_count;
+  ++o->generation;
+  o->updated_at_unix_ms = now;
+  if (auto s = store_->KvWrite({{Store::KvOp::kPut, key, EncodeDetection(d)},
+                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+      !s.ok())
+    return s;
+  return exists ? PutOutcome::kUpdated : PutOutcome::kCreated;
+}
+
+absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const OrgId& org, std::vector<Detection> ds,
+                                                                         bool dry_run) {
+  std::set<std::string_view> ids;
+  for (auto& d : ds) {
+    if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
+    if (!ids.insert(d.id).second)
+      return absl::InvalidArgumentError(Cat("detection id '", d.id, "' appears twice in one import",
+                                            d.sigma_path.empty() ? "" : Cat(" (second in ", d.sigma_path, ")")));
+  }
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  std::vector<std::string> keys;
+  keys.reserve(ds.size());
+  for (auto& d : ds) keys.push_back(DetectionKey(org, d.id));
+  auto olds = store_->KvMultiGet(keys);
+  if (!olds.ok()) return olds.status();
+  const int64_t now = NowMs();
+  std::vector<PutOutcome> outcomes(ds.size());
+  std::vector<Store::KvOp> ops;
+  ops.reserve(ds.size() + 1);
+  int64_t created = 0;
+  for (size_t i = 0; i < ds.size(); ++i) {
+    Detection& d = ds[i];
+    d.created_at_unix_ms = d.updated_at_unix_ms = now;
+    if ((*olds)[i]) {
+      auto prev = DecodeDetection(*(*olds)[i]);
+      if (!prev.ok()) return prev.status();
+      d.created_at_unix_ms = prev->created_at_unix_ms;
+      if (prev->SameContent(d)) {
+        outcomes[i] = PutOutcome::kUnchanged;
+        continue;
+      }
+      outcomes[i] = PutOutcome::kUpdated;
+    } else {
+      outcomes[i] = PutOutcome::kCreated;
+      ++created;
+    }
+    ops.push_back({Store::KvOp::kPut, std::move(keys[i]), EncodeDetection(d)});
+  }
+  if (o->detection_count + created > limits_.max_detections_per_org)
+    return absl::ResourceExhaustedError(Cat("importing ", created, " new detections would bring organization '",
+                                            org.str(), "' to ", o->detection_count + created,
+                                            " detections; the limit is ", limits_.max_detections_per_org,
+                                            "; nothing was imported"));
+  if (dry_run || ops.empty()) return outcomes;
+  o->detection_count += created;
+  ++o->generation;
+  o->updated_at_unix_ms = now;
+  ops.push_back({Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)});
+  if (auto s = store_->KvWrite(ops); !s.ok()) return s;
+  return outcomes;
+}
+
+absl::StatusOr<Detection> OrgStore::GetDetection(const OrgId& org, std::string_view id) const {
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  if (auto s = ValidateDetectionId(id); !s.ok()) return s;
+  auto v = store_->KvGet(DetectionKey(org, id));
+  if (absl::IsNotFound(v.status()))
+    return absl::NotFoundError(Cat("no detection '", id, "' in organization '", org.str(), "'"));
+  if (!v.ok()) return v.status();
+  return DecodeDetection(*v);
+}
+
+absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org) const {
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  std::vector<Detection> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(0, o->detection_count)));
+  absl::Status err;
+  auto s = store_->KvScan(Cat(DataPrefix(org), "det/"), [&](std::string_view, std::string_view v) {
+    auto d = DecodeDetection(v);
+    if (!d.ok()) {
+      err = d.status();
+      return false;
+    }
+    out.push_back(std::move(*d));
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!err.ok()) return err;
+  return out;
+}
+
+absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::string_view id) {
+  if (auto s = ValidateDetectionId(id); !s.ok()) return s;
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  const std::string key = DetectionKey(org, id);
+  auto v = store_->KvGet(key);
+  if (absl::IsNotFound(v.status()))
+    return absl::NotFoundError(Cat("no detection '", id, "' in organization '", org.str(), "'"));
+  if (!v.ok()) return v.status();
+  auto d = DecodeDetection(*v);
+  if (!d.ok()) return d.status();
+  --o->detection_count;
+  ++o->generation;
+  o->updated_at_unix_ms = NowMs();
+  if (auto s = store_->KvWrite({{Store::KvOp::kDelete, key, ""}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+      !s.ok())
+    return s;
+  return d;
+}
+
+// ---- inventory ---------------------------------------------------------------
+
+absl::StatusOr<std::vector<InventoryEntry>> OrgStore::GetInventory(const OrgId& org) const {
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  auto v = store_->KvGet(InventoryKey(org));
+  if (absl::IsNotFound(v.status())) return std::vector<InventoryEntry>{};
+  if (!v.ok()) return v.status();
+  return DecodeInventory(*v);
+}
+
+absl::StatusOr<std::vector<InventoryEntry>> OrgStore::UpdateInventory(const OrgId& org, InventoryOp op,
+                                                                      const std::vector<InventoryEntry>& entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (e.data_component.empty() == e.log_source_name.empty())
+      return absl::InvalidArgumentError(
+          Cat("inventory entry ", i, ": give either a data component or a log source name, not ",
+              e.data_component.empty() ? "neither" : "both"));
+  }
+  absl::MutexLock lock(&write_mu_);
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  std::vector<InventoryEntry> cur;
+  if (op != InventoryOp::kSet) {
+    auto v = store_->KvGet(InventoryKey(org));
+    if (v.ok()) {
+      auto d = DecodeInventory(*v);
+      if (!d.ok()) return d.status();
+      cur = std::move(*d);
+    } else if (!absl::IsNotFound(v.status())) {
+      return v.status();
+    }
+  }
+  auto find = [&](const InventoryEntry& e) {
+    return std::find_if(cur.begin(), cur.end(), [&](const InventoryEntry& x) { return x.SameTarget(e); });
+  };
+  for (const auto& e : entries) {
+    auto it = find(e);
+    if (op == InventoryOp::kRemove) {
+      if (it == cur.end())
+        return absl::NotFoundError(Cat("organization '", org.str(), "' does not collect ",
+                                       e.data_component.empty() ? Cat("log source ", e.log_source_name, " ", e.log_source_channel)
+                                                                : e.data_component,
+                                       "; nothing was removed"));
+      cur.erase(it);
+    } else if (it == cur.end()) {
+      cur.push_back(e);
+    }
+  }
+  if (static_cast<int64_t>(cur.size()) > limits_.max_inventory_entries)
+    return absl::ResourceExhaustedError(Cat("inventory would hold ", cur.size(), " entries; the limit is ",
+                                            limits_.max_inventory_entries));
+  o->inventory_count = static_cast<int64_t>(cur.size());
+  ++o->generation;
+  o->updated_at_unix_ms = NowMs();
+  if (auto s = store_->KvWrite({{Store::KvOp::kPut, InventoryKey(org), EncodeInventory(cur)},
+                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+      !s.ok())
+    return s;
+  return cur;
+}
+
+}  // namespace ttpgraph

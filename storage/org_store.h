@@ -1,0 +1,167 @@
+// OrgStore: organizations (tenants), their detections and telemetry inventory,
+// kept in the Store's generic key-value space under the prefix "org/" (key
+// layout in storage/README.md, section "Organizations").
+//
+// Every method takes the OrgId first and touches only keys under that
+// organization's prefix, so no call can read or change another
+// organization's data. Every write is one atomic Store::KvWrite batch that also
+// bumps the organization's `generation`, so readers can cache a view of an
+// organization and revalidate it with one GetOrg.
+//
+//   OrgStore orgs(store);
+//   auto org = orgs.CreateOrg(OrgId("acme"), {.display_name = "ACME"});
+//   Detection d;  d.id = "rule-1";  d.name = "PowerShell";  d.techniques = {"T1059.001"};
+//   auto put = orgs.PutDetection(OrgId("acme"), d, OrgStore::PutMode::kCreate);
+//
+// Thread safety: safe for concurrent use. Writes are serialized by an internal
+// mutex (read-modify-write of the organization record); reads never block.
+// Errors: INVALID_ARGUMENT for a malformed organization or detection id,
+// NOT_FOUND for an unknown organization or detection, ALREADY_EXISTS for a
+// duplicate organization or a kCreate of an existing detection,
+// RESOURCE_EXHAUSTED past the detections-per-organization limit, DATA_LOSS for
+// a corrupt record.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/store.h"
+
+namespace ttpgraph {
+
+// An organization id: [a-z0-9][a-z0-9._-]{0,62}. Construct freely; OrgStore
+// validates it on every call.
+struct OrgId {
+  std::string value;
+  OrgId() = default;
+  explicit OrgId(std::string v) : value(std::move(v)) {}
+  const std::string& str() const { return value; }
+};
+
+// INVALID_ARGUMENT unless `id` is a well-formed organization id.
+absl::Status ValidateOrgId(std::string_view id);
+// INVALID_ARGUMENT unless `id` is a usable detection id (1-256 bytes, printable, no control characters).
+absl::Status ValidateDetectionId(std::string_view id);
+
+struct Organization {
+  std::string id;
+  std::string display_name;
+  std::string release;  // default mapping release, e.g. "enterprise-attack@latest"
+  int64_t detection_count = 0;
+  int64_t inventory_count = 0;
+  int64_t created_at_unix_ms = 0;
+  int64_t updated_at_unix_ms = 0;
+  int64_t generation = 0;
+};
+
+enum class DetectionState : uint8_t { kEnabled = 1, kDisabled = 2, kTesting = 3 };
+
+struct Detection {
+  std::string id;
+  std::string name;
+  std::string source_format = "other";  // sigma, splunk, kql, eql, yara-l, other
+  std::string query;
+  std::vector<std::string> techniques;
+  std::vector<std::string> data_components;
+  DetectionState state = DetectionState::kEnabled;
+  std::string release;
+  std::vector<std::string> tags;
+  std::string description;
+  // Sigma only.
+  std::string sigma_status, sigma_category, sigma_product, sigma_service, sigma_path, sigma_level, sigma_author;
+  std::vector<std::string> unresolved_techniques;
+  std::vector<std::string> stale_techniques;
+  std::vector<std::string> notes;
+  int64_t created_at_unix_ms = 0;
+  int64_t updated_at_unix_ms = 0;
+
+  // Same content, timestamps aside.
+  bool SameContent(const Detection& o) const;
+};
+
+struct InventoryEntry {
+  std::string data_component;  // ATT&CK ID, STIX id or name; empty for a log source
+  std::string log_source_name;
+  std::string log_source_channel;
+  std::string source = "manual";  // manual or inferred
+  bool SameTarget(const InventoryEntry& o) const {
+    return data_component == o.data_component && log_source_name == o.log_source_name &&
+           log_source_channel == o.log_source_channel;
+  }
+};
+
+struct OrgStoreLimits {
+  // Most detections one organization may hold. Default: 100000.
+  int64_t max_detections_per_org = 100000;
+  // Most inventory entries per organization. Default: 10000.
+  int64_t max_inventory_entries = 10000;
+};
+
+class OrgStore {
+ public:
+  enum class PutMode { kCreate, kUpdate, kUpsert };
+  enum class PutOutcome { kCreated, kUpdated, kUnchanged };
+  enum class InventoryOp { kSet, kAdd, kRemove };
+  struct DeleteOrgResult {
+    Organization org;
+    int64_t detections_deleted = 0;
+  };
+
+  // `store` must outlive the OrgStore.
+  explicit OrgStore(Store* store, OrgStoreLimits limits = {}) : store_(store), limits_(limits) {}
+
+  // `init` gives display_name and release; id, counts and times are set here.
+  absl::StatusOr<Organization> CreateOrg(const OrgId& org, const Organization& init);
+  absl::StatusOr<Organization> GetOrg(const OrgId& org) const;
+  // Empty strings leave a field unchanged.
+  absl::StatusOr<Organization> UpdateOrg(const OrgId& org, const std::string& display_name,
+                                         const std::string& release);
+  // Removes the organization and everything it owns, in one batch.
+  absl::StatusOr<DeleteOrgResult> DeleteOrg(const OrgId& org);
+  // All organizations by id (the admin listing: the one call not scoped to one
+  // organization; it reads only organization records, never their data).
+  absl::StatusOr<std::vector<Organization>> ListOrgs() const;
+
+  // Stores one detection. kCreate: ALREADY_EXISTS when present; kUpdate:
+  // NOT_FOUND when absent. Timestamps are set here.
+  absl::StatusOr<PutOutcome> PutDetection(const OrgId& org, Detection d, PutMode mode);
+  // Stores many detections in one batch (all or nothing), upserting by id.
+  // With dry_run the outcomes are computed and nothing is written.
+  // INVALID_ARGUMENT when two detections share an id.
+  absl::StatusOr<std::vector<PutOutcome>> PutDetections(const OrgId& org, std::vector<Detection> ds, bool dry_run);
+  absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id) const;
+  // Every detection of the organization, by id.
+  absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org) const;
+  absl::StatusOr<Detection> DeleteDetection(const OrgId& org, std::string_view id);
+
+  absl::StatusOr<std::vector<InventoryEntry>> GetInventory(const OrgId& org) const;
+  // kSet replaces the inventory; kAdd adds entries not present (same target);
+  // kRemove removes entries with the same target, NOT_FOUND when one is absent.
+  absl::StatusOr<std::vector<InventoryEntry>> UpdateInventory(const OrgId& org, InventoryOp op,
+                                                              const std::vector<InventoryEntry>& entries);
+
+  // Keys (exposed for tests and storage/README.md).
+  static std::string OrgKey(const OrgId& org);
+  static std::string DataPrefix(const OrgId& org);
+  static std::string DetectionKey(const OrgId& org, std::string_view id);
+  static std::string InventoryKey(const OrgId& org);
+
+ private:
+  absl::StatusOr<Organization> GetOrgLocked(const OrgId& org) const;
+
+  Store* store_;
+  OrgStoreLimits limits_;
+  absl::Mutex write_mu_;
+};
+
+// Binary record codecs (exposed for tests).
+std::string EncodeOrganization(const Organization& o);
+absl::StatusOr<Organization> DecodeOrganization(std::string_view bytes);
+std::string EncodeDetection(const Detection& d);
+absl::StatusOr<Detection> DecodeDetection(std::string_view bytes);
+
+}  // namespace ttpgraph
