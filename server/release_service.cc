@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <malloc.h>
+
 #include <chrono>
 
 #include "server/fetch.h"
@@ -71,6 +73,9 @@ absl::Status ReleaseServiceImpl::ImportBytes(std::string bytes, const v1::Import
   std::string store_ms = ms_since(t2);
   if (!put.ok()) return put.status();
   if (put->outcome == Store::PutOutcome::kReplaced) graphs_->Evict(bundle->id);
+  bundle->objects.clear();
+  bundle->objects.shrink_to_fit();
+  malloc_trim(0);  // hand the import's ~150 MB of buffers back to the OS now
   ttpgraph::ToProto(put->info, resp->mutable_release());
   resp->set_outcome(ToProto(put->outcome));
   for (size_t i = 0; i < bundle->dangling_relationship_ids.size() && i < 100; ++i)

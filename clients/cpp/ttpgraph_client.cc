@@ -7,9 +7,9 @@ absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
 }
 
-Client::Client(const std::string& target, absl::Duration timeout, absl::Duration import_timeout)
+Client::Client(const std::string& target, absl::Duration timeout, absl::Duration import_timeout,
+               grpc::ChannelArguments args)
     : timeout_(timeout), import_timeout_(import_timeout) {
-  grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   releases_ = v1::ReleaseService::NewStub(channel_);

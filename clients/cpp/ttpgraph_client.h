@@ -31,8 +31,10 @@ absl::Status FromGrpc(const grpc::Status& s);
 class Client {
  public:
   // Deadline for queries. Default: 30 s. Imports get `import_timeout`.
+  // `args` tunes the channel (e.g. reconnect backoff); the receive limit is raised to 64 MiB.
   explicit Client(const std::string& target, absl::Duration timeout = absl::Seconds(30),
-                  absl::Duration import_timeout = absl::Minutes(10));
+                  absl::Duration import_timeout = absl::Minutes(10),
+                  grpc::ChannelArguments args = grpc::ChannelArguments());
 
   v1::ReleaseService::Stub& releases() { return *releases_; }
   v1::KnowledgeService::Stub& knowledge() { return *knowledge_; }

@@ -1,0 +1,290 @@
+// Benchmark of the knowledge core (issue 2) on enterprise 18.1, against the
+// real ttpgraphd binary over loopback gRPC. Prints each figure next to its
+// target.
+//
+//   build/tests/core_bench [--ttpgraphd build/ttpgraphd] [--data ../shared/data] [--seconds 3]
+//
+// Figures: import from a local file end to end; bundle parse alone; graph
+// build on first use; restart with six enterprise releases -> first answer;
+// techniques-used-by-group latency (p50, p99) and throughput with 8 client
+// streams; server RSS with six releases and their graphs; RocksDB directory
+// size for six releases vs one.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "clients/cpp/ttpgraph_client.h"
+#include "graph/release_graph.h"
+#include "storage/import/bundle_parser.h"
+#include "storage/import/decompress.h"
+#include "storage/store.h"
+#include "tests/testing/test_env.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace v1 = ttpgraph::v1;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+int failures = 0;
+int reports = 0;
+void Report(const char* what, double value, const char* unit, double target, bool lower_is_better = true) {
+  bool ok = lower_is_better ? value <= target : value >= target;
+  if (!ok) ++failures;
+  ++reports;
+  printf("%-58s %10.2f %-5s target %s %-8.6g %s\n", what, value, unit, lower_is_better ? "<=" : ">=", target,
+         ok ? "ok" : "MISSED");
+  fflush(stdout);
+}
+
+int FreePort() {
+  // Bind port 0 through a throwaway server and let it go.
+  ttpgraph::testing::TempDir dir;
+  ttpgraph::ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.data_dir = dir.path();
+  auto s = ttpgraph::TtpgraphServer::Start(o);
+  int port = (*s)->port();
+  (*s)->Shutdown(absl::ZeroDuration());
+  return port;
+}
+
+struct Daemon {
+  pid_t pid = -1;
+  std::string address;
+  void Start(const std::string& bin, const std::string& data_dir, int port) {
+    address = "127.0.0.1:" + std::to_string(port);
+    pid = fork();
+    if (pid == 0) {
+      execl(bin.c_str(), bin.c_str(), "--listen", address.c_str(), "--data-dir", data_dir.c_str(), "--quiet",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  void Stop() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+  }
+  long RssKb() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+  }
+};
+
+// Polls until the server answers `req`; returns when it did.
+void WaitForAnswer(ttpgraph::Client& c, const v1::GroupTechniquesRequest& req) {
+  for (int i = 0; i < 20000; ++i) {
+    v1::GroupTechniquesResponse resp;
+    if (c.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp).ok()) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  fprintf(stderr, "server never answered\n");
+  exit(2);
+}
+
+int64_t DirBytes(const std::string& dir) {
+  int64_t total = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) total += static_cast<int64_t>(e.file_size());
+  return total;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string bin = "build/ttpgraphd";
+  std::string data = ttpgraph::testing::SharedData("");
+  double seconds = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--ttpgraphd") bin = argv[i + 1];
+    else if (a == "--data") data = argv[i + 1];
+    else if (a == "--seconds") seconds = std::stod(argv[i + 1]);
+  }
+  if (const char* env = getenv("TTPGRAPHD")) bin = env;
+  const std::string attack = data + "/attack/";
+  const std::vector<std::string> six = {"14.1", "15.1", "16.1", "17.1", "18.0", "18.1"};
+  auto bundle_path = [&](const std::string& v) { return attack + "enterprise-attack-" + v + ".json.gz"; };
+  printf("core benchmark: enterprise-attack 18.1, ttpgraphd = %s\n\n", bin.c_str());
+
+  // ---- Parse alone and graph build, in process. ----
+  {
+    std::string raw = ttpgraph::testing::ReadFile(bundle_path("18.1"));
+    auto text = ttpgraph::MaybeGunzip(raw, 1u << 30);
+    ttpgraph::BundleParseOptions po;
+    po.domain = "enterprise-attack";
+    po.version = "18.1";
+    po.buffer_capacity = text->capacity();
+    double best_parse = 1e9;
+    absl::StatusOr<ttpgraph::ParsedBundle> bundle;
+    for (int rep = 0; rep < 3; ++rep) {
+      auto t = Clock::now();
+      bundle = ttpgraph::ParseBundle(*text, po);
+      best_parse = std::min(best_parse, Ms(Clock::now() - t));
+    }
+    Report("parse + validate 18.1 (gunzipped, best of 3)", best_parse, "ms", 150);
+    ttpgraph::testing::TempDir dir;
+    auto store = ttpgraph::Store::Open(ttpgraph::StoreOptions{dir.path()});
+    (void)(*store)->PutRelease(*bundle, false);
+    double best_build = 1e9;
+    for (int rep = 0; rep < 3; ++rep) {
+      auto t = Clock::now();
+      auto records = (*store)->LoadReleaseRecords(bundle->id);
+      auto g = ttpgraph::ReleaseGraph::Build(bundle->id, std::move(*records));
+      best_build = std::min(best_build, Ms(Clock::now() - t));
+    }
+    Report("graph build on first use (read records + build, best of 3)", best_build, "ms", 150);
+  }
+
+  // ---- Import end to end through a real server. ----
+  ttpgraph::testing::TempDir dir;
+  const std::string db = dir.path() + "/db";
+  Daemon d;
+  d.Start(bin, db, FreePort());
+  ttpgraph::Client client(d.address);
+  {
+    v1::ListReleasesResponse r;
+    for (int i = 0; i < 20000 && !client.Call(&v1::ReleaseService::Stub::ListReleases, v1::ListReleasesRequest(), &r).ok(); ++i)
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  auto import = [&](const std::string& v) {
+    auto t = Clock::now();
+    std::string bytes = ttpgraph::testing::ReadFile(bundle_path(v));
+    v1::ImportOptions o;
+    o.set_domain("enterprise-attack");
+    o.set_version(v);
+    v1::ImportReleaseResponse resp;
+    auto s = client.ImportBundle(bytes, o, &resp);
+    if (!s.ok()) {
+      fprintf(stderr, "import %s failed: %s\n", v.c_str(), s.ToString().c_str());
+      exit(2);
+    }
+    return Ms(Clock::now() - t);
+  };
+  Report("import 18.1 from a local file, end to end (gRPC stream)", import("18.1"), "ms", 500);
+
+  v1::GroupTechniquesRequest g16;
+  g16.set_release("enterprise-attack@18.1");
+  g16.set_group("G0016");
+  {
+    auto t = Clock::now();
+    v1::GroupTechniquesResponse resp;
+    (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, g16, &resp);
+    Report("first query after import (graph built on first use)", Ms(Clock::now() - t), "ms", 150);
+  }
+
+  // ---- Latency and throughput of techniques used by a group. ----
+  std::vector<std::string> groups;
+  {
+    v1::SearchObjectsRequest req;
+    req.set_release("enterprise-attack@18.1");
+    req.set_query("G");
+    req.add_types("intrusion-set");
+    v1::ObjectList list;
+    (void)client.CallAllPages(&v1::KnowledgeService::Stub::SearchObjects, req, &list);
+    for (auto& o : list.objects()) groups.push_back(o.attack_id());
+  }
+  {
+    std::vector<double> lat;
+    std::mt19937 rng(7);
+    for (int i = 0; i < 3000; ++i) {
+      v1::GroupTechniquesRequest req = g16;
+      req.set_group(groups[rng() % groups.size()]);
+      req.set_page_size(1000);
+      v1::GroupTechniquesResponse resp;
+      auto t = Clock::now();
+      (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
+      lat.push_back(Ms(Clock::now() - t));
+    }
+    std::sort(lat.begin(), lat.end());
+    Report("group techniques over loopback gRPC, p50", lat[lat.size() / 2], "ms", 0.3);
+    Report("group techniques over loopback gRPC, p99", lat[lat.size() * 99 / 100], "ms", 2);
+  }
+  {
+    std::atomic<long> done{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        ttpgraph::Client c(d.address);  // each stream on its own channel (connection)
+        std::mt19937 rng(t);
+        while (!stop) {
+          v1::GroupTechniquesRequest req = g16;
+          req.set_group(groups[rng() % groups.size()]);
+          v1::GroupTechniquesResponse resp;
+          if (c.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp).ok()) ++done;
+        }
+      });
+    auto t0 = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& th : threads) th.join();
+    Report("group techniques throughput, 8 concurrent client streams", done / (Ms(Clock::now() - t0) / 1000), "q/s",
+           5000, /*lower_is_better=*/false);
+  }
+
+  // ---- Six releases: RSS, restart, disk. ----
+  for (auto& v : six)
+    if (v != "18.1") import(v);
+  for (auto& v : six) {
+    v1::GroupTechniquesRequest req = g16;
+    req.set_release("enterprise-attack@" + v);
+    v1::GroupTechniquesResponse resp;
+    (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
+  }
+  Report("server RSS, six enterprise releases imported, graphs built", d.RssKb() / 1024.0, "MB", 400);
+  d.Stop();
+
+  {
+    auto t = Clock::now();
+    d.Start(bin, db, FreePort());
+    grpc::ChannelArguments fast;  // retry the connection every few ms while the server starts
+    fast.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 2);
+    fast.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2);
+    fast.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5);
+    ttpgraph::Client c2(d.address, absl::Seconds(30), absl::Minutes(10), fast);
+    WaitForAnswer(c2, g16);
+    Report("restart with six releases -> first answer", Ms(Clock::now() - t), "ms", 500);
+    d.Stop();
+  }
+  const int64_t six_bytes = DirBytes(db);
+  ttpgraph::testing::TempDir one_dir;
+  {
+    Daemon one;
+    one.Start(bin, one_dir.path() + "/db", FreePort());
+    ttpgraph::Client c1(one.address);
+    v1::ListReleasesResponse r;
+    for (int i = 0; i < 20000 && !c1.Call(&v1::ReleaseService::Stub::ListReleases, v1::ListReleasesRequest(), &r).ok(); ++i)
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    v1::ImportOptions o;
+    o.set_domain("enterprise-attack");
+    o.set_version("18.1");
+    v1::ImportReleaseResponse resp;
+    (void)c1.ImportBundle(ttpgraph::testing::ReadFile(bundle_path("18.1")), o, &resp);
+    one.Stop();
+  }
+  const int64_t one_bytes = DirBytes(one_dir.path() + "/db");
+  printf("RocksDB directory: six releases %.1f MB, 18.1 alone %.1f MB\n", six_bytes / 1048576.0, one_bytes / 1048576.0);
+  Report("RocksDB size, six releases / one release", static_cast<double>(six_bytes) / one_bytes, "x", 2);
+
+  printf("\n%d passed, %d failed\n", reports - failures, failures);
+  return failures == 0 ? 0 : 1;
+}
