@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds ttpgraph in Release mode into ./build (or $BUILD_DIR).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+ninja -C "$build" -j"${JOBS:-$(nproc)}" "$@"

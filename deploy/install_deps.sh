@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ttpgraph builds and tests with.
+# Idempotent; skips apt when everything is already installed.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config ccache python3
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
+  libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
+  libserd-dev libgtest-dev libgmock-dev googletest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install_deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
