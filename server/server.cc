@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "server/analysis_service.h"
+#include "server/d3fend_service.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
 #include "server/org_service.h"
@@ -25,6 +26,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
   s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(s->store_.get(), s->graphs_.get());
   s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
+  s->defense_ = std::make_unique<DefenseCache>(s->store_.get());
+  s->defense_service_ = std::make_unique<DefenseServiceImpl>(s->defense_.get(), s->graphs_.get(), options.limits);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -36,6 +39,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->knowledge_service_.get());
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->org_service_.get());
+  builder.RegisterService(s->defense_service_.get());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));

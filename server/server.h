@@ -70,6 +70,8 @@ class ReleaseServiceImpl;
 class KnowledgeServiceImpl;
 class AnalysisServiceImpl;
 class OrgServiceImpl;
+class DefenseCache;
+class DefenseServiceImpl;
 
 class TtpgraphServer {
  public:
@@ -85,6 +87,8 @@ class TtpgraphServer {
   Store* store() { return store_.get(); }
   GraphCache* graphs() { return graphs_.get(); }
   OrgServiceImpl* org_service() { return org_service_.get(); }
+  // D3FEND and Atomic Red Team indexes (server/d3fend_service.h), for joins.
+  DefenseCache* defense() { return defense_.get(); }
 
  private:
   TtpgraphServer() = default;
@@ -94,6 +98,8 @@ class TtpgraphServer {
   std::unique_ptr<KnowledgeServiceImpl> knowledge_service_;
   std::unique_ptr<AnalysisServiceImpl> analysis_service_;
   std::unique_ptr<OrgServiceImpl> org_service_;
+  std::unique_ptr<DefenseCache> defense_;
+  std::unique_ptr<DefenseServiceImpl> defense_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
