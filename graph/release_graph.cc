@@ -137,6 +137,9 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
       if (n.rel_type == RelType::kRevokedBy) g->revoked_by_[n.source] = n.target;
       if (n.rel_type == RelType::kSubtechniqueOf && n.active()) g->parent_[n.source] = n.target;
     } else if (n.type == "attack-pattern") {
+      // An object of another domain follows that domain's kill chain, whose
+      // phase names (e.g. mobile "execution") must not match this domain's tactics.
+      if (!n.in_domain) p.phases.clear();
       std::sort(p.phases.begin(), p.phases.end(), [&](const std::string& a, const std::string& b) {
         auto ra = tactic_rank.find(a), rb = tactic_rank.find(b);
         size_t xa = ra == tactic_rank.end() ? SIZE_MAX : ra->second, xb = rb == tactic_rank.end() ? SIZE_MAX : rb->second;

@@ -51,7 +51,10 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
     if (in_len < 18 || !IsGzip(std::string(in, 2)))
       return absl::InvalidArgumentError(Cat("corrupt gzip: unexpected bytes at compressed offset ", in_pos));
     // Guess from the trailer of the whole remaining input (right for the last member).
-    size_t guess = std::max<size_t>(TrailerSize(in + in_len), 1 << 16);
+    // A cut-off stream ends in arbitrary bytes instead of a trailer, so the
+    // first buffer is also capped in proportion to the input (JSON inflates
+    // ~5x); streams that inflate more just take the doubling path below.
+    size_t guess = std::max<size_t>(std::min<size_t>(TrailerSize(in + in_len), in_len * 16), 1 << 16);
     while (true) {
       if (out.size() + guess > max_bytes + 1) guess = max_bytes + 1 - out.size();
       const size_t base = out.size();

@@ -1,0 +1,364 @@
+// ParseBundle and MaybeGunzip on good and bad input: every refusal carries
+// the right status code and a message naming where the input went wrong.
+#include "storage/import/bundle_parser.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/import/decompress.h"
+#include "storage/strings.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_env.h"
+
+namespace ttpgraph {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using testing::StatusIs;
+
+constexpr size_t kNoLimit = 1u << 30;
+
+std::string Mini(const std::string& file) { return testing::ReadFile(testing::TestData("mini_attack/" + file)); }
+std::string Bad(const std::string& file) { return testing::ReadFile(testing::TestData("bad/" + file)); }
+
+BundleParseOptions Enterprise(const std::string& version = "99.0") {
+  BundleParseOptions o;
+  o.domain = "enterprise-attack";
+  o.version = version;
+  return o;
+}
+
+// A bundle around the given object texts.
+std::string MakeBundle(const std::vector<std::string>& objects) {
+  return Cat(R"({"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[)",
+             Join(objects, ","), "]}");
+}
+
+std::string Technique(const std::string& n, const std::string& extra = "") {
+  return Cat(R"({"type":"attack-pattern","id":"attack-pattern--00000000-0000-4000-8000-0000000000)", n,
+             R"(","modified":"2024-01-01T00:00:00.000Z","name":"T)", n,
+             R"(","x_mitre_domains":["enterprise-attack"])", extra, "}");
+}
+
+std::string Relationship(const std::string& n, const std::string& src, const std::string& dst) {
+  return Cat(R"({"type":"relationship","id":"relationship--00000000-0000-4000-8000-0000000000)", n,
+             R"(","modified":"2024-01-01T00:00:00.000Z","relationship_type":"uses","source_ref":")", src,
+             R"(","target_ref":")", dst, R"("})");
+}
+
+// ---------------------------------------------------------------- gzip
+
+TEST(MaybeGunzipTest, PlainBytesPassThroughAndGzipRoundTrips) {
+  const std::string text = Mini("mini-v17.json");
+  ASSERT_OK_AND_ASSIGN(std::string plain, MaybeGunzip(text, kNoLimit));
+  EXPECT_EQ(plain, text);
+  ASSERT_OK_AND_ASSIGN(std::string inflated, MaybeGunzip(testing::Gzip(text), kNoLimit));
+  EXPECT_EQ(inflated, text);
+}
+
+TEST(MaybeGunzipTest, ConcatenatedGzipMembersAreOneStream) {
+  ASSERT_OK_AND_ASSIGN(std::string out, MaybeGunzip(testing::Gzip("abc") + testing::Gzip("def"), kNoLimit));
+  EXPECT_EQ(out, "abcdef");
+}
+
+TEST(MaybeGunzipTest, TruncatedGzipAtEveryCutIsInvalidArgument) {
+  const std::string gz = testing::Gzip(Mini("mini-v17.json"));
+  ASSERT_GT(gz.size(), 100u);
+  // Just past the magic, inside the header, mid-stream, and missing only the trailer.
+  for (size_t cut : {size_t{2}, size_t{6}, gz.size() / 2, gz.size() - 4, gz.size() - 1}) {
+    SCOPED_TRACE(Cat("cut at ", cut, " of ", gz.size()));
+    EXPECT_THAT(MaybeGunzip(gz.substr(0, cut), kNoLimit),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("truncated"), HasSubstr("gzip"), HasSubstr(Cat(cut, " ")))));
+  }
+}
+
+// Peak resident memory of this process, in KiB.
+long PeakRssKib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+TEST(MaybeGunzipTest, TruncatedGzipIsRefusedWithoutAllocatingUpToTheLimit) {
+  // A cut-off stream ends in arbitrary bytes where the size trailer should be;
+  // refusing it must cost memory in proportion to the input, not to the
+  // (1 GiB) limit a bogus trailer can point at. Measured in a fresh process
+  // (a "threadsafe" death test re-executes the binary), since the peak RSS
+  // is a process-wide high-water mark.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  std::string gz = testing::Gzip(Mini("mini-v17.json"));
+  gz = gz.substr(0, gz.size() / 2);
+  gz.replace(gz.size() - 4, 4, "\xff\xff\xff\x3f");  // "trailer" claims ~1 GiB
+  EXPECT_EXIT(
+      {
+        const long before = PeakRssKib();
+        auto s = MaybeGunzip(gz, kNoLimit);
+        const long grew = PeakRssKib() - before;
+        fprintf(stderr, "status %s, peak RSS grew by %ld KiB\n", s.status().ToString().c_str(), grew);
+        _exit(absl::IsInvalidArgument(s.status()) && grew < 64 * 1024 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "peak RSS grew");
+}
+
+TEST(MaybeGunzipTest, CorruptGzipNamesTheByteOffset) {
+  std::string gz = testing::Gzip(Mini("mini-v17.json"));
+  // Overwrite part of the deflate stream (the 10-byte header stays valid).
+  for (size_t i = 12; i < 40; ++i) gz[i] = static_cast<char>(0xff);
+  EXPECT_THAT(MaybeGunzip(gz, kNoLimit),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("corrupt gzip"), HasSubstr("compressed byte"))));
+}
+
+TEST(MaybeGunzipTest, CorruptChecksumIsInvalidArgument) {
+  std::string gz = testing::Gzip(Mini("mini-v17.json"));
+  gz[gz.size() - 8] ^= 0x55;  // CRC32 in the trailer
+  EXPECT_THAT(MaybeGunzip(gz, kNoLimit), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("corrupt gzip")));
+}
+
+TEST(MaybeGunzipTest, OverTheSizeLimitIsResourceExhausted) {
+  const std::string text = Mini("mini-v17.json");
+  EXPECT_THAT(MaybeGunzip(text, 1000),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr(Cat(text.size(), " bytes")), HasSubstr("limit of 1000"))));
+  // A small gzip that inflates past the limit (a "zip bomb") stops at the limit.
+  std::string bomb = testing::Gzip(std::string(8u << 20, 'a'));
+  ASSERT_LT(bomb.size(), 100000u);
+  EXPECT_THAT(MaybeGunzip(bomb, 1u << 20),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr(Cat("limit of ", 1u << 20))));
+  // Exactly at the limit is fine.
+  ASSERT_OK(MaybeGunzip(testing::Gzip(text), text.size()));
+  ASSERT_OK(MaybeGunzip(text, text.size()));
+}
+
+// ---------------------------------------------------------------- JSON
+
+TEST(ParseBundleTest, InvalidJsonNamesTheLine) {
+  EXPECT_THAT(ParseBundle(Bad("invalid.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("invalid JSON"), HasSubstr("line 7"))));
+}
+
+TEST(ParseBundleTest, InvalidJsonVariants) {
+  EXPECT_THAT(ParseBundle("", Enterprise()), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("invalid JSON")));
+  EXPECT_THAT(ParseBundle("{\"type\": \"bundle\",\n \"objects\": [", Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("line 2"), HasSubstr("end of input"))));
+  EXPECT_THAT(ParseBundle("{\"type\": \"bundle\", \"objects\": []} trailing", Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 1")));
+}
+
+TEST(LocateJsonSyntaxErrorTest, GivesLineAndColumn) {
+  EXPECT_EQ(LocateJsonSyntaxError("{\"a\": [1, 2]}", 64), "");
+  EXPECT_THAT(LocateJsonSyntaxError(Bad("invalid.json"), 64), HasSubstr("line 7, column 32"));
+  EXPECT_THAT(LocateJsonSyntaxError("{\n\"a\": tru}", 64), HasSubstr("line 2"));
+  EXPECT_THAT(LocateJsonSyntaxError("[[[[1]]]]", 3), HasSubstr("depth limit"));
+}
+
+TEST(ParseBundleTest, NotABundle) {
+  EXPECT_THAT(ParseBundle(Bad("not-a-bundle.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("not a STIX bundle"), HasSubstr("$.type"), HasSubstr("\"attack-pattern\""))));
+  EXPECT_THAT(ParseBundle("[1, 2]", Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a JSON object")));
+  EXPECT_THAT(ParseBundle(R"({"objects": []})", Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("got nothing")));
+  EXPECT_THAT(ParseBundle(R"({"type": "bundle", "objects": {}})", Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("$.objects must be an array")));
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01"), "42"}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("objects[1] is not a JSON object")));
+}
+
+TEST(ParseBundleTest, ObjectWithoutIdNamesItsIndex) {
+  EXPECT_THAT(ParseBundle(Bad("no-id.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[2]"), HasSubstr("attack-pattern"), HasSubstr("\"id\""))));
+}
+
+TEST(ParseBundleTest, ObjectWithoutTypeNamesItsIndexAndId) {
+  EXPECT_THAT(ParseBundle(Bad("no-type.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[1]"), HasSubstr("attack-pattern--ba000000-0000-4000-8000-000000000021"),
+                             HasSubstr("\"type\""))));
+}
+
+TEST(ParseBundleTest, IdNotMatchingTypeAndIncompleteRelationship) {
+  std::string wrong = R"({"type":"intrusion-set","id":"attack-pattern--00000000-0000-4000-8000-000000000009"})";
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01"), wrong}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[1]"), HasSubstr("does not start with its type"))));
+  std::string rel = R"({"type":"relationship","id":"relationship--00000000-0000-4000-8000-000000000009",)"
+                    R"("relationship_type":"uses","target_ref":"attack-pattern--x"})";
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01"), rel}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[1]"), HasSubstr("relationship--00000000-0000-4000-8000-000000000009"),
+                             HasSubstr("source_ref"))));
+}
+
+TEST(ParseBundleTest, NestingPastTheDepthLimitNamesTheLimit) {
+  EXPECT_THAT(ParseBundle(Bad("deep.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("nested deeper than the limit of 64 levels"), HasSubstr("line 1, column"))));
+  BundleParseOptions tight = Enterprise();
+  tight.max_depth = 5;
+  EXPECT_THAT(ParseBundle(Mini("mini-v17.json"), tight),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit of 5 levels")));
+}
+
+TEST(ParseBundleTest, DeepButUnderARaisedLimitKeepsTheCustomPropertyVerbatim) {
+  BundleParseOptions wide = Enterprise();
+  wide.max_depth = 256;
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Bad("deep.json"), wide));
+  auto it = std::find_if(b.objects.begin(), b.objects.end(),
+                         [](const StoredObject& o) { return Contains(o.json, "x_org_deep"); });
+  ASSERT_NE(it, b.objects.end());
+  EXPECT_TRUE(Contains(it->json, std::string(200, '[') + "\"leaf\"" + std::string(200, ']')));
+}
+
+TEST(ParseBundleTest, OverMaxObjectsIsResourceExhausted) {
+  BundleParseOptions o = Enterprise();
+  o.max_objects = 59;
+  EXPECT_THAT(ParseBundle(Mini("mini-v17.json"), o),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("60 objects"), HasSubstr("over the limit of 59"))));
+  o.max_objects = 60;
+  EXPECT_OK(ParseBundle(Mini("mini-v17.json"), o));
+}
+
+// ---------------------------------------------------------------- domain and version
+
+TEST(ParseBundleTest, BundleOfAnotherDomainIsRefused) {
+  EXPECT_THAT(ParseBundle(Bad("mobile-as-enterprise.json"), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("wrong domain"), HasSubstr("enterprise-attack"), HasSubstr("mobile-attack"))));
+  BundleParseOptions mobile;
+  mobile.domain = "mobile-attack";
+  mobile.version = "1.0";
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Bad("mobile-as-enterprise.json"), mobile));
+  EXPECT_EQ(b.id.Name(), "mobile-attack@1.0");
+}
+
+TEST(ParseBundleTest, WithoutCollectionDomainAndVersionMustBeGiven) {
+  const std::string v17 = Mini("mini-v17.json");
+  for (auto [domain, version] : std::vector<std::pair<std::string, std::string>>{
+           {"", ""}, {"enterprise-attack", ""}, {"", "17.0"}}) {
+    BundleParseOptions o;
+    o.domain = domain;
+    o.version = version;
+    EXPECT_THAT(ParseBundle(v17, o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                              AllOf(HasSubstr("no x-mitre-collection"), HasSubstr("--domain"))));
+  }
+  BundleParseOptions unknown;
+  unknown.domain = "pre-attack";
+  unknown.version = "17.0";
+  EXPECT_THAT(ParseBundle(v17, unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown domain 'pre-attack'")));
+  EXPECT_THAT(ParseBundle(v17, Enterprise("seventeen")), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParseBundleTest, Stix20BundleWithExplicitRelease) {
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Mini("mini-v17.json"), Enterprise("17.0")));
+  EXPECT_EQ(b.id.Name(), "enterprise-attack@17.0");
+  EXPECT_EQ(b.spec_version, "2.0");
+  EXPECT_EQ(b.objects.size(), 60u);
+  // The counts of tests/testdata/mini_attack/README.md.
+  const std::map<std::string, int64_t> want = {
+      {"attack-pattern", 12}, {"x-mitre-tactic", 3},    {"x-mitre-matrix", 1}, {"intrusion-set", 3},
+      {"malware", 1},         {"tool", 1},              {"campaign", 2},       {"course-of-action", 2},
+      {"x-mitre-data-source", 1}, {"x-mitre-data-component", 3}, {"relationship", 31}};
+  EXPECT_EQ(b.counts_by_type, want);
+  EXPECT_THAT(b.dangling_relationship_ids, IsEmpty());
+  for (const auto& o : b.objects) EXPECT_EQ(std::count(o.key.begin(), o.key.end(), '|'), 2) << o.key;
+}
+
+TEST(ParseBundleTest, V18CountsAndSharedContentAddresses) {
+  ASSERT_OK_AND_ASSIGN(ParsedBundle v17, ParseBundle(Mini("mini-v17.json"), Enterprise("17.0")));
+  ASSERT_OK_AND_ASSIGN(ParsedBundle v18, ParseBundle(Mini("mini-v18.json"), Enterprise("18.0")));
+  EXPECT_EQ(v18.objects.size(), 70u);
+  EXPECT_EQ(v18.counts_by_type["x-mitre-detection-strategy"], 3);
+  EXPECT_EQ(v18.counts_by_type["x-mitre-analytic"], 5);
+  EXPECT_EQ(v18.counts_by_type["relationship"], 32);
+  // 54 objects are byte-identical in both files, so 54 keys are shared.
+  std::set<std::string> keys17;
+  for (auto& o : v17.objects) keys17.insert(o.key);
+  size_t shared = 0;
+  for (auto& o : v18.objects) shared += keys17.count(o.key);
+  EXPECT_EQ(shared, 54u);
+}
+
+TEST(ParseBundleTest, Stix21CollectionGivesDomainAndVersion) {
+  const std::string text = Mini("mini-v21-collection.json");
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(text, BundleParseOptions{}));
+  EXPECT_EQ(b.id.Name(), "enterprise-attack@18.1");
+  EXPECT_EQ(b.spec_version, "2.1");
+  EXPECT_EQ(b.objects.size(), 7u);
+  EXPECT_EQ(b.counts_by_type["x-mitre-collection"], 1);
+  // Agreeing explicit options are fine.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle same, ParseBundle(text, Enterprise("18.1")));
+  EXPECT_EQ(same.id.Name(), "enterprise-attack@18.1");
+  // Contradicting ones are refused, naming both sides.
+  EXPECT_THAT(ParseBundle(text, Enterprise("18.0")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("version 18.1"), HasSubstr("requested version 18.0"))));
+  BundleParseOptions mobile;
+  mobile.domain = "mobile-attack";
+  EXPECT_THAT(ParseBundle(text, mobile),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("enterprise-attack"), HasSubstr("requested domain mobile-attack"))));
+}
+
+TEST(ParseBundleTest, CollectionNamingNoDomainIsRefused) {
+  std::string coll = R"({"type":"x-mitre-collection","id":"x-mitre-collection--00000000-0000-4000-8000-000000000001",)"
+                     R"("name":"Something Else","x_mitre_version":"1.0"})";
+  EXPECT_THAT(ParseBundle(MakeBundle({coll, Technique("01")}), BundleParseOptions{}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[0]"), HasSubstr("Something Else"), HasSubstr("names no ATT&CK domain"))));
+}
+
+// ---------------------------------------------------------------- relationships and duplicates
+
+TEST(ParseBundleTest, DanglingRelationshipsAreReported) {
+  const std::string t1 = "attack-pattern--00000000-0000-4000-8000-000000000001";
+  const std::string t2 = "attack-pattern--00000000-0000-4000-8000-000000000002";
+  const std::string missing = "intrusion-set--00000000-0000-4000-8000-000000000099";
+  std::string bundle = MakeBundle({Technique("01"), Technique("02"), Relationship("11", t1, t2),
+                                   Relationship("12", missing, t1), Relationship("13", t2, missing)});
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(bundle, Enterprise()));
+  EXPECT_THAT(b.dangling_relationship_ids,
+              ElementsAre("relationship--00000000-0000-4000-8000-000000000012",
+                          "relationship--00000000-0000-4000-8000-000000000013"));
+  EXPECT_EQ(b.objects.size(), 5u);  // dangling relationships are kept, only reported
+}
+
+TEST(ParseBundleTest, DuplicateIds) {
+  // An exact duplicate is kept once.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b,
+                       ParseBundle(MakeBundle({Technique("01"), Technique("02"), Technique("01")}), Enterprise()));
+  EXPECT_EQ(b.objects.size(), 2u);
+  EXPECT_EQ(b.counts_by_type["attack-pattern"], 2);
+  // Same id, different content: refused, naming the index and the id.
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01"), Technique("01", R"(,"x_extra":1)")}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[1]"), HasSubstr("duplicate id"),
+                             HasSubstr("attack-pattern--00000000-0000-4000-8000-000000000001"))));
+}
+
+TEST(ParseBundleTest, ContentAddressDependsOnContent) {
+  ASSERT_OK_AND_ASSIGN(ParsedBundle a, ParseBundle(MakeBundle({Technique("01")}), Enterprise()));
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(MakeBundle({Technique("01", R"(,"x_extra":1)")}), Enterprise()));
+  // Text around the objects does not matter, their content does.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle c, ParseBundle("  " + MakeBundle({Technique("01")}) + "\n", Enterprise()));
+  EXPECT_NE(a.objects[0].key, b.objects[0].key);
+  EXPECT_EQ(a.objects[0].key, c.objects[0].key);
+  EXPECT_TRUE(StartsWith(a.objects[0].key, "attack-pattern--00000000-0000-4000-8000-000000000001|2024-01-01T00:00:00.000Z|"));
+}
+
+}  // namespace
+}  // namespace ttpgraph
