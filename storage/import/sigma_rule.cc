@@ -72,17 +72,41 @@ YAML::Node MergeOver(const YAML::Node& global, const YAML::Node& doc) {
   return out;
 }
 
-// Splits a multi-document file's text at "---" lines.
-std::vector<std::string> SplitDocuments(std::string_view text) {
+// 1-based line of `key:` at the start of a line of `doc`, or 0.
+int KeyLine(std::string_view doc, std::string_view key) {
+  int line = 1;
+  size_t pos = 0;
+  while (pos < doc.size()) {
+    if (doc.compare(pos, key.size(), key) == 0 && pos + key.size() < doc.size() && doc[pos + key.size()] == ':')
+      return line;
+    size_t nl = doc.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+    ++line;
+  }
+  return 0;
+}
+
+// Splits a multi-document file's text at "---" lines; `starts` gets each
+// document's first line.
+std::vector<std::string> SplitDocuments(std::string_view text, std::vector<int>* starts) {
   std::vector<std::string> docs(1);
+  int line_no = 1;
+  starts->assign(1, 1);
   size_t pos = 0;
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos + 1);
     std::string_view bare = line;
     while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r' || bare.back() == ' ')) bare.remove_suffix(1);
+    ++line_no;
     if (bare == "---") {
-      if (!docs.back().empty()) docs.emplace_back();
+      if (!docs.back().empty()) {
+        docs.emplace_back();
+        starts->push_back(line_no);
+      } else {
+        starts->back() = line_no;
+      }
     } else {
       docs.back().append(line.data(), line.size());
     }
@@ -120,8 +144,12 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
   } catch (const std::exception& e) {
     return Bad(path, 0, Cat("malformed YAML: ", e.what()));
   }
-  std::vector<std::string> doc_texts = docs.size() > 1 ? SplitDocuments(text) : std::vector<std::string>{};
-  if (doc_texts.size() != docs.size()) doc_texts.assign(docs.size(), std::string(text));
+  std::vector<int> starts;
+  std::vector<std::string> doc_texts = SplitDocuments(text, &starts);
+  if (doc_texts.size() != docs.size()) {
+    doc_texts.assign(docs.size(), std::string(text));
+    starts.assign(docs.size(), 1);
+  }
 
   std::vector<SigmaRule> out;
   YAML::Node global;
@@ -131,10 +159,16 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
     for (size_t i = 0; i < docs.size(); ++i) {
       const YAML::Node& raw = docs[i];
       if (!raw || raw.IsNull()) continue;  // empty document (e.g. a trailing ---)
+      const int start = starts[i];
+      auto line_of = [&](const char* key) {
+        int rel = KeyLine(doc_texts[i], key);
+        return rel > 0 ? start + rel - 1 : start;
+      };
       size_t count = 0;
-      if (auto s = CheckBounds(raw, 0, &count, path, limits); !s.ok()) return s;
+      if (auto s = CheckBounds(raw, 0, &count, path, limits); !s.ok())
+        return Bad(path, start, std::string(s.message()).substr(s.message().find(": ") + 2));
       if (!raw.IsMap())
-        return Bad(path, LineOf(raw), Cat("YAML document ", i + 1, " is not a mapping; a Sigma rule is a mapping"));
+        return Bad(path, start, Cat("YAML document ", i + 1, " is not a mapping; a Sigma rule is a mapping"));
       std::string action;
       if (auto s = Scalar(raw, "action", path, &action); !s.ok()) return s;
       if (action == "global") {
@@ -154,22 +188,22 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
 
       SigmaRule r;
       r.path = std::string(path);
-      r.line = LineOf(raw);
+      r.line = start;
       r.text = global_text.empty() ? doc_texts[i] : Cat(global_text, "---\n", doc_texts[i]);
       for (auto [key, field] : {std::pair{"id", &r.id}, {"title", &r.title}, {"status", &r.status},
                                 {"description", &r.description}, {"author", &r.author}, {"level", &r.level}})
-        if (auto s = Scalar(doc, key, path, field); !s.ok()) return s;
+        if (auto s = Scalar(doc, key, path, field); !s.ok()) return Bad(path, line_of(key), std::string(s.message()).substr(std::string(s.message()).find(": ") + 2));
       YAML::Node ls = doc["logsource"];
       if (ls && !ls.IsNull()) {
-        if (!ls.IsMap()) return Bad(path, LineOf(ls), "`logsource` must be a mapping (category, product, service)");
+        if (!ls.IsMap()) return Bad(path, line_of("logsource"), "`logsource` must be a mapping (category, product, service)");
         for (auto [key, field] : {std::pair{"category", &r.category}, {"product", &r.product}, {"service", &r.service}})
-          if (auto s = Scalar(ls, key, path, field); !s.ok()) return s;
+          if (auto s = Scalar(ls, key, path, field); !s.ok()) return Bad(path, line_of("logsource"), std::string(s.message()).substr(std::string(s.message()).find(": ") + 2));
       }
       YAML::Node tags = doc["tags"];
       if (tags && !tags.IsNull()) {
-        if (!tags.IsSequence()) return Bad(path, LineOf(tags), "`tags` must be a list");
+        if (!tags.IsSequence()) return Bad(path, line_of("tags"), "`tags` must be a list");
         for (const auto& t : tags) {
-          if (!t.IsScalar()) return Bad(path, LineOf(t), "every entry of `tags` must be a single value");
+          if (!t.IsScalar()) return Bad(path, line_of("tags"), "every entry of `tags` must be a single value");
           const std::string tag = t.Scalar();
           r.tags.push_back(tag);
           const std::string lower = ToLower(tag);

@@ -1,0 +1,192 @@
+// OrgStore: organizations, detections and inventory in the Store's KV space.
+// Org B never sees or changes org A's data; every write is atomic.
+#include "storage/org_store.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/import/csv_detections.h"
+#include "storage/import/navigator_layer_parser.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_env.h"
+
+namespace ttpgraph {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::StatusIs;
+
+class OrgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions so;
+    so.path = dir_.path() + "/db";
+    so.sync_writes = false;
+    auto s = Store::Open(so);
+    ASSERT_OK(s);
+    store_ = std::move(*s);
+    orgs_ = std::make_unique<OrgStore>(store_.get(), OrgStoreLimits{5, 3});
+  }
+  Detection Det(const std::string& id, std::vector<std::string> techniques) {
+    Detection d;
+    d.id = id;
+    d.name = "rule " + id;
+    d.techniques = std::move(techniques);
+    return d;
+  }
+  int CountKeys(const std::string& prefix) {
+    int n = 0;
+    EXPECT_OK(store_->KvScan(prefix, [&](std::string_view, std::string_view) { return ++n, true; }));
+    return n;
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<OrgStore> orgs_;
+};
+
+TEST_F(OrgStoreTest, CreateGetListDelete) {
+  ASSERT_OK_AND_ASSIGN(Organization a, orgs_->CreateOrg(OrgId("acme"), {}));
+  EXPECT_EQ(a.id, "acme");
+  EXPECT_EQ(a.release, "enterprise-attack@latest");
+  EXPECT_THAT(orgs_->CreateOrg(OrgId("acme"), {}), StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK(orgs_->CreateOrg(OrgId("acme-b"), {}));
+  ASSERT_OK_AND_ASSIGN(auto all, orgs_->ListOrgs());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "acme");
+  EXPECT_EQ(all[1].id, "acme-b");
+  ASSERT_OK(orgs_->PutDetection(OrgId("acme"), Det("r1", {"T1001"}), OrgStore::PutMode::kCreate));
+  ASSERT_OK(orgs_->PutDetection(OrgId("acme-b"), Det("r1", {"T1003"}), OrgStore::PutMode::kCreate));
+  ASSERT_OK(orgs_->UpdateInventory(OrgId("acme"), OrgStore::InventoryOp::kAdd, {InventoryEntry{"DC0001"}}));
+  ASSERT_OK_AND_ASSIGN(auto del, orgs_->DeleteOrg(OrgId("acme")));
+  EXPECT_EQ(del.detections_deleted, 1);
+  EXPECT_EQ(CountKeys("org/acme/"), 0);
+  EXPECT_THAT(orgs_->GetOrg(OrgId("acme")), StatusIs(absl::StatusCode::kNotFound, HasSubstr("acme")));
+  // The neighbour whose id shares the prefix keeps everything.
+  ASSERT_OK_AND_ASSIGN(auto b, orgs_->ListDetections(OrgId("acme-b")));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].techniques, std::vector<std::string>{"T1003"});
+}
+
+TEST_F(OrgStoreTest, BadOrgIds) {
+  for (const char* id : {"", "Acme", "a/b", "-x", "a b", "org@"})
+    EXPECT_THAT(orgs_->CreateOrg(OrgId(id), {}), StatusIs(absl::StatusCode::kInvalidArgument)) << id;
+  EXPECT_EQ(CountKeys("org/"), 0);
+}
+
+TEST_F(OrgStoreTest, TenantIsolation) {
+  ASSERT_OK(orgs_->CreateOrg(OrgId("a"), {}));
+  ASSERT_OK(orgs_->CreateOrg(OrgId("b"), {}));
+  ASSERT_OK(orgs_->PutDetection(OrgId("a"), Det("secret", {"T1001"}), OrgStore::PutMode::kCreate));
+  ASSERT_OK(orgs_->UpdateInventory(OrgId("a"), OrgStore::InventoryOp::kSet, {InventoryEntry{"DC0001"}}));
+  EXPECT_THAT(orgs_->GetDetection(OrgId("b"), "secret"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(orgs_->DeleteDetection(OrgId("b"), "secret"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(orgs_->PutDetection(OrgId("b"), Det("secret", {}), OrgStore::PutMode::kUpdate),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto listed, orgs_->ListDetections(OrgId("b")));
+  EXPECT_TRUE(listed.empty());
+  ASSERT_OK_AND_ASSIGN(auto inv, orgs_->GetInventory(OrgId("b")));
+  EXPECT_TRUE(inv.empty());
+  EXPECT_THAT(orgs_->UpdateInventory(OrgId("b"), OrgStore::InventoryOp::kRemove, {InventoryEntry{"DC0001"}}),
+              StatusIs(absl::StatusCode::kNotFound));
+  // Org b creating the same detection id makes its own copy.
+  ASSERT_OK(orgs_->PutDetection(OrgId("b"), Det("secret", {"T1003"}), OrgStore::PutMode::kCreate));
+  ASSERT_OK_AND_ASSIGN(Detection a_copy, orgs_->GetDetection(OrgId("a"), "secret"));
+  EXPECT_EQ(a_copy.techniques, std::vector<std::string>{"T1001"});
+  ASSERT_OK_AND_ASSIGN(auto a_inv, orgs_->GetInventory(OrgId("a")));
+  EXPECT_EQ(a_inv.size(), 1u);
+}
+
+TEST_F(OrgStoreTest, DetectionForUnknownOrganization) {
+  EXPECT_THAT(orgs_->PutDetection(OrgId("ghost"), Det("r", {}), OrgStore::PutMode::kUpsert),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost")));
+  EXPECT_THAT(orgs_->PutDetections(OrgId("ghost"), {Det("r", {})}, false), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(CountKeys("org/"), 0);
+}
+
+TEST_F(OrgStoreTest, BulkIsAtomicAndReportsOutcomes) {
+  ASSERT_OK(orgs_->CreateOrg(OrgId("a"), {}));
+  ASSERT_OK_AND_ASSIGN(auto out, orgs_->PutDetections(OrgId("a"), {Det("1", {"T1001"}), Det("2", {})}, false));
+  EXPECT_THAT(out, ElementsAre(OrgStore::PutOutcome::kCreated, OrgStore::PutOutcome::kCreated));
+  ASSERT_OK_AND_ASSIGN(out, orgs_->PutDetections(OrgId("a"), {Det("1", {"T1001"}), Det("2", {"T1003"})}, false));
+  EXPECT_THAT(out, ElementsAre(OrgStore::PutOutcome::kUnchanged, OrgStore::PutOutcome::kUpdated));
+  ASSERT_OK_AND_ASSIGN(Organization before, orgs_->GetOrg(OrgId("a")));
+  // Limit is 5: 4 new ones would make 6; nothing lands.
+  EXPECT_THAT(orgs_->PutDetections(OrgId("a"), {Det("3", {}), Det("4", {}), Det("5", {}), Det("6", {})}, false),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("limit is 5")));
+  // Duplicate ids in one batch.
+  EXPECT_THAT(orgs_->PutDetections(OrgId("a"), {Det("7", {}), Det("7", {})}, false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("'7' appears twice")));
+  // Dry run writes nothing.
+  ASSERT_OK_AND_ASSIGN(out, orgs_->PutDetections(OrgId("a"), {Det("8", {})}, true));
+  EXPECT_THAT(out, ElementsAre(OrgStore::PutOutcome::kCreated));
+  ASSERT_OK_AND_ASSIGN(Organization after, orgs_->GetOrg(OrgId("a")));
+  EXPECT_EQ(after.generation, before.generation);
+  EXPECT_EQ(after.detection_count, 2);
+  EXPECT_EQ(CountKeys("org/a/det/"), 2);
+}
+
+TEST_F(OrgStoreTest, GenerationGrowsWithEveryWrite) {
+  ASSERT_OK_AND_ASSIGN(Organization o, orgs_->CreateOrg(OrgId("a"), {}));
+  int64_t g = o.generation;
+  ASSERT_OK(orgs_->PutDetection(OrgId("a"), Det("1", {}), OrgStore::PutMode::kCreate));
+  ASSERT_OK_AND_ASSIGN(o, orgs_->GetOrg(OrgId("a")));
+  EXPECT_GT(o.generation, g);
+  g = o.generation;
+  ASSERT_OK(orgs_->UpdateInventory(OrgId("a"), OrgStore::InventoryOp::kAdd, {InventoryEntry{"DC0001"}}));
+  ASSERT_OK_AND_ASSIGN(o, orgs_->GetOrg(OrgId("a")));
+  EXPECT_GT(o.generation, g);
+  EXPECT_EQ(o.inventory_count, 1);
+  EXPECT_THAT(orgs_->UpdateInventory(OrgId("a"), OrgStore::InventoryOp::kAdd,
+                                     {InventoryEntry{"DC0002"}, InventoryEntry{"DC0003"}, InventoryEntry{"DC0004"}}),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  InventoryEntry both{"DC0001", "WinEventLog:Security"};
+  EXPECT_THAT(orgs_->UpdateInventory(OrgId("a"), OrgStore::InventoryOp::kAdd, {both}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not both")));
+}
+
+TEST_F(OrgStoreTest, RecordsRoundTrip) {
+  Detection d = Det("x", {"T1059.001"});
+  d.tags = {"attack.execution"};
+  d.state = DetectionState::kTesting;
+  d.sigma_status = "test";
+  d.notes = {"n"};
+  ASSERT_OK_AND_ASSIGN(Detection back, DecodeDetection(EncodeDetection(d)));
+  EXPECT_TRUE(back.SameContent(d));
+  EXPECT_THAT(DecodeDetection(EncodeDetection(d).substr(0, 10)), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(CsvDetectionsTest, ParsesHeaderQuotingAndLists) {
+  ASSERT_OK_AND_ASSIGN(auto rows, ParseDetectionsCsv("d.csv", testing::ReadFile(testing::TestData("org/detections.csv"))));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].name, "Mini interpreter, Splunk");
+  EXPECT_THAT(rows[0].tags, ElementsAre("prod", "windows"));
+  EXPECT_THAT(rows[1].techniques, ElementsAre("T1030", "T1003"));
+  EXPECT_EQ(rows[1].state, "testing");
+  EXPECT_EQ(rows[2].name, "Quoted \"name\"");
+  EXPECT_EQ(rows[2].line, 4);
+  EXPECT_THAT(ParseDetectionsCsv("bad.csv", testing::ReadFile(testing::TestData("org/bad/bad-state.csv"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad.csv:3: unknown state 'sometimes'")));
+  EXPECT_THAT(ParseDetectionsCsv("q.csv", "a,\"open\n"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("q.csv:1")));
+}
+
+TEST(NavigatorLayerParserTest, RealLayersAndBadOnes) {
+  ASSERT_OK_AND_ASSIGN(auto art, ParseNavigatorLayers("art", testing::ReadFile(testing::SharedData(
+                                                                 "navigator/atomic-red-team/art-navigator-layer.json"))));
+  ASSERT_EQ(art.size(), 1u);
+  EXPECT_EQ(art[0].domain, "enterprise-attack");
+  EXPECT_EQ(art[0].techniques.size(), 371u);
+  ASSERT_OK_AND_ASSIGN(auto mobile, ParseNavigatorLayers("m", testing::ReadFile(testing::SharedData(
+                                                                 "navigator/mitreattack-python/changelog-v16.1_to_v17.0/layer-mobile.json"))));
+  EXPECT_EQ(mobile[0].domain, "mobile-attack");
+  EXPECT_EQ(mobile[0].techniques.size(), 122u);
+  EXPECT_THAT(ParseNavigatorLayers("Bear_APT.json", testing::ReadFile(testing::SharedData(
+                                                        "navigator/attack-navigator/samples/Bear_APT.json"))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("legacy layer format 3.0")));
+  EXPECT_THAT(ParseNavigatorLayers("x.json", "{\"name\":1}"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseNavigatorLayers("x.json", "{nope"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid JSON")));
+  EXPECT_THAT(ParseNavigatorLayers("x.json", R"({"name":"n","domain":"enterprise-attack","versions":{"layer":"4.5"},"techniques":[{"score":1}]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("techniques[0].techniqueID")));
+}
+
+}  // namespace
+}  // namespace ttpgraph

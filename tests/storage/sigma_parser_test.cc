@@ -1,0 +1,141 @@
+// Sigma rule parsing, tarball reading and the logsource mapping table, on
+// hand-made fixtures (tests/testdata/org) and the real SigmaHQ rule set.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "storage/import/sigma_logsource_map.h"
+#include "storage/import/sigma_rule.h"
+#include "storage/import/sigma_tarball.h"
+#include "storage/strings.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_env.h"
+
+namespace ttpgraph {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::StatusIs;
+
+TEST(SigmaRuleTest, MultiDocumentFixture) {
+  ASSERT_OK_AND_ASSIGN(auto rules, ParseSigmaFile("mini_rules.yml", testing::ReadFile(testing::TestData("org/sigma/mini_rules.yml")),
+                                                  SigmaParseLimits{}));
+  ASSERT_EQ(rules.size(), 5u);
+  EXPECT_EQ(rules[0].id, "11111111-0000-4000-8000-000000000001");
+  EXPECT_THAT(rules[0].techniques, ElementsAre("T1001"));
+  EXPECT_THAT(rules[0].tactics, ElementsAre("execution"));
+  EXPECT_EQ(rules[0].category, "process_creation");
+  EXPECT_EQ(rules[0].line, 1);
+  EXPECT_EQ(rules[2].line, 32);
+  EXPECT_THAT(rules[1].techniques, ElementsAre("T1010"));  // the YAML comment is dropped
+  EXPECT_THAT(rules[2].techniques, ElementsAre("T1002", "T9999"));
+  EXPECT_EQ(rules[3].status, "deprecated");
+  EXPECT_TRUE(rules[4].techniques.empty());
+  EXPECT_THAT(rules[4].groups, ElementsAre("G0001"));
+  EXPECT_THAT(rules[4].software, ElementsAre("S0001"));
+  EXPECT_THAT(rules[4].tactics, ElementsAre("command-and-control"));
+  EXPECT_TRUE(Contains(rules[2].text, "Mini deprecated technique"));
+  EXPECT_FALSE(Contains(rules[2].text, "Mini revoked technique"));
+}
+
+TEST(SigmaRuleTest, TechniqueTags) {
+  EXPECT_EQ(SigmaTechniqueTag("attack.t1059.001"), "T1059.001");
+  EXPECT_EQ(SigmaTechniqueTag("attack.T1059"), "T1059");
+  EXPECT_EQ(SigmaTechniqueTag("attack.t1059.1"), "");
+  EXPECT_EQ(SigmaTechniqueTag("attack.execution"), "");
+  EXPECT_EQ(SigmaTechniqueTag("attack.t10590"), "");
+}
+
+TEST(SigmaRuleTest, BadInputsNameFileAndLine) {
+  auto parse = [](const std::string& f) {
+    return ParseSigmaFile(f, testing::ReadFile(testing::TestData("org/bad/" + f)), SigmaParseLimits{});
+  };
+  EXPECT_THAT(parse("malformed.yml"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed.yml:")));
+  EXPECT_THAT(parse("alias_bomb.yml"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alias bomb")));
+  EXPECT_THAT(parse("deep.yml"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("deep.yml:")));
+  EXPECT_THAT(parse("tags_not_list.yml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tags_not_list.yml:3: `tags` must be a list")));
+  EXPECT_THAT(ParseSigmaFile("list.yml", "- a\n- b\n", SigmaParseLimits{}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a mapping")));
+  EXPECT_THAT(ParseSigmaFile("big.yml", std::string(100, 'x'), SigmaParseLimits{50, 10, 10}),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST(SigmaRuleTest, RuleCollectionMergesGlobal) {
+  ASSERT_OK_AND_ASSIGN(auto rules, ParseSigmaFile("tor.yml", testing::ReadFile(testing::SharedData(
+                                       "sigma/sample/unsupported/windows/win_apt_apt29_tor.yml")), SigmaParseLimits{}));
+  ASSERT_GE(rules.size(), 1u);
+  EXPECT_EQ(rules[0].status, "unsupported");
+  EXPECT_THAT(rules[0].techniques, ElementsAre("T1050", "T1543.003"));
+  EXPECT_EQ(rules[0].id, "c069f460-2b87-4010-8dcf-e45bab362624");
+}
+
+// The real rule set: counts as stated in ../shared/data/sigma/README.md.
+TEST(SigmaTarballTest, RealSigmaHqCounts) {
+  ASSERT_OK_AND_ASSIGN(auto members, ReadTarball("sigma-rules.tar.gz",
+                                                 testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz")),
+                                                 1u << 30));
+  std::map<std::string, int> rules, tagged;
+  std::set<std::string> ids;
+  for (auto& m : members) {
+    if (!EndsWith(m.path, ".yml")) continue;
+    std::string folder = m.path.substr(0, m.path.find('/'));
+    ASSERT_OK_AND_ASSIGN(auto parsed, ParseSigmaFile(m.path, m.content, SigmaParseLimits{}));
+    ++rules[folder];
+    bool any = false;
+    for (auto& r : parsed) any = any || !r.techniques.empty();
+    if (any) ++tagged[folder];
+    if (folder == "rules" || folder == "rules-emerging-threats" || folder == "rules-threat-hunting")
+      for (auto& r : parsed) ids.insert(r.techniques.begin(), r.techniques.end());
+  }
+  EXPECT_EQ(rules["rules"], 3132);
+  EXPECT_EQ(rules["rules-emerging-threats"], 457);
+  EXPECT_EQ(rules["rules-threat-hunting"], 139);
+  EXPECT_EQ(rules["deprecated"], 167);
+  EXPECT_EQ(rules["unsupported"], 87);
+  EXPECT_EQ(tagged["rules"] + tagged["rules-emerging-threats"] + tagged["rules-threat-hunting"], 3259);
+  EXPECT_EQ(ids.size(), 397u);
+}
+
+TEST(SigmaTarballTest, BadArchives) {
+  std::string tar = testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz"));
+  ASSERT_OK_AND_ASSIGN(auto plain, ReadTarball("x", tar, 1u << 30));
+  // Corrupt one header byte of the second member: checksum mismatch names it.
+  std::string raw(1 << 20, '\0');
+  std::string header(512, '\0');
+  memcpy(header.data(), "a.yml", 5);
+  memcpy(header.data() + 100, "0000644", 7);
+  memcpy(header.data() + 124, "00000000004", 11);
+  header[156] = '0';
+  memcpy(header.data() + 257, "ustar", 5);
+  memset(header.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (unsigned char c : header) sum += c;
+  snprintf(header.data() + 148, 8, "%06o", sum);
+  std::string good = header + std::string("abc\n") + std::string(508, '\0');
+  std::string bad = good;
+  bad[2] = 'X';
+  EXPECT_OK(ReadTarball("t.tar", good + std::string(1024, '\0'), 1 << 20));
+  EXPECT_THAT(ReadTarball("t.tar", good + bad + std::string(1024, '\0'), 1 << 20),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.tar: member 2 (byte offset 1024)")));
+  EXPECT_THAT(ReadTarball("t.tar", good.substr(0, 514), 1 << 20),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
+  EXPECT_THAT(ReadTarball("t.tar.gz", tar.substr(0, tar.size() / 2), 1u << 30),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.tar.gz")));
+}
+
+TEST(SigmaLogsourceMapTest, RepositoryTableLoadsAndMatchesMostSpecific) {
+  ASSERT_OK_AND_ASSIGN(auto map, SigmaLogsourceMap::Parse("map", testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) +
+                                                                                    "/data/sigma_logsource_map.csv")));
+  EXPECT_GT(map.rows().size(), 50u);
+  EXPECT_THAT(map.Lookup("process_creation", "windows", ""), ElementsAre("Process Creation", "Command Execution"));
+  EXPECT_THAT(map.Lookup("", "windows", "taskscheduler"), ElementsAre("Scheduled Job Creation", "Scheduled Job Modification"));
+  EXPECT_TRUE(map.Lookup("nothing", "nowhere", "").empty());
+  EXPECT_THAT(SigmaLogsourceMap::Parse("m.csv", "category,product,service,data_components\n,,,X\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("m.csv:2")));
+}
+
+}  // namespace
+}  // namespace ttpgraph
