@@ -199,7 +199,7 @@ struct TypeSummary {
   std::array<int, kChangeCategoryCount> counts{};  // by ChangeCategory
 };
 
-// How the `detects` relationships of a release are sourced.
+// Active `detects` relationships of a release, by the type of their source.
 struct DetectsModel {
   int from_data_components = 0;       // x-mitre-data-component detects (ATT&CK 10-17)
   int from_detection_strategies = 0;  // x-mitre-detection-strategy detects (18+)

@@ -1,0 +1,169 @@
+// Benchmark of the analyses of issue 4 that need no organization: version
+// diff and group overlap, on the real enterprise releases. Prints each
+// figure next to its target (median of several runs).
+//
+//   build/tests/analysis_bench [--data ../shared/data] [--runs 7]
+//
+// Figures:
+//  - diff 17.1 -> 18.1 with relationship diffs, as the server computes it:
+//    DiffContentKeys + Store::GetObjects of the changed objects + DiffReleases
+//    (graphs already built, as GraphCache keeps them); and the DiffReleases
+//    call alone; and through the in-process gRPC service (first page, cold cache);
+//  - all-pairs overlap over every active enterprise 18.1 group: index build +
+//    matrix (cold), and the matrix alone (index cached, as the server keeps it);
+//  - top-k similar (k = 10) on the cached index: median and worst over every group.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "graph/diff.h"
+#include "graph/overlap.h"
+#include "server/graph_cache.h"
+#include "storage/import/bundle_parser.h"
+#include "storage/import/decompress.h"
+#include "storage/store.h"
+#include "tests/testing/test_env.h"
+#include "ttpgraph/v1/analysis_service.grpc.pb.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+int failures = 0;
+void Report(const char* what, double value, const char* unit, double target) {
+  bool ok = value <= target;
+  if (!ok) ++failures;
+  printf("%-64s %10.3f %-3s target <= %-8.6g %s\n", what, value, unit, target, ok ? "ok" : "MISSED");
+  fflush(stdout);
+}
+void Info(const char* what, double value, const char* unit) {
+  printf("%-64s %10.3f %-3s (no target)\n", what, value, unit);
+  fflush(stdout);
+}
+
+template <typename Fn>
+double Median(int runs, Fn fn) {
+  std::vector<double> t;
+  for (int i = 0; i < runs; ++i) {
+    auto s = Clock::now();
+    fn();
+    t.push_back(Ms(Clock::now() - s));
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void Check(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data;
+  int runs = 7;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--data") data = argv[i + 1];
+    else if (a == "--runs") runs = std::max(1, atoi(argv[i + 1]));
+  }
+  if (!data.empty()) setenv("TTPGRAPH_SHARED_DATA", data.c_str(), 1);
+  using namespace ttpgraph;
+
+  testing::TempDir dir;
+  StoreOptions so;
+  so.path = dir.path() + "/db";
+  so.sync_writes = false;
+  auto store = Store::Open(so);
+  Check(store.status(), "open store");
+  for (const char* v : {"17.1", "18.1"}) {
+    auto text = MaybeGunzip(testing::ReadFile(testing::SharedData(std::string("attack/enterprise-attack-") + v +
+                                                                 ".json.gz")),
+                            size_t{1} << 30);
+    Check(text.status(), "gunzip");
+    BundleParseOptions opts;
+    opts.domain = "enterprise-attack";
+    opts.version = v;
+    auto bundle = ParseBundle(*text, opts);
+    Check(bundle.status(), "parse");
+    Check((*store)->PutRelease(*bundle, false).status(), "import");
+  }
+  GraphCache graphs(store->get());
+  auto from = graphs.Get("enterprise-attack@17.1");
+  auto to = graphs.Get("enterprise-attack@18.1");
+  Check(from.status(), "graph 17.1");
+  Check(to.status(), "graph 18.1");
+
+  printf("analysis benchmark: enterprise 17.1 -> 18.1 diff, enterprise 18.1 overlap; median of %d runs\n\n", runs);
+
+  // ---- diff ------------------------------------------------------------------
+  size_t changes = 0, keys_loaded = 0;
+  double full = Median(runs, [&] {
+    std::vector<std::string> keys = DiffContentKeys(**from, **to);
+    auto json = (*store)->GetObjects(keys);
+    Check(json.status(), "get objects");
+    DiffContent content;
+    content.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) content.emplace(std::move(keys[i]), std::move((*json)[i]));
+    keys_loaded = content.size();
+    auto r = DiffReleases(**from, **to, content, QueryLimits{});
+    Check(r.status(), "diff");
+    changes = r->changes.size() + r->groups.size() + r->techniques.size();
+  });
+  Report("diff 17.1 -> 18.1 incl. relationship diffs (load changed JSON + diff)", full / 1000, "s", 0.3);
+  std::vector<std::string> keys = DiffContentKeys(**from, **to);
+  auto json = (*store)->GetObjects(keys);
+  DiffContent content;
+  for (size_t i = 0; i < keys.size(); ++i) content.emplace(keys[i], (*json)[i]);
+  double pure = Median(runs, [&] { Check(DiffReleases(**from, **to, content, QueryLimits{}).status(), "diff"); });
+  Info("  of which DiffReleases alone (pure, content in memory)", pure / 1000, "s");
+  Info("  changed objects whose JSON is loaded", static_cast<double>(keys_loaded), "");
+  Info("  changelog entries + group/technique relationship diffs", static_cast<double>(changes), "");
+
+  // ---- overlap ---------------------------------------------------------------
+  auto groups = ResolveGroups(**to, {});
+  Check(groups.status(), "groups");
+  size_t pairs = 0;
+  double cold = Median(runs, [&] {
+    auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
+    Check(index.status(), "index");
+    auto m = ComputeOverlap(*index, *groups, QueryLimits{});
+    Check(m.status(), "overlap");
+    pairs = m->pairs.size();
+  });
+  char label[128];
+  snprintf(label, sizeof label, "all-pairs overlap, %zu active groups, %zu pairs (index + matrix)", groups->size(),
+           pairs);
+  Report(label, cold, "ms", 50);
+  auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
+  Check(index.status(), "index");
+  double warm = Median(runs, [&] { Check(ComputeOverlap(*index, *groups, QueryLimits{}).status(), "overlap"); });
+  Report("all-pairs overlap, matrix alone (index cached per release+paths)", warm, "ms", 50);
+  double direct_cold = Median(runs, [&] {
+    auto idx = GroupTechniqueIndex::Build(**to, UsagePaths{true, false, true}, QueryLimits{});
+    Check(ComputeOverlap(*idx, *groups, QueryLimits{}).status(), "overlap");
+  });
+  Report("all-pairs overlap --no-software (index + matrix)", direct_cold, "ms", 50);
+
+  // ---- top-k -----------------------------------------------------------------
+  std::vector<double> per_group;
+  for (NodeId g : *groups) {
+    auto s = Clock::now();
+    auto top = MostSimilarGroups(*index, g, 10);
+    per_group.push_back(Ms(Clock::now() - s));
+    Check(top.status(), "top-k");
+  }
+  std::sort(per_group.begin(), per_group.end());
+  Report("top-10 similar groups, median over every group (index cached)", per_group[per_group.size() / 2], "ms", 2);
+  Report("top-10 similar groups, worst over every group (index cached)", per_group.back(), "ms", 2);
+  Info("top-10 similar with a cold index (index build + query)", cold - warm, "ms");
+
+  printf("\n%s\n", failures ? "SOME TARGETS MISSED" : "all targets met");
+  return failures ? 1 : 0;
+}
