@@ -588,9 +588,18 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
                                                Join(r.groups, ", "), r.groups.empty() ? "" : " ",
                                                Join(r.software, ", "), "): gives no technique"));
       const std::string status = ToLower(r.status);
-      d.state = status == "deprecated" || status == "unsupported" ? DetectionState::kDisabled : DetectionState::kEnabled;
-      if (d.state == DetectionState::kDisabled)
+      // SigmaHQ moves retired rules to deprecated/ and unsupported/ (a few keep
+      // status test or stable there): the folder retires them too.
+      std::string member = path.substr(path.find(':') == std::string::npos ? 0 : path.find(':') + 1);
+      std::string retired_folder;
+      for (const char* f : {"deprecated/", "unsupported/"})
+        if (StartsWith(member, f) || Contains(member, Cat("/", f))) retired_folder = f;
+      d.state = status == "deprecated" || status == "unsupported" || !retired_folder.empty() ? DetectionState::kDisabled
+                                                                                            : DetectionState::kEnabled;
+      if (status == "deprecated" || status == "unsupported")
         d.notes.push_back(Cat("imported disabled: Sigma status ", status, " does not count for coverage"));
+      else if (!retired_folder.empty())
+        d.notes.push_back(Cat("imported disabled: the rule lies in SigmaHQ's ", retired_folder, " folder"));
       d.release = release;
       d.tags = std::move(r.tags);
       d.description = std::move(r.description);
