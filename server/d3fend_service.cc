@@ -264,7 +264,7 @@ absl::Status DefenseServiceImpl::ImportD3fendBytes(std::string bytes, const v1::
   if (!onto.ok()) return onto.status();
   text->clear();
   text->shrink_to_fit();
-  std::string version = Version::Parse(options.version())->ToString();
+  const std::string& version = options.version();
   auto index = D3fendIndex::Build(*onto, version);
   if (!index.ok()) return absl::Status(index.status().code(), Cat(source, ": ", index.status().message()));
   auto put = cache_->d3fend_store().Put(version, *onto, options.replace());

@@ -139,7 +139,7 @@ absl::StatusOr<D3fendStore::PutResult> D3fendStore::Put(std::string_view version
   auto key = VersionKey(version);
   if (!key.ok()) return key.status();
   BlobVersionInfo info;
-  info.version = Version::Parse(version)->ToString();
+  info.version = std::string(version);
   info.item_count = static_cast<int64_t>(onto.classes.size());
   info.source_count = onto.triple_count;
   auto r = blobs_.Put(*key, info, EncodeD3fendOntology(onto), replace);

@@ -6,6 +6,10 @@
 #include "clients/cpp/ttpctl/common.h"
 
 namespace ttpctl {
+
+// D3FEND countermeasures and Atomic tests of a technique (d3fend_commands.cc).
+int DefenseTechniqueCommand(Client& c, const Args& a);
+
 namespace {
 
 int ObjectCommand(Client& c, const Args& a) {
@@ -70,6 +74,7 @@ int TechniqueCommand(Client& c, const Args& a) {
     return 0;
   }
   if (a.positional.size() < 3) Die("technique " + verb + ": give a TECH_ID", 2);
+  if (verb == "countermeasures" || verb == "atomics") return DefenseTechniqueCommand(c, a);
   v1::TechniqueRequest req;
   req.set_release(a.Release());
   req.set_technique(a.positional[2]);
