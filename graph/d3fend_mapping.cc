@@ -328,9 +328,21 @@ std::string_view D3fendIndex::Label(std::string_view name) const {
   return it == labels_.end() ? name : std::string_view(it->second);
 }
 
+std::shared_ptr<const RevokedInto> BuildRevokedInto(const ReleaseGraph& g, const QueryLimits& limits) {
+  auto out = std::make_shared<RevokedInto>();
+  for (NodeId t : g.techniques()) {  // ordered by ATT&CK ID
+    const Node& node = g.node(t);
+    if (!node.revoked || node.attack_id.empty()) continue;
+    RevokedChain chain = FollowRevokedBy(g, t, limits);
+    if (!chain.hops.empty() && chain.hops.back() != t) out->predecessors[chain.hops.back()].push_back(t);
+  }
+  return out;
+}
+
 absl::StatusOr<ReleaseCountermeasures> CountermeasuresInRelease(const D3fendIndex& index, const ReleaseGraph& g,
                                                                 std::string_view technique,
-                                                                const QueryLimits& limits) {
+                                                                const QueryLimits& limits,
+                                                                const RevokedInto* revoked_into) {
   auto n = ResolveTyped(g, technique, {"attack-pattern"}, "technique");
   if (!n.ok()) return n.status();
   ReleaseCountermeasures out;
@@ -343,13 +355,13 @@ absl::StatusOr<ReleaseCountermeasures> CountermeasuresInRelease(const D3fendInde
   out.answer = index.CountermeasuresFor(g.node(out.resolved).attack_id);
   // D3FEND is built against one ATT&CK version: an ID it still knows may be
   // revoked into the asked technique in this release.
-  for (NodeId t : g.techniques()) {
-    const Node& node = g.node(t);
-    if (!node.revoked || t == out.resolved || node.attack_id.empty()) continue;
-    RevokedChain chain = FollowRevokedBy(g, t, limits);
-    if (chain.hops.empty() || chain.hops.back() != out.resolved) continue;
-    CountermeasureAnswer prev = index.CountermeasuresFor(node.attack_id);
-    if (prev.status == MappingStatus::kMapped) out.via_revoked.push_back(std::move(prev));
+  std::shared_ptr<const RevokedInto> built;
+  if (!revoked_into) revoked_into = (built = BuildRevokedInto(g, limits)).get();
+  if (auto it = revoked_into->predecessors.find(out.resolved); it != revoked_into->predecessors.end()) {
+    for (NodeId t : it->second) {
+      CountermeasureAnswer prev = index.CountermeasuresFor(g.node(t).attack_id);
+      if (prev.status == MappingStatus::kMapped) out.via_revoked.push_back(std::move(prev));
+    }
   }
   std::sort(out.via_revoked.begin(), out.via_revoked.end(), [](const auto& a, const auto& b) {
     return a.technique->attack_id < b.technique->attack_id;

@@ -161,8 +161,17 @@ struct ReleaseCountermeasures {
   CountermeasureAnswer answer;          // for resolved's ATT&CK ID
   std::vector<CountermeasureAnswer> via_revoked;  // mapped predecessors, by ATT&CK ID
 };
+// For each technique of a release, the revoked techniques whose revoked-by
+// chain ends at it (built once per release; immutable).
+struct RevokedInto {
+  std::unordered_map<NodeId, std::vector<NodeId>> predecessors;  // by ATT&CK ID
+};
+std::shared_ptr<const RevokedInto> BuildRevokedInto(const ReleaseGraph& g, const QueryLimits& limits);
+// `revoked_into` (optional) is BuildRevokedInto(g); without it each call walks
+// every revoked technique of `g`.
 absl::StatusOr<ReleaseCountermeasures> CountermeasuresInRelease(const D3fendIndex& index, const ReleaseGraph& g,
                                                                 std::string_view technique,
-                                                                const QueryLimits& limits);
+                                                                const QueryLimits& limits,
+                                                                const RevokedInto* revoked_into = nullptr);
 
 }  // namespace ttpgraph

@@ -61,6 +61,18 @@ void DefenseCache::EvictAtomic(const std::string& name) {
   atomic_.erase(name);
 }
 
+std::shared_ptr<const RevokedInto> DefenseCache::RevokedFor(const std::shared_ptr<const ReleaseGraph>& g) {
+  const std::string key = g->id().Name();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = revoked_.find(key); it != revoked_.end() && it->second.graph.lock() == g) return it->second.revoked;
+  }
+  auto built = BuildRevokedInto(*g, QueryLimits{});
+  std::lock_guard<std::mutex> lock(mu_);
+  revoked_[key] = RevokedEntry{g, built};
+  return built;
+}
+
 namespace {
 
 std::string Rfc3339(int64_t unix_ms) {
@@ -344,7 +356,9 @@ grpc::Status DefenseServiceImpl::GetCountermeasures(grpc::ServerContext* ctx, co
     std::string attack_id;
     if (!req->release().empty()) {
       TTP_ASSIGN_OR_RETURN(auto g, graphs_->Get(req->release()));
-      TTP_ASSIGN_OR_RETURN(auto rc, CountermeasuresInRelease(*index, *g, req->technique(), QueryLimits{}));
+      auto revoked_into = cache_->RevokedFor(g);
+      TTP_ASSIGN_OR_RETURN(auto rc,
+                           CountermeasuresInRelease(*index, *g, req->technique(), QueryLimits{}, revoked_into.get()));
       ttpgraph::ToProto(*g, rc.asked, resp->mutable_technique());
       if (g->node(rc.asked).revoked) {
         RevokedChain chain;

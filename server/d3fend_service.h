@@ -44,6 +44,8 @@ class DefenseCache {
   void PutAtomic(const std::string& name, std::shared_ptr<const AtomicIndex> index);
   void EvictD3fend(const std::string& version);
   void EvictAtomic(const std::string& name);
+  // Revoked-by successors of one release graph, built on first use.
+  std::shared_ptr<const RevokedInto> RevokedFor(const std::shared_ptr<const ReleaseGraph>& g);
 
  private:
   D3fendStore d3fend_store_;
@@ -51,6 +53,11 @@ class DefenseCache {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const D3fendIndex>> d3fend_;
   std::map<std::string, std::shared_ptr<const AtomicIndex>> atomic_;
+  struct RevokedEntry {
+    std::weak_ptr<const ReleaseGraph> graph;  // the entry is stale once the graph is gone
+    std::shared_ptr<const RevokedInto> revoked;
+  };
+  std::map<std::string, RevokedEntry> revoked_;  // by release name
 };
 
 class DefenseServiceImpl final : public v1::DefenseService::Service {
