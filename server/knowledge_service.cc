@@ -125,8 +125,8 @@ grpc::Status KnowledgeServiceImpl::GetGroupTechniques(grpc::ServerContext* ctx,
       auto* out = resp->add_techniques();
       ToProto(*g, gt.technique, out->mutable_technique());
       out->set_direct(gt.direct);
-      for (NodeId s : gt.via_software) ToProto(*g, s, out->add_via_software());
-      for (NodeId c : gt.via_campaigns) ToProto(*g, c, out->add_via_campaigns());
+      for (NodeId s : gt.via_software) ToProtoRef(*g, s, out->add_via_software());
+      for (NodeId c : gt.via_campaigns) ToProtoRef(*g, c, out->add_via_campaigns());
     });
   });
 }
@@ -164,8 +164,8 @@ grpc::Status KnowledgeServiceImpl::GetTechniqueUsers(grpc::ServerContext* ctx, c
       auto* out = resp->add_users();
       ToProto(*g, u.user, out->mutable_user());
       out->set_direct(u.direct);
-      for (NodeId s : u.via_software) ToProto(*g, s, out->add_via_software());
-      for (NodeId c : u.via_campaigns) ToProto(*g, c, out->add_via_campaigns());
+      for (NodeId s : u.via_software) ToProtoRef(*g, s, out->add_via_software());
+      for (NodeId c : u.via_campaigns) ToProtoRef(*g, c, out->add_via_campaigns());
     });
   });
 }
@@ -217,7 +217,7 @@ grpc::Status KnowledgeServiceImpl::GetDetectability(grpc::ServerContext* ctx, co
         for (auto& p : g->node(a).platforms) ap->add_platforms(p);
         for (auto& ls : g->node(a).log_sources) {
           auto* lr = ap->add_log_source_references();
-          if (ls.data_component != kNoNode) ToProto(*g, ls.data_component, lr->mutable_data_component());
+          if (ls.data_component != kNoNode) ToProtoRef(*g, ls.data_component, lr->mutable_data_component());
           lr->mutable_log_source()->set_name(ls.name);
           lr->mutable_log_source()->set_channel(ls.channel);
         }

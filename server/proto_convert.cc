@@ -23,6 +23,16 @@ void ToProto(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   out->set_url(o.url);
 }
 
+void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
+  const Node& o = g.node(n);
+  out->set_attack_id(o.attack_id);
+  out->set_stix_id(o.stix_id);
+  out->set_name(o.name);
+  out->set_type(o.type);
+  out->set_revoked(o.revoked);
+  out->set_deprecated(o.deprecated);
+}
+
 void ToProto(const ReleaseInfo& info, v1::Release* out) {
   out->set_domain(info.id.domain);
   out->set_version(info.id.version.ToString());

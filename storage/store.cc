@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.max_open_files = 512;
   db_options.keep_log_file_num = 3;
   db_options.db_write_buffer_size = 128 << 20;  // all memtables together
+  db_options.max_total_wal_size = 64 << 20;      // bounds WAL replay at open
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_mib << 20);
@@ -94,6 +95,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 Store::~Store() {
   if (!db_) return;
+  // With a WAL, RocksDB does not flush at close; flushing here keeps the next
+  // open from replaying the imports' WAL (seconds for a few releases).
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  db_->Flush(fo, handles_);
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   db_->Close();
 }
@@ -190,6 +196,12 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   wo.sync = sync_writes_;
   auto s = db_->Write(wo, &batch);
   if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+  // Turn the import into table files in the background, so the WAL it wrote
+  // is released and never replayed at the next open.
+  rocksdb::FlushOptions fo;
+  fo.wait = false;
+  fo.allow_write_stall = true;
+  db_->Flush(fo, handles_);
   return PutResult{std::move(info), outcome};
 }
 
