@@ -22,11 +22,12 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   if (!store.ok()) return store.status();
   s->store_ = std::move(*store);
   s->graphs_ = std::make_unique<GraphCache>(s->store_.get());
+  // Before the services, so any of them can join D3FEND / Atomic answers.
+  s->defense_ = std::make_unique<DefenseCache>(s->store_.get());
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
   s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(s->store_.get(), s->graphs_.get());
   s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
-  s->defense_ = std::make_unique<DefenseCache>(s->store_.get());
   s->defense_service_ = std::make_unique<DefenseServiceImpl>(s->defense_.get(), s->graphs_.get(), options.limits);
 
   grpc::EnableDefaultHealthCheckService(true);
