@@ -6,8 +6,16 @@
 //   ttpctl overlap --release R [--groups G0016,G0007] [--no-software] [--no-campaigns] [--no-direct]
 //   ttpctl overlap --release R --group G0016 --top-k 10
 //   ttpctl overlap layer --release R --groups G0016,G0007 > overlap-layer.json
+//   ttpctl --org ORG gap --release R [--groups G0016,G0007 | --all-groups] [--no-software] [--no-campaigns]
+//         [--no-direct] [--min-groups N] [--recommendations N] [--countermeasures] [--atomics] [--limit N]
+//   ttpctl --org ORG gap layer --release R [--groups ... | --all-groups] > gap-layer.json
+//   ttpctl diff --from R1 --to R2 --org ORG      (adds the impact on ORG's detections)
+//   ttpctl --org ORG migrate --from R1 --to R2 [--detections ID,..] [--apply]
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "clients/cpp/ttpctl/common.h"
@@ -91,6 +99,68 @@ void PrintLayer(const v1::LayerResponse& resp) {
   fprintf(stderr, "ttpctl: layer with %d technique entries\n", resp.technique_entries());
 }
 
+std::string OrgOf(const Args& a) {
+  std::string org = a.Get("--org");
+  if (org.empty())
+    if (const char* env = getenv("TTPGRAPH_ORG")) org = env;
+  if (org.empty()) Die("give the organization: --org ORG (or $TTPGRAPH_ORG)", 2);
+  return org;
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) Die("cannot print JSON");
+  return out;
+}
+
+int IntFlag(const Args& a, const std::string& flag, int def) {
+  if (!a.Has(flag)) return def;
+  try {
+    size_t used = 0;
+    int v = std::stoi(a.Get(flag), &used);
+    if (used != a.Get(flag).size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (...) {
+    Die(flag + ": not a number: " + a.Get(flag), 2);
+  }
+}
+
+std::string ActionName(v1::MappingMigration::Action x) {
+  return v1::MappingMigration::Action_Name(x);
+}
+
+std::string Pct(int part, int whole) { return whole ? Fixed(100.0 * part / whole, 1) + "%" : "-"; }
+
+void PrintPlan(const v1::MigrationPlan& p) {
+  printf("Detections %s -> %s: %d in scope, %d already on %s, %d of another domain; %d would be rewritten\n",
+         p.from_release().c_str(), p.to_release().c_str(), p.detections_in_scope(), p.detections_at_target(),
+         p.to_release().c_str(), p.detections_other_domain(), p.detections_changed());
+  printf("Mappings: UNCHANGED %d, AUTO %d, REVIEW %d, ORPHANED %d, UNKNOWN %d, AT_TARGET %d\n\n", p.unchanged(),
+         p.auto_migrated(), p.needs_review(), p.orphaned(), p.unknown(), p.at_target());
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::CoverageTotals* t : {&p.coverage_before(), &p.coverage_after()})
+    rows.push_back({t == &p.coverage_before() ? "before" : "after", t->release(), std::to_string(t->techniques()),
+                    std::to_string(t->detected()) + " (" + Pct(t->detected(), t->techniques()) + ")",
+                    std::to_string(t->logged()), std::to_string(t->blind()), std::to_string(t->stale_mappings())});
+  PrintTable({"COVERAGE", "RELEASE", "TECHNIQUES", "DETECTED", "LOGGED", "BLIND", "STALE MAPPINGS"}, rows);
+  if (p.lost_detected_size()) printf("no longer DETECTED: %s\n", Ids(p.lost_detected()).c_str());
+  if (p.gained_detected_size()) printf("newly DETECTED: %s\n", Ids(p.gained_detected()).c_str());
+  rows.clear();
+  for (auto& d : p.detections())
+    for (auto& m : d.mappings()) {
+      if (m.action() == v1::MappingMigration::UNCHANGED) continue;
+      std::string why;
+      for (auto& r : m.reasons()) why += (why.empty() ? "" : "; ") + r;
+      rows.push_back({d.detection_id(), d.name(), m.technique(), ActionName(m.action()),
+                      m.has_target() ? Id(m.target()) : "", why});
+    }
+  printf("\nMappings to migrate or review (%zu)\n", rows.size());
+  PrintTable({"DETECTION", "NAME", "TECHNIQUE", "ACTION", "TARGET", "WHY"}, rows);
+}
+
 std::string DeltaText(const v1::ObjectDelta& d) {
   std::string out;
   if (d.gained_size()) out += "+" + std::to_string(d.gained_size()) + " " + Ids(d.gained());
@@ -119,7 +189,20 @@ int DiffCommand(Client&, const Args& a) {
   for (auto& t : SplitList(a, "--category")) req.add_categories(t);
   v1::DiffReleasesResponse resp;
   Check(c.CallAllPages(&Stub::DiffReleases, req, &resp));
-  if (JsonOutput()) return PrintJson(resp), 0;
+  v1::MigrationPlan impact;
+  const bool with_org = a.Has("--org");
+  if (with_org) {
+    v1::MigrationRequest mreq;
+    mreq.set_org_id(OrgOf(a));
+    mreq.set_from_release(from);
+    mreq.set_to_release(to);
+    Check(c.CallAllPages(&Stub::PlanMigration, mreq, &impact));
+  }
+  if (JsonOutput()) {
+    if (!with_org) return PrintJson(resp), 0;
+    printf("{\"diff\": %s, \"impact\": %s}\n", ToJson(resp).c_str(), ToJson(impact).c_str());
+    return 0;
+  }
 
   printf("ATT&CK changes %s -> %s (mitreattack-python diff_stix categories)\n\n", resp.from_release().c_str(),
          resp.to_release().c_str());
@@ -219,6 +302,10 @@ int DiffCommand(Client&, const Args& a) {
   printf("\nTechnique fates for detections mapped to %s: AUTO %d, REVIEW %d, ORPHANED %d\n", resp.from_release().c_str(),
          by_migration["AUTO"], by_migration["REVIEW"], by_migration["ORPHANED"]);
   PrintTable({"ID", "NAME", "FATE", "SUCCESSOR", "MIGRATION", "WHY"}, rows);
+  if (with_org) {
+    printf("\nImpact on the detections of %s\n", impact.org_id().c_str());
+    PrintPlan(impact);
+  }
   return 0;
 }
 
@@ -289,8 +376,107 @@ int OverlapCommand(Client&, const Args& a) {
   return 0;
 }
 
+v1::GapRequest GapRequestFrom(const Args& a) {
+  v1::GapRequest req;
+  req.set_org_id(OrgOf(a));
+  if (a.Has("--release")) req.set_release(Release(a.Get("--release")));
+  std::vector<std::string> groups = SplitList(a, "--groups");
+  if (!groups.empty() && a.Has("--all-groups")) Die("gap: give --groups or --all-groups, not both", 2);
+  if (groups.empty() && !a.Has("--all-groups")) Die("gap: give the threat: --groups G0016,G0007 or --all-groups", 2);
+  if (a.Has("--all-groups")) req.mutable_threat()->set_all_groups(true);
+  for (auto& g : groups) req.mutable_threat()->mutable_groups()->add_ids(g);
+  req.set_exclude_direct(a.Has("--no-direct"));
+  req.set_exclude_software(a.Has("--no-software"));
+  req.set_exclude_campaigns(a.Has("--no-campaigns"));
+  req.set_min_groups(IntFlag(a, "--min-groups", 0));
+  req.set_max_recommendations(IntFlag(a, "--recommendations", 0));
+  req.set_include_countermeasures(a.Has("--countermeasures"));
+  req.set_include_atomic_tests(a.Has("--atomics"));
+  return req;
+}
+
+int GapCommand(Client&, const Args& a) {
+  Analysis c(a);
+  if (a.positional.size() > 1 && a.positional[1] == "layer") {
+    v1::LayerResponse resp;
+    Check(c.Call(&Stub::GetGapLayer, GapRequestFrom(a), &resp));
+    PrintLayer(resp);
+    return 0;
+  }
+  if (a.positional.size() > 1) Die("gap: unknown command '" + a.positional[1] + "' (gap or gap layer)", 2);
+  v1::GapResponse resp;
+  Check(c.CallAllPages(&Stub::GetGap, GapRequestFrom(a), &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  const int limit = IntFlag(a, "--limit", 50);
+  printf("Gaps of %s on %s against %d group%s: %d techniques used, %d DETECTED, %d LOGGED, %d BLIND "
+         "(%d of them with no telemetry in ATT&CK)\n\n",
+         resp.org_id().c_str(), resp.release().c_str(), resp.groups_size(), resp.groups_size() == 1 ? "" : "s",
+         resp.techniques_used(), resp.detected(), resp.logged(), resp.blind(), resp.blind_without_telemetry());
+  std::vector<std::vector<std::string>> rows;
+  for (auto& g : resp.gaps()) {
+    if (limit > 0 && g.rank() > limit) break;
+    std::vector<std::string> row = {std::to_string(g.rank()), Id(g.technique()), g.technique().name(),
+                                    v1::CoverageStatus_Name(g.status()), std::to_string(g.groups_size()),
+                                    Ids(g.groups()), std::to_string(g.software_size() + g.campaigns_size()),
+                                    Ids(g.data_components())};
+    if (a.Has("--countermeasures")) {
+      std::string cms;
+      for (auto& cm : g.countermeasures()) cms += (cms.empty() ? "" : ", ") + cm.d3fend_id();
+      row.push_back(cms.empty() ? g.countermeasure_status() : cms);
+    }
+    if (a.Has("--atomics")) row.push_back(std::to_string(g.atomic_tests_size()));
+    rows.push_back(row);
+  }
+  std::vector<std::string> header = {"#", "TECHNIQUE", "NAME", "STATUS", "GROUPS", "USED BY", "SW+CAMP",
+                                     "LOGGED BY COLLECTING"};
+  if (a.Has("--countermeasures")) header.push_back("D3FEND");
+  if (a.Has("--atomics")) header.push_back("ATOMICS");
+  PrintTable(header, rows);
+  if (limit > 0 && resp.gaps_size() > limit)
+    printf("... %d more (--limit 0 for all, --json for everything)\n", resp.gaps_size() - limit);
+  printf("\nTelemetry recommendations (greedy: each line counts the BLIND gaps it adds)\n");
+  rows.clear();
+  for (auto& r : resp.recommendations())
+    rows.push_back({"collect " + Id(r.data_component()) + " " + r.data_component().name(),
+                    "+" + std::to_string(r.gaps_added()), std::to_string(r.cumulative())});
+  PrintTable({"DATA COMPONENT", "GAPS BECOME LOGGED", "CUMULATIVE"}, rows);
+  return 0;
+}
+
+int MigrateCommand(Client&, const Args& a) {
+  Analysis c(a);
+  if (a.positional.size() > 1) Die("migrate: unexpected '" + a.positional[1] + "'", 2);
+  v1::ApplyMigrationRequest req;
+  req.set_org_id(OrgOf(a));
+  req.set_from_release(Release(Need(a, "--from", "migrate")));
+  req.set_to_release(Release(Need(a, "--to", "migrate")));
+  for (auto& d : SplitList(a, "--detections")) req.add_detection_ids(d);
+  req.set_apply(a.Has("--apply"));
+  v1::ApplyMigrationResponse resp;
+  Check(c.Call(&Stub::ApplyMigration, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  PrintPlan(resp.plan());
+  if (resp.applied())
+    printf("\nApplied: %d detection%s rewritten in one write.\n", resp.detections_written(),
+           resp.detections_written() == 1 ? "" : "s");
+  else if (req.apply())
+    printf("\nNothing to apply: the detections are already migrated.\n");
+  else
+    printf("\nDry run: %d detection%s would be rewritten; add --apply to write.\n", resp.written_ids_size(),
+           resp.written_ids_size() == 1 ? "" : "s");
+  return 0;
+}
+
+const Registration kGap("gap", GapCommand,
+                        "  --org ORG gap --release R (--groups G1,G2,.. | --all-groups) [--no-software] [--no-campaigns]\n"
+                        "      [--no-direct] [--min-groups N] [--recommendations N] [--countermeasures] [--atomics] [--limit N]\n"
+                        "  --org ORG gap layer --release R (--groups .. | --all-groups)   (Navigator layer JSON on stdout)\n",
+                        {"--org", "--release", "--groups", "--min-groups", "--recommendations", "--limit"});
+const Registration kMigrate("migrate", MigrateCommand,
+                            "  --org ORG migrate --from R1 --to R2 [--detections ID,..] [--apply]   (dry run without --apply)\n",
+                            {"--org", "--from", "--to", "--detections"});
 const Registration kDiff("diff", DiffCommand,
-                         "  diff --from R1 --to R2 [--type T,..] [--category C,..] [--summary] [--relationships]\n"
+                         "  diff --from R1 --to R2 [--org ORG] [--type T,..] [--category C,..] [--summary] [--relationships]\n"
                          "  diff layer --from R1 --to R2 [--include-unchanged]   (Navigator layer JSON on stdout)\n",
                          {"--from", "--to", "--type", "--category"});
 const Registration kOverlap("overlap", OverlapCommand,

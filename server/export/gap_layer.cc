@@ -1,0 +1,93 @@
+#include "server/export/gap_layer.h"
+
+#include <cstdio>
+
+#include "server/export/navigator_layer.h"
+#include "storage/strings.h"
+
+namespace ttpgraph {
+namespace {
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string IdOf(const ReleaseGraph& g, NodeId n) {
+  return g.node(n).attack_id.empty() ? g.node(n).stix_id : g.node(n).attack_id;
+}
+
+std::string Ids(const ReleaseGraph& g, const std::vector<NodeId>& ns) {
+  std::vector<std::string> out;
+  for (NodeId n : ns) out.push_back(IdOf(g, n));
+  return Join(out, ", ");
+}
+
+}  // namespace
+
+std::string GapLayerJson(const ReleaseGraph& g, const GapReport& report, const GapLayerOptions& options) {
+  const size_t n = report.groups.size();
+  std::vector<std::string> entries;
+  for (const Gap& gap : report.gaps) {
+    std::vector<std::string> names;
+    for (NodeId gn : gap.groups) names.push_back(Cat(g.node(gn).attack_id, " ", g.node(gn).name));
+    const char* status = CoverageStatusName(gap.status);
+    std::vector<std::string> meta = {
+        Cat("{\"name\":\"status\",\"value\":", Quote(status), "}"),
+        Cat("{\"name\":\"groups\",\"value\":", Quote(Ids(g, gap.groups)), "}")};
+    if (!gap.software.empty()) meta.push_back(Cat("{\"name\":\"software\",\"value\":", Quote(Ids(g, gap.software)), "}"));
+    if (!gap.campaigns.empty())
+      meta.push_back(Cat("{\"name\":\"campaigns\",\"value\":", Quote(Ids(g, gap.campaigns)), "}"));
+    if (!gap.data_components.empty()) {
+      std::vector<std::string> dcs;
+      for (NodeId dc : gap.data_components) dcs.push_back(ComponentLabel(g, dc));
+      meta.push_back(Cat("{\"name\":\"would be logged by\",\"value\":", Quote(Join(dcs, "; ")), "}"));
+    }
+    entries.push_back(Cat("{\"techniqueID\":", Quote(g.node(gap.technique).attack_id), ",\"score\":",
+                          gap.groups.size(), ",\"color\":",
+                          Quote(gap.status == CoverageStatus::kLogged ? kLoggedColor : kBlindColor),
+                          ",\"enabled\":true,\"comment\":",
+                          Quote(Cat(status, "; used by ", gap.groups.size(), " of ", n, " selected groups: ",
+                                    Join(names, ", "))),
+                          ",\"metadata\":[", Join(meta, ","), "]}"));
+  }
+  std::string name = options.name.empty()
+                         ? Cat("Gaps of ", options.org_id, " against ", n, n == 1 ? " group (" : " groups (",
+                               g.id().Name(), ")")
+                         : options.name;
+  std::string out = "{";
+  out += Cat("\"name\":", Quote(name));
+  out += Cat(",\"versions\":{\"attack\":", Quote(g.id().version.ToString()), ",\"navigator\":",
+             Quote(kNavigatorVersion), ",\"layer\":\"4.5\"}");
+  out += Cat(",\"domain\":", Quote(g.id().domain));
+  out += Cat(",\"description\":",
+             Quote(Cat("Techniques used by the selected groups that ", options.org_id, " does not detect (",
+                       g.id().Name(), "; paths: ", options.paths, "). Score = number of the ", n,
+                       " selected groups using the technique. ", report.blind, " BLIND, ", report.logged,
+                       " LOGGED, ", report.detected, " DETECTED. Groups: ", Ids(g, report.groups))));
+  out += Cat(",\"sorting\":3,\"hideDisabled\":false");
+  out += Cat(",\"gradient\":{\"colors\":[\"#ffffff\",\"#ff6666\"],\"minValue\":0,\"maxValue\":", n, "}");
+  out += Cat(",\"legendItems\":[{\"label\":\"BLIND: no detection, no telemetry\",\"color\":", Quote(kBlindColor),
+             "},{\"label\":\"LOGGED: telemetry collected, no detection\",\"color\":", Quote(kLoggedColor), "}]");
+  out += ",\"techniques\":[" + Join(entries, ",") + "]}";
+  return out;
+}
+
+}  // namespace ttpgraph
