@@ -552,15 +552,22 @@ absl::Status AnalysisServiceImpl::Gap(const v1::GapRequest& req, const QueryLimi
     for (NodeId n : gap.collected_components) ToProtoRef(g, n, out->add_collected_components());
     const std::string& attack_id = g.node(gap.technique).attack_id;
     if (d3fend) {
-      CountermeasureAnswer a = d3fend->CountermeasuresFor(attack_id);
-      out->set_countermeasure_status(std::string(MappingStatusName(a.status)));
-      for (const CountermeasureLink* l : a.links) {
+      // Resolved in the release, so D3FEND entries still filed under an ID
+      // revoked into this technique count too.
+      TTP_ASSIGN_OR_RETURN(ReleaseCountermeasures rc, CountermeasuresInRelease(*d3fend, g, attack_id, limits));
+      std::vector<const CountermeasureLink*> links = rc.answer.links;
+      for (const CountermeasureAnswer& a : rc.via_revoked) links.insert(links.end(), a.links.begin(), a.links.end());
+      std::set<uint32_t> seen;
+      for (const CountermeasureLink* l : links) {
+        if (!seen.insert(l->defense).second) continue;
         const D3fendTechnique& t = d3fend->technique(l->defense);
         auto* cm = out->add_countermeasures();
         cm->set_d3fend_id(t.d3fend_id);
         cm->set_label(t.label);
         cm->set_tactic(std::string(D3fendTacticName(t.tactic)));
       }
+      out->set_countermeasure_status(
+          std::string(MappingStatusName(seen.empty() ? rc.answer.status : MappingStatus::kMapped)));
     }
     if (atomic)
       for (const AtomicTest* t : atomic->TestsFor(attack_id)) {
