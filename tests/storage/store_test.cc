@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "storage/import/bundle_parser.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
@@ -50,6 +54,110 @@ TEST(StoreTest, DifferentContentUnderSameVersionNeedsReplace) {
   EXPECT_THAT(store->PutRelease(other, false), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("replace")));
   ASSERT_OK_AND_ASSIGN(auto replaced, store->PutRelease(other, true));
   EXPECT_EQ(replaced.outcome, Store::PutOutcome::kReplaced);
+}
+
+TEST(StoreTest, ContentAddressingCountsFromTheMiniReadme) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK_AND_ASSIGN(auto v17, store->PutRelease(Mini("mini-v17.json", "17.0"), false));
+  ASSERT_OK_AND_ASSIGN(auto v18, store->PutRelease(Mini("mini-v18.json", "18.0"), false));
+  EXPECT_EQ(v17.info.new_objects_stored, 60);
+  EXPECT_EQ(v18.info.object_count, 70);
+  EXPECT_EQ(v18.info.new_objects_stored, 16);  // 54 objects are byte-identical
+  EXPECT_EQ(v18.info.counts_by_type.at("x-mitre-analytic"), 5);
+  // Deleting 18.0 frees exactly the 16 objects 17.0 does not hold.
+  ASSERT_OK_AND_ASSIGN(auto deleted, store->DeleteRelease(v18.info.id));
+  EXPECT_EQ(deleted.objects_freed, 16);
+  EXPECT_THAT(store->DeleteRelease(v18.info.id), StatusIs(absl::StatusCode::kNotFound, HasSubstr("18.0")));
+  ASSERT_OK_AND_ASSIGN(auto objects, store->LoadReleaseObjects(v17.info.id));
+  EXPECT_EQ(objects.size(), 60u);
+  std::vector<std::string> keys;
+  for (auto& o : objects) keys.push_back(o.key);
+  ASSERT_OK_AND_ASSIGN(auto json, store->GetObjects(keys));
+  for (size_t i = 0; i < json.size(); ++i) EXPECT_EQ(json[i], objects[i].json);
+}
+
+TEST(StoreTest, FailedPutChangesNothing) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK_AND_ASSIGN(auto first, store->PutRelease(Mini("mini-v17.json", "17.0"), false));
+  EXPECT_THAT(store->PutRelease(Mini("mini-v18.json", "17.0"), false), StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(auto info, store->GetRelease(first.info.id));
+  EXPECT_EQ(info.content_sha256, first.info.content_sha256);
+  EXPECT_EQ(info.object_count, 60);
+  // The refused 18.0 content left no object behind: storing it now adds its 16.
+  ASSERT_OK_AND_ASSIGN(auto v18, store->PutRelease(Mini("mini-v18.json", "18.0"), false));
+  EXPECT_EQ(v18.info.new_objects_stored, 16);
+}
+
+TEST(StoreTest, ReleasesOrderNumericallyAndSurviveReopen) {
+  testing::TempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+    for (const char* v : {"15.1", "9.0", "18.1"}) ASSERT_OK(store->PutRelease(Mini("mini-v17.json", v), false));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK_AND_ASSIGN(auto releases, store->ListReleases());
+  std::vector<std::string> names;
+  for (auto& r : releases) names.push_back(r.id.Name());
+  EXPECT_THAT(names, ::testing::ElementsAre("enterprise-attack@9.0", "enterprise-attack@15.1", "enterprise-attack@18.1"));
+  ASSERT_OK_AND_ASSIGN(auto ref, ReleaseRef::Parse("enterprise-attack@latest"));
+  ASSERT_OK_AND_ASSIGN(auto latest, store->Resolve(ref));
+  EXPECT_EQ(latest.Name(), "enterprise-attack@18.1");
+  ASSERT_OK_AND_ASSIGN(auto mobile, ReleaseRef::Parse("mobile-attack@latest"));
+  EXPECT_THAT(store->Resolve(mobile), StatusIs(absl::StatusCode::kNotFound, HasSubstr("mobile-attack")));
+  ASSERT_OK_AND_ASSIGN(auto missing, ReleaseRef::Parse("enterprise-attack@16.1"));
+  EXPECT_THAT(store->Resolve(missing), StatusIs(absl::StatusCode::kNotFound, HasSubstr("enterprise-attack@16.1")));
+  EXPECT_GT(store->DiskUsageBytes(), 0);
+}
+
+TEST(StoreTest, ReleaseRefSyntax) {
+  EXPECT_THAT(ReleaseRef::Parse("enterprise-attack"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DOMAIN@VERSION")));
+  EXPECT_THAT(ReleaseRef::Parse("pre-attack@1.0"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pre-attack")));
+  EXPECT_THAT(ReleaseRef::Parse("enterprise-attack@1..0"), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(auto a, Version::Parse("18"));
+  ASSERT_OK_AND_ASSIGN(auto b, Version::Parse("18.0.0"));
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(a.ToString(), "18.0");
+  ASSERT_OK_AND_ASSIGN(auto nine, Version::Parse("9.0"));
+  ASSERT_OK_AND_ASSIGN(auto fifteen, Version::Parse("15.1"));
+  EXPECT_TRUE(nine < fifteen);
+}
+
+TEST(StoreTest, KvSpace) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK(store->KvWrite({{Store::KvOp::kPut, "t/a", "1"}, {Store::KvOp::kPut, "t/b", "2"},
+                            {Store::KvOp::kPut, "t/c", "3"}, {Store::KvOp::kPut, "u/a", "9"}}));
+  ASSERT_OK_AND_ASSIGN(auto v, store->KvGet("t/b"));
+  EXPECT_EQ(v, "2");
+  EXPECT_THAT(store->KvGet("t/z"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto many, store->KvMultiGet({"t/a", "t/z", "u/a"}));
+  ASSERT_EQ(many.size(), 3u);
+  EXPECT_EQ(many[0], std::optional<std::string>("1"));
+  EXPECT_EQ(many[1], std::nullopt);
+  EXPECT_EQ(many[2], std::optional<std::string>("9"));
+  std::vector<std::string> seen;
+  ASSERT_OK(store->KvScan("t/", [&](std::string_view k, std::string_view val) {
+    seen.push_back(std::string(k) + "=" + std::string(val));
+    return true;
+  }));
+  EXPECT_THAT(seen, ::testing::ElementsAre("t/a=1", "t/b=2", "t/c=3"));
+  ASSERT_OK(store->KvWrite({{Store::KvOp::kDeleteRange, "t/a", "t/c"}, {Store::KvOp::kDelete, "u/a", ""}}));
+  seen.clear();
+  ASSERT_OK(store->KvScan("", [&](std::string_view k, std::string_view) {
+    seen.push_back(std::string(k));
+    return true;
+  }));
+  EXPECT_THAT(seen, ::testing::ElementsAre("t/c"));
+  // Releases do not show up in the KV space, nor the other way round.
+  ASSERT_OK(store->PutRelease(Mini("mini-v21-collection.json", "18.1"), false));
+  seen.clear();
+  ASSERT_OK(store->KvScan("", [&](std::string_view k, std::string_view) {
+    seen.push_back(std::string(k));
+    return true;
+  }));
+  EXPECT_THAT(seen, ::testing::ElementsAre("t/c"));
 }
 
 }  // namespace
