@@ -28,8 +28,8 @@ class GraphCache {
 
  private:
   struct Entry {
-    std::mutex build_mu;
-    std::shared_ptr<const ReleaseGraph> graph;
+    std::mutex build_mu;                        // one build at a time
+    std::shared_ptr<const ReleaseGraph> graph;  // guarded by GraphCache::mu_
   };
   const Store* store_;
   mutable std::mutex mu_;
