@@ -12,10 +12,10 @@ absl::Status CheckDeadline(const QueryLimits& limits, const char* what) {
   return absl::OkStatus();
 }
 
-void SortUnique(const ReleaseGraph& g, std::vector<NodeId>* ids) {
-  std::sort(ids->begin(), ids->end());
+// Sorted by ATT&CK ID (the index's precomputed rank), duplicates dropped.
+void SortUnique(const GroupUsageIndex& usage, std::vector<NodeId>* ids) {
+  std::sort(ids->begin(), ids->end(), [&](NodeId a, NodeId b) { return usage.Rank(a) < usage.Rank(b); });
   ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
-  SortByAttackId(g, ids);
 }
 
 }  // namespace
@@ -39,6 +39,11 @@ absl::StatusOr<GroupUsageIndex> GroupUsageIndex::Build(const ReleaseGraph& g, co
       if (auto s = CheckDeadline(limits, "collecting group techniques"); !s.ok()) return s;
     idx.uses_[i] = TechniquesUsedByGroup(g, idx.groups_[i], paths);
   }
+  std::vector<NodeId> all(g.nodes().size());
+  for (NodeId n = 0; n < all.size(); ++n) all[n] = n;
+  SortByAttackId(g, &all);
+  idx.rank_.resize(all.size());
+  for (uint32_t i = 0; i < all.size(); ++i) idx.rank_[all[i]] = i;
   return idx;
 }
 
@@ -103,16 +108,16 @@ absl::StatusOr<GapReport> ComputeGaps(const ReleaseGraph& g, const Detectability
     gap.technique = a.technique;
     gap.status = c.status;
     gap.groups = std::move(a.groups);
-    SortUnique(g, &gap.groups);
+    SortUnique(usage, &gap.groups);
     gap.software = std::move(a.software);
-    SortUnique(g, &gap.software);
+    SortUnique(usage, &gap.software);
     gap.campaigns = std::move(a.campaigns);
-    SortUnique(g, &gap.campaigns);
+    SortUnique(usage, &gap.campaigns);
     gap.data_components = detectability.ComponentsFor(a.technique);
-    SortByAttackId(g, &gap.data_components);
+    SortUnique(usage, &gap.data_components);
     if (c.status == CoverageStatus::kLogged) {
       gap.collected_components = c.collected_components;
-      SortByAttackId(g, &gap.collected_components);
+      SortUnique(usage, &gap.collected_components);
       ++report.logged;
     } else {
       ++report.blind;
@@ -124,9 +129,7 @@ absl::StatusOr<GapReport> ComputeGaps(const ReleaseGraph& g, const Detectability
     if (x.groups.size() != y.groups.size()) return x.groups.size() > y.groups.size();
     size_t ux = x.software.size() + x.campaigns.size(), uy = y.software.size() + y.campaigns.size();
     if (ux != uy) return ux > uy;
-    const Node &a = g.node(x.technique), &b = g.node(y.technique);
-    if (a.attack_id != b.attack_id) return a.attack_id < b.attack_id;
-    return x.technique < y.technique;
+    return usage.Rank(x.technique) < usage.Rank(y.technique);
   });
 
   // Greedy telemetry recommendations over the BLIND gaps: each round takes the
@@ -150,12 +153,8 @@ absl::StatusOr<GapReport> ComputeGaps(const ReleaseGraph& g, const Detectability
   // Candidates in ATT&CK ID order so the first maximum wins ties.
   std::vector<size_t> order(candidates.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const Node &a = g.node(candidates[x]), &b = g.node(candidates[y]);
-    if (a.attack_id != b.attack_id) return a.attack_id < b.attack_id;
-    if (a.name != b.name) return a.name < b.name;
-    return candidates[x] < candidates[y];
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return usage.Rank(candidates[x]) < usage.Rank(candidates[y]); });
   std::vector<char> closed(report.gaps.size(), 0);
   std::vector<char> taken(candidates.size(), 0);
   int cumulative = 0;

@@ -46,12 +46,16 @@ class GroupUsageIndex {
   const std::vector<NodeId>& groups() const { return groups_; }
   // Techniques used by `group` with provenance; nullptr when it is not indexed.
   const std::vector<GroupTechnique>* UsesOf(NodeId group) const;
+  // Position of a node in the graph's nodes sorted as SortByAttackId sorts
+  // (ATT&CK ID, name, node id): sorting by it is sorting by ATT&CK ID.
+  uint32_t Rank(NodeId n) const { return rank_[n]; }
 
  private:
   UsagePaths paths_;
   std::vector<NodeId> groups_;
   std::vector<int> index_of_node_;  // node id -> position in groups_, -1 elsewhere
   std::vector<std::vector<GroupTechnique>> uses_;
+  std::vector<uint32_t> rank_;  // by node id
 };
 
 struct GapOptions {

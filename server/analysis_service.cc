@@ -480,13 +480,18 @@ absl::StatusOr<AnalysisServiceImpl::GapRun> AnalysisServiceImpl::RunGap(const v1
     return absl::InvalidArgumentError(Cat("release: give the release (organization ", req.org_id(),
                                           " has no default release)"));
   TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(release));
-  TTP_ASSIGN_OR_RETURN(std::vector<NodeId> groups, ResolveGroups(*g, ids));
+  TTP_ASSIGN_OR_RETURN(auto usage, Usage(g, paths, limits));
+  std::vector<NodeId> groups;
+  if (ids.empty()) {
+    groups = usage->usage->groups();  // every active in-domain group, as ResolveGroups gives them
+  } else {
+    TTP_ASSIGN_OR_RETURN(groups, ResolveGroups(*g, ids));
+  }
   if (groups.empty()) return absl::InvalidArgumentError(Cat("no active group in ", g->id().Name()));
   GapRun run;
   run.graph = g;
   run.detectability = Detectability(g);
   run.paths = PathsText(paths);
-  TTP_ASSIGN_OR_RETURN(auto usage, Usage(g, paths, limits));
   TTP_ASSIGN_OR_RETURN(CoverageReport coverage,
                        ComputeCoverage(*g, *run.detectability, *org.view, CoverageOptions{}, limits));
   GapOptions options;
