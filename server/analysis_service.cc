@@ -386,7 +386,9 @@ absl::StatusOr<AnalysisServiceImpl::OrgData> AnalysisServiceImpl::LoadOrg(const 
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = views_.find(org_id);
-    if (it != views_.end() && it->second.generation == org.generation) {
+    // Generation and creation time: a deleted and re-created organization starts its generations anew.
+    if (it != views_.end() && it->second.generation == org.generation &&
+        it->second.created_at == org.created_at_unix_ms) {
       it->second.last_use = ++use_clock_;
       return OrgData{org, it->second.view};
     }
@@ -401,7 +403,7 @@ absl::StatusOr<AnalysisServiceImpl::OrgData> AnalysisServiceImpl::LoadOrg(const 
       if (it->second.last_use < oldest->second.last_use) oldest = it;
     views_.erase(oldest);
   }
-  views_[org_id] = CachedView{org.generation, ++use_clock_, view};
+  views_[org_id] = CachedView{org.generation, org.created_at_unix_ms, ++use_clock_, view};
   return OrgData{org, view};
 }
 

@@ -125,6 +125,7 @@ class AnalysisServiceImpl final : public v1::AnalysisService::Service {
   std::map<std::string, DetectabilityEntry> detectability_;  // by release name
   struct CachedView {
     int64_t generation = -1;
+    int64_t created_at = 0;
     uint64_t last_use = 0;
     std::shared_ptr<const OrgView> view;
   };

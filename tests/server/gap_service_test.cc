@@ -277,6 +277,43 @@ TEST_F(GapServiceTest, CountermeasuresAndAtomicsJoin) {
   EXPECT_EQ(by.at("T1050")->atomic_tests_size(), 0);
 }
 
+TEST_F(GapServiceTest, RecreatedOrganizationIsNotAnsweredFromTheOldView) {
+  auto org_record = [&](const std::string& id) {
+    v1::GetOrganizationRequest req;
+    req.set_org_id(id);
+    v1::Organization o;
+    EXPECT_OK(S(orgs_->GetOrganization(Ctx().get(), req, &o)));
+    return o;
+  };
+  auto remove = [&](const std::string& id) {
+    v1::DeleteOrganizationRequest req;
+    req.set_org_id(id);
+    v1::DeleteOrganizationResponse r;
+    ASSERT_OK(S(orgs_->DeleteOrganization(Ctx().get(), req, &r)));
+  };
+  CreateOrg("phoenix", "enterprise-attack@1.0");
+  AddDetection("phoenix", "d", {"T2001"});
+  v1::GapResponse before;
+  ASSERT_OK(Gap(GapReq("phoenix", "", {"G1003"}), &before));
+  EXPECT_EQ(before.gaps_size(), 3);  // T2004 (not detected here), T2005, T2008; T2001 detected
+  const v1::Organization old = org_record("phoenix");
+  // Same id, same number of writes (so the same generation), other data;
+  // re-created until the creation time differs (millisecond resolution).
+  v1::Organization fresh;
+  do {
+    remove("phoenix");
+    CreateOrg("phoenix", "enterprise-attack@1.0");
+    fresh = org_record("phoenix");
+  } while (fresh.created_at() == old.created_at());
+  AddDetection("phoenix", "d", {"T2004"});
+  ASSERT_EQ(org_record("phoenix").generation(), old.generation());
+  v1::GapResponse after;
+  ASSERT_OK(Gap(GapReq("phoenix", "", {"G1003"}), &after));
+  std::vector<std::string> ranking;
+  for (auto& g : after.gaps()) ranking.push_back(g.technique().attack_id());
+  EXPECT_THAT(ranking, ElementsAre("T2001", "T2005", "T2008"));
+}
+
 TEST_F(GapServiceTest, GapBadInput) {
   CreateOrg("badgap", "enterprise-attack@1.0");
   const int64_t gen = Generation("badgap");
