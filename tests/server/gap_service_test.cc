@@ -354,6 +354,11 @@ TEST_F(GapServiceTest, GapBadInput) {
   atomics.set_include_atomic_tests(true);
   atomics.set_atomic_index("nosuchindex");
   EXPECT_THAT(Gap(atomics, &resp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("nosuchindex")));
+  v1::GapRequest layer_req = GapReq("badgap", "", {});
+  layer_req.set_page_size(10);
+  v1::LayerResponse layer;
+  EXPECT_THAT(S(analysis_->GetGapLayer(Ctx().get(), layer_req, &layer)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not paged")));
   EXPECT_EQ(Generation("badgap"), gen);  // a gap never writes
 }
 
@@ -468,6 +473,15 @@ TEST_F(GapServiceTest, MigrationTenantIsolationAndBadInput) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("nobody")));
   EXPECT_THAT(Apply("victim", "enterprise-attack@2.0", "enterprise-attack@3.0", true, &resp, {"secret", "ghost"}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost")));
+  EXPECT_THAT(Apply("victim", "enterprise-attack@2.0", "enterprise-attack@3.0", true, &resp, {"secret", "bad\nid"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("detection_ids[1]")));
+  v1::MigrationRequest plan_req;
+  plan_req.set_org_id("victim");
+  plan_req.set_from_release("enterprise-attack@2.0");
+  plan_req.set_to_release("enterprise-attack@3.0");
+  plan_req.set_page_token("garbage");
+  v1::MigrationPlan plan;
+  EXPECT_THAT(S(analysis_->PlanMigration(Ctx().get(), plan_req, &plan)), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Generation("victim"), victim_gen);
   EXPECT_THAT(Get("victim", "secret").techniques(), ElementsAre("T3002"));
 }
