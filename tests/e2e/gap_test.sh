@@ -8,6 +8,9 @@
 #    status, groups, software, campaigns, data components, counts, greedy
 #    recommendations); the same with --no-software --min-groups 3 and with
 #    two explicit groups; the gap layer (score = groups); the table output.
+#  - Migration of the real SigmaHQ rules from 17.1 to 18.1: every mapping
+#    classified, coverage after the plan = OrgService coverage after applying,
+#    a second apply is a no-op.
 #  - Migration on the hand-built pair (tests/testdata/migration): dry run
 #    writes nothing, --apply rewrites, a second --apply is a no-op; `diff
 #    --org` shows the impact; releases of different domains and unknown groups
@@ -138,6 +141,39 @@ out="$(T --org acme gap --release enterprise-attack@18.1 --groups G0016,G9999,G8
 case "$out" in *NOT_FOUND*G9999*G8888*|*NOT_FOUND*G8888*G9999*) pass "unknown groups: NOT_FOUND naming both";; *) fail "unknown groups: $out";; esac
 out="$(T --org acme gap --release enterprise-attack@18.1 --groups G0016 --no-direct --no-software --no-campaigns 2>&1)"
 case "$out" in *INVALID_ARGUMENT*"usage paths"*) pass "all paths excluded";; *) fail "all paths excluded: $out";; esac
+
+# ---- migration of the real SigmaHQ rules from 17.1 to 18.1 -------------------------
+T release import "$ATTACK/enterprise-attack-17.1.json.gz" >/dev/null && pass "17.1 imported" || fail "17.1 imported"
+T org create s17 --release enterprise-attack@17.1 >/dev/null
+T --json --org s17 detection import "$SIGMA/sigma-rules.tar.gz" >/dev/null || fail "sigma import on 17.1"
+T --json --org s17 detection list >"$WORK/s17.json" || fail "detection list"
+T --json --org s17 migrate --from enterprise-attack@17.1 --to enterprise-attack@18.1 >"$WORK/plan17.json" \
+  || fail "migrate dry run 17.1 -> 18.1"
+T --json --org s17 migrate --from enterprise-attack@17.1 --to enterprise-attack@18.1 --apply >"$WORK/apply17.json" \
+  || fail "migrate --apply 17.1 -> 18.1"
+T --json --org s17 coverage --release enterprise-attack@18.1 >"$WORK/cov18.json" || fail "coverage on 18.1"
+T --json --org s17 migrate --from enterprise-attack@17.1 --to enterprise-attack@18.1 --apply >"$WORK/again17.json" \
+  || fail "second apply 17.1 -> 18.1"
+python3 - "$WORK/s17.json" "$WORK/plan17.json" "$WORK/apply17.json" "$WORK/cov18.json" "$WORK/again17.json" <<'PY' \
+  && pass "SigmaHQ 17.1 -> 18.1: every mapping classified, coverage after = OrgService coverage, second apply no-op" \
+  || fail "SigmaHQ 17.1 -> 18.1 migration"
+import json, sys
+dets, dry, applied, cov, again = (json.load(open(p)) for p in sys.argv[1:6])
+dets = dets["detections"]
+plan = dry["plan"]
+mappings = sum(len(d.get("techniques", [])) for d in dets)
+classified = sum(plan[k] for k in ("unchanged", "auto_migrated", "needs_review", "orphaned", "unknown", "at_target"))
+assert plan["detections_in_scope"] == len(dets), (plan["detections_in_scope"], len(dets))
+assert classified == mappings, (classified, mappings)
+assert not dry["applied"] and applied["applied"], (dry["applied"], applied["applied"])
+assert applied["detections_written"] == plan["detections_changed"] > 0, (applied["detections_written"], plan["detections_changed"])
+detected = sum(1 for t in cov["techniques"] if t["status"] == "DETECTED")
+assert detected == plan["coverage_after"]["detected"], (detected, plan["coverage_after"])
+assert not again["applied"] and again["plan"]["detections_changed"] == 0, again["plan"]["detections_changed"]
+assert again["plan"]["detections_at_target"] == applied["detections_written"]
+print("mappings", mappings, {k: plan[k] for k in ("unchanged", "auto_migrated", "needs_review", "orphaned", "unknown")},
+      "detected before/after", plan["coverage_before"]["detected"], detected)
+PY
 
 # ---- migration on the hand-built pair ----------------------------------------------
 T release import --domain enterprise-attack --version 1.0 "$MIG/migration-old.json" >/dev/null \
