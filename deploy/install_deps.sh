@@ -7,7 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
-  libserd-dev serdi libgtest-dev libgmock-dev googletest
+  libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
 )
 missing=()
 for p in "${packages[@]}"; do

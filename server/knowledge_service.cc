@@ -121,10 +121,12 @@ grpc::Status KnowledgeServiceImpl::GetGroupTechniques(grpc::ServerContext* ctx,
       return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
     ToProto(*g, group, resp->mutable_group());
     auto used = TechniquesUsedByGroup(*g, group, paths);
+    resp->mutable_techniques()->Reserve(static_cast<int>(std::min<size_t>(used.size(), kMaxPageSize)));
     return EmitPage(*req, used, resp->mutable_page(), [&](const GroupTechnique& gt) {
       auto* out = resp->add_techniques();
       ToProto(*g, gt.technique, out->mutable_technique());
       out->set_direct(gt.direct);
+      out->mutable_via_software()->Reserve(static_cast<int>(gt.via_software.size()));
       for (NodeId s : gt.via_software) ToProtoRef(*g, s, out->add_via_software());
       for (NodeId c : gt.via_campaigns) ToProtoRef(*g, c, out->add_via_campaigns());
     });

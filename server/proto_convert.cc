@@ -4,33 +4,29 @@
 
 namespace ttpgraph {
 
+// Empty strings and false flags are left unset: proto3 omits them on the wire
+// anyway, and skipping the setters saves an allocation per field.
 void ToProto(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   const Node& o = g.node(n);
-  out->set_attack_id(o.attack_id);
-  out->set_stix_id(o.stix_id);
-  out->set_name(o.name);
-  out->set_type(o.type);
-  out->set_revoked(o.revoked);
-  out->set_deprecated(o.deprecated);
-  out->set_is_subtechnique(o.is_subtechnique);
-  for (auto& p : o.platforms) out->add_platforms(p);
-  if (o.type == "attack-pattern")
-    for (auto& t : o.tactics) out->add_tactics(t);
-  for (auto& a : o.aliases) out->add_aliases(a);
-  out->set_version(o.version);
-  out->set_modified(o.modified);
+  ToProtoRef(g, n, out);
+  if (o.is_subtechnique) out->set_is_subtechnique(true);
+  if (!o.platforms.empty()) out->mutable_platforms()->Assign(o.platforms.begin(), o.platforms.end());
+  if (o.type == "attack-pattern" && !o.tactics.empty()) out->mutable_tactics()->Assign(o.tactics.begin(), o.tactics.end());
+  if (!o.aliases.empty()) out->mutable_aliases()->Assign(o.aliases.begin(), o.aliases.end());
+  if (!o.version.empty()) out->set_version(o.version);
+  if (!o.modified.empty()) out->set_modified(o.modified);
   out->set_in_domain(o.in_domain);
-  out->set_url(o.url);
+  if (!o.url.empty()) out->set_url(o.url);
 }
 
 void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   const Node& o = g.node(n);
-  out->set_attack_id(o.attack_id);
+  if (!o.attack_id.empty()) out->set_attack_id(o.attack_id);
   out->set_stix_id(o.stix_id);
-  out->set_name(o.name);
+  if (!o.name.empty()) out->set_name(o.name);
   out->set_type(o.type);
-  out->set_revoked(o.revoked);
-  out->set_deprecated(o.deprecated);
+  if (o.revoked) out->set_revoked(true);
+  if (o.deprecated) out->set_deprecated(true);
 }
 
 void ToProto(const ReleaseInfo& info, v1::Release* out) {

@@ -15,8 +15,17 @@
 #include "storage/import/sha256.h"
 #include "storage/strings.h"
 
+// gperftools' C API, present when ttpgraphd links tcmalloc (weak: absent in
+// binaries on glibc malloc, such as the tests).
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+
 namespace ttpgraph {
 namespace {
+
+void ReleaseFreeMemory() {
+  if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
+  else malloc_trim(0);
+}
 
 v1::ImportReleaseResponse::Outcome ToProto(Store::PutOutcome o) {
   switch (o) {
@@ -75,7 +84,7 @@ absl::Status ReleaseServiceImpl::ImportBytes(std::string bytes, const v1::Import
   if (put->outcome == Store::PutOutcome::kReplaced) graphs_->Evict(bundle->id);
   bundle->objects.clear();
   bundle->objects.shrink_to_fit();
-  malloc_trim(0);  // hand the import's ~150 MB of buffers back to the OS now
+  ReleaseFreeMemory();  // hand the import's ~150 MB of buffers back to the OS now
   ttpgraph::ToProto(put->info, resp->mutable_release());
   resp->set_outcome(ToProto(put->outcome));
   for (size_t i = 0; i < bundle->dangling_relationship_ids.size() && i < 100; ++i)
