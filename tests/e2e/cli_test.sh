@@ -6,74 +6,12 @@
 # SIGTERM and releases kept across a restart.
 #
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA (set by ctest).
-set -u
+source "$(dirname "$0")/lib.sh"
+e2e_init cli
 
-: "${TTPGRAPHD:?set TTPGRAPHD to the ttpgraphd binary}"
-: "${TTPCTL:?set TTPCTL to the ttpctl binary}"
-: "${TTPGRAPH_SHARED_DATA:?set TTPGRAPH_SHARED_DATA to ../shared/data}"
-SRC="${TTPGRAPH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 ATTACK="$TTPGRAPH_SHARED_DATA/attack"
 E18="enterprise-attack@18.1"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/ttpgraph-cli-XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-start_server() {
-  local attempt i
-  for attempt in 1 2 3; do
-    ADDR="127.0.0.1:$(free_port)"
-    "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    for i in $(seq 1 200); do
-      "$TTPCTL" --server "$ADDR" release list >/dev/null 2>&1 && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=""
-  done
-  return 1
-}
-
-# SIGTERM, bounded wait; sets STOP_RC to the exit status (or "running").
-stop_server() {
-  local i
-  kill -TERM "$SERVER_PID"
-  for i in $(seq 1 300); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    STOP_RC=running
-    return
-  fi
-  wait "$SERVER_PID"
-  STOP_RC=$?
-  SERVER_PID=""
-}
 
 # ctl NAME ARGS...: runs ttpctl, stdout -> $WORK/NAME.out, stderr -> $WORK/NAME.err.
 ctl() {

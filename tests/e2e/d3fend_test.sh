@@ -13,61 +13,12 @@
 #    message, nothing stored.
 #
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA, TTPGRAPH_SOURCE_DIR (set by ctest).
-set -u
-
-: "${TTPGRAPHD:?set TTPGRAPHD to the ttpgraphd binary}"
-: "${TTPCTL:?set TTPCTL to the ttpctl binary}"
-: "${TTPGRAPH_SHARED_DATA:?set TTPGRAPH_SHARED_DATA to ../shared/data}"
-SRC="${TTPGRAPH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+source "$(dirname "$0")/lib.sh"
+e2e_init d3fend
 D3F="$TTPGRAPH_SHARED_DATA/d3fend"
 TTL_GZ="$D3F/d3fend-protege-1.2.0.ttl.gz"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/ttpgraph-d3fend-XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-start_server() {
-  local attempt i
-  for attempt in 1 2 3; do
-    ADDR="127.0.0.1:$(free_port)"
-    "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    for i in $(seq 1 200); do
-      if "$TTPCTL" --server "$ADDR" d3fend versions >/dev/null 2>&1; then return 0; fi
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      python3 -c 'import select; select.select([], [], [], 0.05)'  # wait for the listener, not a fixed sleep
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  done
-  echo "ttpgraphd did not start:"; cat "$WORK/server.log"; exit 1
-}
-
-start_server
+start_server || { echo "ttpgraphd did not start:"; cat "$WORK/server.log"; exit 1; }
 ctl() { "$TTPCTL" --server "$ADDR" "$@"; }
 
 # ---- bad input first: nothing may be stored ---------------------------------

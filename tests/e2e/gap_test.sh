@@ -17,60 +17,11 @@
 #    give the right status with a message naming them.
 #
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA, TTPGRAPH_SOURCE_DIR (set by ctest).
-set -u
-
-: "${TTPGRAPHD:?set TTPGRAPHD to the ttpgraphd binary}"
-: "${TTPCTL:?set TTPCTL to the ttpctl binary}"
-: "${TTPGRAPH_SHARED_DATA:?set TTPGRAPH_SHARED_DATA to ../shared/data}"
-SRC="${TTPGRAPH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+source "$(dirname "$0")/lib.sh"
+e2e_init gap
 ATTACK="$TTPGRAPH_SHARED_DATA/attack"
 SIGMA="$TTPGRAPH_SHARED_DATA/sigma"
 MIG="$SRC/tests/testdata/migration"
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/ttpgraph-gap-XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-start_server() {
-  local attempt i
-  for attempt in 1 2 3; do
-    PORT="$(free_port)"
-    ADDR="127.0.0.1:$PORT"
-    "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    for i in $(seq 1 200); do
-      if "$TTPCTL" --server "$ADDR" release list >/dev/null 2>&1; then
-        return 0
-      fi
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=""
-  done
-  return 1
-}
 
 if ! start_server; then
   fail "ttpgraphd did not start; its log:"
@@ -79,7 +30,6 @@ if ! start_server; then
 fi
 pass "ttpgraphd answers on $ADDR"
 
-T() { "$TTPCTL" --server "$ADDR" "$@"; }
 check() {  # name got want
   if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
 }

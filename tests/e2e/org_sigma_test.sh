@@ -8,35 +8,12 @@
 # reports unknown technique IDs, layer export, trend, org delete.
 #
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA (set by ctest).
-set -u
-: "${TTPGRAPHD:?}" "${TTPCTL:?}" "${TTPGRAPH_SHARED_DATA:?}"
-SRC="${TTPGRAPH_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+source "$(dirname "$0")/lib.sh"
+e2e_init org
+check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi; }
 ATTACK="$TTPGRAPH_SHARED_DATA/attack"
 SIGMA="$TTPGRAPH_SHARED_DATA/sigma"
-passed=0; failed=0
-pass() { passed=$((passed + 1)); echo "PASS $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi; }
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/ttpgraph-org-XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-for attempt in 1 2 3; do
-  ADDR="127.0.0.1:$(free_port)"
-  "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet >>"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for i in $(seq 1 200); do
-    "$TTPCTL" --server "$ADDR" release list >/dev/null 2>&1 && break 2
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-done
-T() { "$TTPCTL" --server "$ADDR" "$@"; }
+start_server || { fail "ttpgraphd did not start"; cat "$WORK/server.log"; finish; }
 
 T release import "$ATTACK/enterprise-attack-17.1.json.gz" "$ATTACK/enterprise-attack-18.1.json.gz" >/dev/null \
   && pass "releases imported" || fail "releases imported"
