@@ -11,6 +11,8 @@
 //
 //   auto map = SigmaLogsourceMap::Parse("data/sigma_logsource_map.csv", text);
 //   auto dcs = map->Lookup("process_creation", "windows", "");
+//   auto builtin = SigmaLogsourceMap::Builtin();  // the repository's table, compiled in
+
 //
 // Thread safety: immutable after Parse. Errors: INVALID_ARGUMENT "path:line:
 // what" for a malformed row or a missing header.
@@ -32,6 +34,10 @@ class SigmaLogsourceMap {
     int line = 0;
   };
   static absl::StatusOr<SigmaLogsourceMap> Parse(std::string_view path, std::string_view csv);
+  // data/sigma_logsource_map.csv as it was when the server was built (CMake
+  // embeds its bytes), so no file lookup depends on where the server runs.
+  static std::string_view BuiltinCsv();
+  static absl::StatusOr<SigmaLogsourceMap> Builtin();
   // Data components for a rule's logsource; empty when no row matches.
   std::vector<std::string> Lookup(std::string_view category, std::string_view product,
                                   std::string_view service) const;
