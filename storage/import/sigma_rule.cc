@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "storage/strings.h"
 
@@ -70,6 +72,13 @@ YAML::Node MergeOver(const YAML::Node& global, const YAML::Node& doc) {
     }
   }
   return out;
+}
+
+bool HasDuplicateKeys(const YAML::Node& map) {
+  std::vector<std::string> keys;
+  for (const auto& kv : map) keys.push_back(kv.first.Scalar());  // as MergeOver keys them
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
 }
 
 // 1-based line of `key:` at the start of a line of `doc`, or 0.
@@ -153,6 +162,7 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
 
   std::vector<SigmaRule> out;
   YAML::Node global;
+  bool has_global = false;
   YAML::Node previous;
   std::string global_text;
   try {
@@ -173,17 +183,21 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
       if (auto s = Scalar(raw, "action", path, &action); !s.ok()) return s;
       if (action == "global") {
         global = raw;
+        has_global = true;
         global_text = doc_texts[i];
         continue;
       }
       if (action == "reset") {
         global = YAML::Node();
+        has_global = false;
         global_text.clear();
         continue;
       }
       YAML::Node doc = raw;
-      if (action == "repeat" && previous) doc = MergeOver(previous, raw);
-      else if (global) doc = MergeOver(global, raw);
+      // A plain rule is read as it is, without the deep copy a merge makes;
+      // only duplicate top-level keys need the merge's last-one-wins reading.
+      if (action == "repeat") doc = MergeOver(previous, raw);
+      else if (has_global || HasDuplicateKeys(raw)) doc = MergeOver(global, raw);
       previous = doc;
 
       SigmaRule r;
@@ -233,6 +247,29 @@ absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std
     return Bad(path, e.mark.line < 0 ? 0 : e.mark.line + 1, Cat("unexpected YAML structure: ", e.msg));
   }
   if (out.empty()) return Bad(path, 0, "no Sigma rule in the file (empty, or only `action: global` documents)");
+  return out;
+}
+
+std::vector<absl::StatusOr<std::vector<SigmaRule>>> ParseSigmaFiles(const std::vector<SigmaFileInput>& files,
+                                                                    const SigmaParseLimits& limits, int workers) {
+  std::vector<absl::StatusOr<std::vector<SigmaRule>>> out(files.size(), absl::UnknownError("not parsed"));
+  // Files are handed out one at a time from a shared counter: rule files are
+  // small and uneven, so this balances better than fixed halves. Each result
+  // lands in its own slot; nothing else is shared.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) out[i] = ParseSigmaFile(files[i].path, files[i].text, limits);
+  };
+  const size_t extra = std::min<size_t>(files.size(), static_cast<size_t>(std::max(1, workers))) - (files.empty() ? 0 : 1);
+  std::vector<std::thread> threads;
+  threads.reserve(extra);
+  try {
+    for (size_t t = 0; t < extra; ++t) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No thread to be had: the caller's thread does the rest alone.
+  }
+  work();
+  for (std::thread& t : threads) t.join();
   return out;
 }
 

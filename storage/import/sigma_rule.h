@@ -54,6 +54,19 @@ struct SigmaRule {
 absl::StatusOr<std::vector<SigmaRule>> ParseSigmaFile(std::string_view path, std::string_view text,
                                                       const SigmaParseLimits& limits);
 
+// One file to parse: its path (for messages) and its text.
+struct SigmaFileInput {
+  std::string path;
+  std::string_view text;  // must outlive the call
+};
+
+// ParseSigmaFile over many files on `workers` threads (the caller's thread
+// is one of them; at most one per file). Results come back in input order,
+// one per file, whatever the scheduling, so the caller sees the same rules and
+// the same first error as a sequential loop.
+std::vector<absl::StatusOr<std::vector<SigmaRule>>> ParseSigmaFiles(const std::vector<SigmaFileInput>& files,
+                                                                    const SigmaParseLimits& limits, int workers);
+
 // "attack.t1059.001" -> "T1059.001"; empty for any other tag.
 std::string SigmaTechniqueTag(std::string_view tag);
 

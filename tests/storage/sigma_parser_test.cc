@@ -99,6 +99,50 @@ TEST(SigmaTarballTest, RealSigmaHqCounts) {
   EXPECT_EQ(ids.size(), 397u);
 }
 
+// A plain rule is read without the collection merge, but still the way the
+// merge read it: of duplicate top-level keys the last one wins.
+TEST(SigmaRuleTest, DuplicateTopLevelKeyLastWins) {
+  ASSERT_OK_AND_ASSIGN(auto rules, ParseSigmaFile("dup.yml", "title: first\nid: x\ntitle: second\ntags: [attack.t1059]\n",
+                                                  SigmaParseLimits{}));
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].title, "second");
+  EXPECT_THAT(rules[0].techniques, ElementsAre("T1059"));
+}
+
+// The worker pool returns, slot for slot, what a sequential loop returns:
+// same rules in the same order, and each bad file's error at its own position.
+TEST(SigmaRuleTest, ParallelParseEqualsSequential) {
+  const std::string fixture = testing::ReadFile(testing::TestData("org/sigma/mini_rules.yml"));
+  const std::string malformed = testing::ReadFile(testing::TestData("org/bad/malformed.yml"));
+  const std::string bomb = testing::ReadFile(testing::TestData("org/bad/alias_bomb.yml"));
+  std::vector<SigmaFileInput> files;
+  for (int i = 0; i < 40; ++i) {
+    files.push_back({Cat("ok-", i, ".yml"), fixture});
+    if (i % 13 == 5) files.push_back({Cat("malformed-", i, ".yml"), malformed});
+    if (i % 17 == 8) files.push_back({Cat("bomb-", i, ".yml"), bomb});
+  }
+  for (int workers : {1, 2, 7}) {
+    auto parallel = ParseSigmaFiles(files, SigmaParseLimits{}, workers);
+    ASSERT_EQ(parallel.size(), files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+      auto sequential = ParseSigmaFile(files[i].path, files[i].text, SigmaParseLimits{});
+      ASSERT_EQ(parallel[i].ok(), sequential.ok()) << files[i].path;
+      if (!sequential.ok()) {
+        EXPECT_EQ(parallel[i].status(), sequential.status());
+        continue;
+      }
+      ASSERT_EQ(parallel[i]->size(), sequential->size());
+      for (size_t r = 0; r < sequential->size(); ++r) {
+        EXPECT_EQ((*parallel[i])[r].path, files[i].path);
+        EXPECT_EQ((*parallel[i])[r].id, (*sequential)[r].id);
+        EXPECT_EQ((*parallel[i])[r].techniques, (*sequential)[r].techniques);
+        EXPECT_EQ((*parallel[i])[r].text, (*sequential)[r].text);
+      }
+    }
+  }
+  EXPECT_TRUE(ParseSigmaFiles({}, SigmaParseLimits{}, 2).empty());
+}
+
 TEST(SigmaTarballTest, BadArchives) {
   std::string tar = testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz"));
   ASSERT_OK_AND_ASSIGN(auto plain, ReadTarball("x", tar, 1u << 30));
@@ -135,6 +179,16 @@ TEST(SigmaLogsourceMapTest, RepositoryTableLoadsAndMatchesMostSpecific) {
   EXPECT_TRUE(map.Lookup("nothing", "nowhere", "").empty());
   EXPECT_THAT(SigmaLogsourceMap::Parse("m.csv", "category,product,service,data_components\n,,,X\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("m.csv:2")));
+}
+
+// The server reads the table compiled into it, never a file beside the
+// executable or in the working directory: it must equal the repository's CSV.
+TEST(SigmaLogsourceMapTest, BuiltinTableIsTheRepositoryCsv) {
+  EXPECT_EQ(SigmaLogsourceMap::BuiltinCsv(),
+            testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) + "/data/sigma_logsource_map.csv"));
+  ASSERT_OK_AND_ASSIGN(auto map, SigmaLogsourceMap::Builtin());
+  EXPECT_GT(map.rows().size(), 50u);
+  EXPECT_THAT(map.Lookup("process_creation", "windows", ""), ElementsAre("Process Creation", "Command Execution"));
 }
 
 }  // namespace
