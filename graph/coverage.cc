@@ -84,87 +84,153 @@ absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const OrgV
 absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const DetectabilityIndex& index,
                                                const OrgView& org, const CoverageOptions& options,
                                                const QueryLimits& limits) {
-  CoverageReport report;
-  report.rollup = options.rollup;
-  const size_t n_nodes = g.nodes().size();
+  auto compiled = CompileCoverage(g, index, org, limits);
+  if (!compiled.ok()) return compiled.status();
+  return ComputeCoverage(g, index, **compiled, options, limits);
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const ReleaseGraph& g,
+                                                                        const DetectabilityIndex& index,
+                                                                        const OrgView& org, const QueryLimits& limits) {
+  auto out = std::make_shared<CompiledCoverage>();
+  CompiledCoverage& c = *out;
   auto past_deadline = [&] { return absl::Now() > limits.deadline; };
   auto deadline_error = [] { return absl::DeadlineExceededError("coverage took longer than the deadline"); };
+  const std::vector<NodeId>& techniques = g.techniques();
+  const size_t n_tech = techniques.size();
 
   // Telemetry the organization collects.
-  std::vector<char> collected(n_nodes, 0);
+  std::vector<char> collected(g.nodes().size(), 0);
   for (const InventoryEntry& e : org.inventory) {
     if (!e.data_component.empty()) {
       NodeId dc = index.FindComponent(e.data_component);
       if (dc == kNoNode || !g.node(dc).active()) {
-        report.unresolved_inventory.push_back(e.data_component);
+        c.unresolved_inventory.push_back(e.data_component);
         continue;
       }
       collected[dc] = 1;
     } else {
       auto dcs = index.ComponentsForLogSource(e.log_source_name, e.log_source_channel);
       if (dcs.empty()) {
-        report.unresolved_inventory.push_back(Cat(e.log_source_name, e.log_source_channel.empty() ? "" : " / ",
-                                                  e.log_source_channel));
+        c.unresolved_inventory.push_back(Cat(e.log_source_name, e.log_source_channel.empty() ? "" : " / ",
+                                             e.log_source_channel));
         continue;
       }
       for (NodeId dc : dcs) collected[dc] = 1;
     }
   }
 
-  // Detections onto techniques.
-  std::vector<std::vector<uint32_t>> by_technique(n_nodes);
+  // Detections onto techniques: (technique slot, detection) pairs, grouped
+  // below with a counting sort so each technique's list keeps detection order.
+  std::vector<std::pair<uint32_t, uint32_t>> hits;
+  std::vector<uint32_t> per_slot(n_tech, 0);
+  std::vector<uint32_t> last_of_slot(n_tech, 0xffffffffu);
   std::unordered_map<std::string, Resolution> resolved;
   std::unordered_map<std::string, NodeId> components;
   for (uint32_t i = 0; i < org.detections.size(); ++i) {
     if ((i & 1023) == 1023 && past_deadline()) return deadline_error();
     const OrgDetection& d = org.detections[i];
     if (!d.counts) {
-      ++report.detections_ignored;
+      ++c.detections_ignored;
       continue;
     }
-    ++report.detections_counted;
+    ++c.detections_counted;
     for (const std::string& t : d.techniques) {
       auto it = resolved.find(t);
       if (it == resolved.end()) it = resolved.emplace(t, Resolve(g, t, limits)).first;
       const Resolution& r = it->second;
       if (r.target == kNoNode) {
-        report.stale.push_back(StaleMapping{i, t, r.stale_reason});
+        c.stale.push_back(StaleMapping{i, t, r.stale_reason});
         continue;
       }
-      if (!r.chain.empty()) report.carried.push_back(CarriedMapping{i, t, r.chain});
-      auto& list = by_technique[r.target];
-      if (list.empty() || list.back() != i) list.push_back(i);
+      if (!r.chain.empty()) c.carried.push_back(CarriedMapping{i, t, r.chain});
+      const uint32_t slot = index.TechniqueSlot(r.target);
+      if (slot == DetectabilityIndex::kNoSlot || last_of_slot[slot] == i) continue;
+      last_of_slot[slot] = i;
+      ++per_slot[slot];
+      hits.emplace_back(slot, i);
     }
     if (!d.data_components.empty()) {
       UnfireableDetection u{i, {}};
-      for (const std::string& c : d.data_components) {
-        auto it = components.find(c);
-        if (it == components.end()) it = components.emplace(c, index.FindComponent(c)).first;
-        if (it->second == kNoNode) u.missing_components.push_back(Cat(c, " (not in ", g.id().Name(), ")"));
-        else if (!collected[it->second]) u.missing_components.push_back(ComponentLabel(g, it->second));
+      for (const std::string& dcid : d.data_components) {
+        auto it = components.find(dcid);
+        if (it == components.end()) it = components.emplace(dcid, index.FindComponent(dcid)).first;
+        if (it->second == kNoNode) u.missing_components.push_back(Cat(dcid, " (not in ", g.id().Name(), ")"));
+        else if (!collected[it->second]) u.missing_components.push_back(index.Label(it->second));
       }
-      if (!u.missing_components.empty()) report.cannot_fire.push_back(std::move(u));
+      if (!u.missing_components.empty()) c.cannot_fire.push_back(std::move(u));
     }
   }
+  c.techniques.resize(n_tech);
+  uint32_t offset = 0;
+  for (size_t s = 0; s < n_tech; ++s) {
+    c.techniques[s].detections_begin = c.techniques[s].detections_end = offset;
+    offset += per_slot[s];
+  }
+  c.detections.resize(offset);
+  for (auto& [slot, det] : hits) c.detections[c.techniques[slot].detections_end++] = det;
 
-  // Status of every active in-domain technique, then roll-up onto parents.
-  std::vector<CoverageStatus> status(n_nodes, CoverageStatus::kBlind);
-  std::vector<std::vector<NodeId>> subs(n_nodes);
-  for (NodeId t : g.techniques()) {
+  // Own status of every active in-domain technique, with its collected components.
+  for (size_t s = 0; s < n_tech; ++s) {
+    const NodeId t = techniques[s];
     const Node& node = g.node(t);
-    if (!node.active() || !node.in_domain) continue;
-    if (!by_technique[t].empty()) {
-      status[t] = CoverageStatus::kDetected;
-    } else {
+    CompiledCoverage::Technique& ct = c.techniques[s];
+    ct.collected_begin = static_cast<uint32_t>(c.collected_components.size());
+    if (node.active() && node.in_domain) {
       for (NodeId dc : index.ComponentsFor(t))
-        if (collected[dc]) {
-          status[t] = CoverageStatus::kLogged;
-          break;
-        }
+        if (collected[dc]) c.collected_components.push_back(dc);
+      if (ct.detections_end > ct.detections_begin) ct.status = CoverageStatus::kDetected;
+      else if (c.collected_components.size() > ct.collected_begin) ct.status = CoverageStatus::kLogged;
     }
-    if (node.is_subtechnique)
-      if (NodeId p = g.ParentOf(t); p != kNoNode) subs[p].push_back(t);
+    ct.collected_end = static_cast<uint32_t>(c.collected_components.size());
   }
+  // Sub-technique counts and the two roll-up policies, onto parents.
+  for (size_t s = 0; s < n_tech; ++s) {
+    CompiledCoverage::Technique& ct = c.techniques[s];
+    ct.rollup_any = ct.rollup_all = ct.status;
+  }
+  std::vector<char> all_detected(n_tech, 1), all_logged(n_tech, 1);
+  for (size_t s = 0; s < n_tech; ++s) {
+    const NodeId t = techniques[s];
+    const Node& node = g.node(t);
+    if (!node.active() || !node.in_domain || !node.is_subtechnique) continue;
+    const NodeId p = g.ParentOf(t);
+    const uint32_t ps = p == kNoNode ? DetectabilityIndex::kNoSlot : index.TechniqueSlot(p);
+    if (ps == DetectabilityIndex::kNoSlot) continue;
+    CompiledCoverage::Technique& parent = c.techniques[ps];
+    const CoverageStatus st = c.techniques[s].status;
+    ++parent.subtechniques;
+    switch (st) {
+      case CoverageStatus::kDetected: ++parent.sub_detected; break;
+      case CoverageStatus::kLogged: ++parent.sub_logged; all_detected[ps] = 0; break;
+      default: ++parent.sub_blind; all_detected[ps] = all_logged[ps] = 0;
+    }
+    parent.rollup_any = Better(parent.rollup_any, st);
+  }
+  for (size_t s = 0; s < n_tech; ++s) {
+    CompiledCoverage::Technique& ct = c.techniques[s];
+    if (ct.subtechniques == 0) continue;
+    ct.rollup_all = all_detected[s] ? CoverageStatus::kDetected
+                    : all_logged[s] ? Better(ct.status, CoverageStatus::kLogged)
+                                    : ct.status;
+  }
+  if (past_deadline()) return deadline_error();
+  return std::shared_ptr<const CompiledCoverage>(std::move(out));
+}
+
+absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const DetectabilityIndex& index,
+                                               const CompiledCoverage& compiled, const CoverageOptions& options,
+                                               const QueryLimits& limits) {
+  CoverageReport report;
+  report.rollup = options.rollup;
+  if (options.with_mapping_lists) {
+    report.stale = compiled.stale;
+    report.carried = compiled.carried;
+    report.cannot_fire = compiled.cannot_fire;
+    report.unresolved_inventory = compiled.unresolved_inventory;
+  }
+  report.detections_counted = compiled.detections_counted;
+  report.detections_ignored = compiled.detections_ignored;
 
   TechniqueFilter filter;
   filter.tactic = options.tactic;
@@ -173,31 +239,25 @@ absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const Dete
   if (!listed.ok()) return listed.status();
   report.techniques.reserve(listed->size());
   for (NodeId t : *listed) {
+    const uint32_t slot = index.TechniqueSlot(t);
+    if (slot == DetectabilityIndex::kNoSlot || slot >= compiled.techniques.size())
+      return absl::InternalError("coverage compiled against another release");
+    const CompiledCoverage::Technique& ct = compiled.techniques[slot];
     TechniqueCoverage c;
     c.technique = t;
-    c.status = status[t];
-    c.detections = by_technique[t];
-    for (NodeId dc : index.ComponentsFor(t))
-      if (collected[dc]) c.collected_components.push_back(dc);
-    c.subtechniques = static_cast<int>(subs[t].size());
-    CoverageStatus any = c.status;
-    bool all_detected = !subs[t].empty(), all_logged = !subs[t].empty();
-    for (NodeId s : subs[t]) {
-      switch (status[s]) {
-        case CoverageStatus::kDetected: ++c.sub_detected; break;
-        case CoverageStatus::kLogged: ++c.sub_logged; all_detected = false; break;
-        default: ++c.sub_blind; all_detected = all_logged = false;
-      }
-      any = Better(any, status[s]);
-    }
+    c.status = ct.status;
+    c.detections.assign(compiled.detections.begin() + ct.detections_begin,
+                        compiled.detections.begin() + ct.detections_end);
+    c.collected_components.assign(compiled.collected_components.begin() + ct.collected_begin,
+                                  compiled.collected_components.begin() + ct.collected_end);
+    c.subtechniques = ct.subtechniques;
+    c.sub_detected = ct.sub_detected;
+    c.sub_logged = ct.sub_logged;
+    c.sub_blind = ct.sub_blind;
     switch (options.rollup) {
       case RollupPolicy::kNone: c.rollup_status = c.status; break;
-      case RollupPolicy::kAny: c.rollup_status = any; break;
-      case RollupPolicy::kAll:
-        c.rollup_status = all_detected ? CoverageStatus::kDetected
-                          : all_logged ? Better(c.status, CoverageStatus::kLogged)
-                                       : c.status;
-        break;
+      case RollupPolicy::kAny: c.rollup_status = ct.rollup_any; break;
+      case RollupPolicy::kAll: c.rollup_status = ct.rollup_all; break;
     }
     ++report.total;
     switch (c.rollup_status) {
@@ -207,7 +267,7 @@ absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const Dete
     }
     report.techniques.push_back(std::move(c));
   }
-  if (past_deadline()) return deadline_error();
+  if (absl::Now() > limits.deadline) return absl::DeadlineExceededError("coverage took longer than the deadline");
 
   // Per-tactic summary, matrix order.
   std::string only_tactic;
@@ -219,7 +279,7 @@ absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const Dete
     }
     if (t != kNoNode && !g.node(t).tactics.empty()) only_tactic = g.node(t).tactics[0];
   }
-  std::unordered_map<std::string, size_t> slot;
+  std::unordered_map<std::string_view, size_t> slot;
   for (NodeId t : g.tactics()) {
     const Node& node = g.node(t);
     if (!node.active() || !node.in_domain || node.tactics.empty()) continue;

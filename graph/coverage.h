@@ -21,6 +21,9 @@
 //
 //   OrgView view = MakeOrgView(detections, inventory);
 //   auto report = ComputeCoverage(*g, view, QueryLimits{});
+//   // Hot path: compile once per data version, then compute per request.
+//   auto compiled = CompileCoverage(*g, *index, view, QueryLimits{});
+//   auto report2 = ComputeCoverage(*g, *index, **compiled, CoverageOptions{}, QueryLimits{});
 //
 // Pure: no I/O, no logging; safe to call concurrently.
 // Errors: NOT_FOUND for an unknown tactic filter, DEADLINE_EXCEEDED past
@@ -28,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +72,10 @@ struct CoverageOptions {
   std::string tactic;    // short name or TA id; empty = all
   std::string platform;  // case-insensitive; empty = all
   RollupPolicy rollup = RollupPolicy::kNone;
+  // false: the report's stale, carried, cannot_fire and unresolved_inventory
+  // stay empty, for a caller that reads them from its CompiledCoverage
+  // instead of copying thousands of entries per call.
+  bool with_mapping_lists = true;
 };
 
 struct TechniqueCoverage {
@@ -113,10 +121,45 @@ struct CoverageReport {
   std::vector<std::string> unresolved_inventory;  // entries matching no data component of the release
 };
 
+// Everything coverage derives from one organization's data on one release that
+// no CoverageOptions changes: each technique's own status, the detections and
+// collected data components behind it, its sub-technique counts and roll-ups,
+// and the stale / carried / cannot-fire lists. Compile it once per
+// (organization data version, release) and share it immutable: ComputeCoverage
+// over it is one pass over the listed techniques. It holds node ids of the
+// graph and indices into the OrgView it was compiled from.
+struct CompiledCoverage {
+  struct Technique {  // one per g.techniques() entry (DetectabilityIndex::TechniqueSlot)
+    CoverageStatus status = CoverageStatus::kBlind;
+    CoverageStatus rollup_any = CoverageStatus::kBlind;
+    CoverageStatus rollup_all = CoverageStatus::kBlind;
+    int subtechniques = 0, sub_detected = 0, sub_logged = 0, sub_blind = 0;
+    uint32_t detections_begin = 0, detections_end = 0;  // range of `detections`
+    uint32_t collected_begin = 0, collected_end = 0;    // range of `collected_components`
+  };
+  std::vector<Technique> techniques;
+  std::vector<uint32_t> detections;           // indices into OrgView::detections, grouped by technique
+  std::vector<NodeId> collected_components;   // grouped by technique
+  std::vector<StaleMapping> stale;
+  std::vector<CarriedMapping> carried;
+  std::vector<UnfireableDetection> cannot_fire;
+  int detections_counted = 0, detections_ignored = 0;
+  std::vector<std::string> unresolved_inventory;
+};
+
+// DEADLINE_EXCEEDED past limits.deadline.
+absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const ReleaseGraph& g,
+                                                                        const DetectabilityIndex& index,
+                                                                        const OrgView& org, const QueryLimits& limits);
+
 absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const OrgView& org, const QueryLimits& limits);
 // The same with options and a prebuilt index of `g` (the server's hot path).
 absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const DetectabilityIndex& index,
                                                const OrgView& org, const CoverageOptions& options,
+                                               const QueryLimits& limits);
+// The same over a compiled organization (compiled with `g` and `index`).
+absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const DetectabilityIndex& index,
+                                               const CompiledCoverage& compiled, const CoverageOptions& options,
                                                const QueryLimits& limits);
 
 }  // namespace ttpgraph

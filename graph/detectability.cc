@@ -10,11 +10,14 @@ namespace ttpgraph {
 std::shared_ptr<const DetectabilityIndex> DetectabilityIndex::Build(const ReleaseGraph& g) {
   std::shared_ptr<DetectabilityIndex> idx(new DetectabilityIndex());
   idx->by_technique_.resize(g.nodes().size());
+  idx->technique_slot_.assign(g.nodes().size(), kNoSlot);
+  for (uint32_t i = 0; i < g.techniques().size(); ++i) idx->technique_slot_[g.techniques()[i]] = i;
   for (NodeId t : g.techniques()) {
     Detectability d = TechniqueDetectability(g, t);
     auto& out = idx->by_technique_[t];
     for (const DetectingComponent& c : d.components) {
       out.push_back(c.data_component);
+      idx->labels_.emplace(c.data_component, ComponentLabel(g, c.data_component));
       auto& ls = idx->log_sources_[c.data_component];
       for (const LogSourceRef& l : c.log_sources)
         if (std::find(ls.begin(), ls.end(), std::make_pair(l.name, l.channel)) == ls.end())
@@ -37,6 +40,7 @@ std::shared_ptr<const DetectabilityIndex> DetectabilityIndex::Build(const Releas
     }
     if (node.type != "x-mitre-data-component") continue;
     if (node.active() && node.in_domain) idx->components_.push_back(n);
+    idx->labels_.emplace(n, ComponentLabel(g, n));
     auto add = [&](std::string key) {
       auto [it, inserted] = idx->by_key_.emplace(std::move(key), n);
       if (!inserted && !g.node(it->second).active() && node.active()) it->second = n;
@@ -84,6 +88,12 @@ NodeId DetectabilityIndex::FindComponent(std::string_view id_or_name) const {
   if (it != by_key_.end()) return it->second;
   it = by_key_.find(ToLower(id_or_name));
   return it == by_key_.end() ? kNoNode : it->second;
+}
+
+const std::string& DetectabilityIndex::Label(NodeId dc) const {
+  static const std::string kEmpty;
+  auto it = labels_.find(dc);
+  return it == labels_.end() ? kEmpty : it->second;
 }
 
 std::string ComponentLabel(const ReleaseGraph& g, NodeId dc) {

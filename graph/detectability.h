@@ -41,6 +41,13 @@ class DetectabilityIndex {
   NodeId FindComponent(std::string_view id_or_name) const;
   // Every active in-domain data component, by ATT&CK ID.
   const std::vector<NodeId>& components() const { return components_; }
+  // ComponentLabel(g, dc), precomputed for every data component of the release
+  // (coverage responses name thousands of them); empty for other nodes.
+  const std::string& Label(NodeId dc) const;
+  // Position of a technique in g.techniques(), or kNoSlot for other nodes:
+  // dense per-technique arrays index by it instead of by NodeId.
+  static constexpr uint32_t kNoSlot = 0xffffffffu;
+  uint32_t TechniqueSlot(NodeId n) const { return n < technique_slot_.size() ? technique_slot_[n] : kNoSlot; }
 
  private:
   DetectabilityIndex() = default;
@@ -50,6 +57,8 @@ class DetectabilityIndex {
   std::unordered_map<std::string, std::vector<std::pair<std::string, NodeId>>> by_log_source_;
   std::unordered_map<std::string, NodeId> by_key_;  // upper(ATT&CK ID), stix id, lower(name)
   std::vector<NodeId> components_;
+  std::unordered_map<NodeId, std::string> labels_;  // every data component
+  std::vector<uint32_t> technique_slot_;            // indexed by NodeId
 };
 
 // "DC0032 Process Creation" (or the STIX id when there is no ATT&CK ID).

@@ -1,7 +1,5 @@
 #include "server/org_service.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -22,6 +20,10 @@
 
 namespace ttpgraph {
 namespace {
+
+// Threads that parse the YAML of one bulk import: a small bounded pool (the
+// server shares its cores with the other RPCs).
+constexpr int kImportParseWorkers = 2;
 
 const std::set<std::string> kSourceFormats = {"sigma", "splunk", "kql", "eql", "yara-l", "other"};
 
@@ -232,38 +234,28 @@ absl::Status ValidateDetectionInput(const v1::Detection& d) {
   return absl::OkStatus();
 }
 
-std::string FindDefaultMap() {
-  std::vector<std::string> candidates;
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    std::string dir(exe, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));
-    for (const char* rel : {"/../data/", "/../../data/", "/../share/ttpgraph/", "/../../../data/"})
-      candidates.push_back(dir + rel + "sigma_logsource_map.csv");
-  }
-  candidates.push_back("data/sigma_logsource_map.csv");
-  for (auto& c : candidates)
-    if (access(c.c_str(), R_OK) == 0) return c;
-  return {};
-}
-
 }  // namespace
 
 OrgServiceImpl::OrgServiceImpl(Store* store, GraphCache* graphs, const ServerLimits& limits)
     : orgs_(store, OrgStoreLimits{limits.max_detections_per_org, 10000}), graphs_(graphs), limits_(limits) {
-  std::string path = limits.sigma_logsource_map_path.empty() ? FindDefaultMap() : limits.sigma_logsource_map_path;
-  if (path.empty()) {
-    LogWarn("no Sigma logsource mapping table found; Sigma imports get no data components and InferInventory "
-            "needs mapping_csv");
-    return;
+  // The table built into the server (data/sigma_logsource_map.csv at build
+  // time) unless the configuration names another file.
+  const std::string& path = limits.sigma_logsource_map_path;
+  absl::StatusOr<SigmaLogsourceMap> map = SigmaLogsourceMap::Builtin();
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) {
+      LogWarn("cannot read the configured Sigma logsource mapping table; using the built-in one", {{"path", path}});
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      map = SigmaLogsourceMap::Parse(path, ss.str());
+    }
   }
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto map = SigmaLogsourceMap::Parse(path, ss.str());
   if (!map.ok()) {
-    LogWarn("cannot load the Sigma logsource mapping table", {{"path", path}, {"error", std::string(map.status().message())}});
+    LogWarn("cannot load the Sigma logsource mapping table; Sigma imports get no data components and "
+            "InferInventory needs mapping_csv",
+            {{"path", path.empty() ? "built in" : path}, {"error", std::string(map.status().message())}});
     return;
   }
   map_ = std::move(*map);
@@ -314,6 +306,33 @@ absl::StatusOr<OrgServiceImpl::ViewPtr> OrgServiceImpl::GetView(const OrgId& org
   return view;
 }
 
+absl::StatusOr<OrgServiceImpl::CompiledPtr> OrgServiceImpl::GetCompiled(const OrgId& org, const Organization& record,
+                                                                       const ViewPtr& view,
+                                                                       const ReleaseView& release) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = views_.find(org.str());
+    if (it != views_.end() && it->second.view == view)
+      for (auto& [graph, compiled] : it->second.compiled)
+        if (graph == release.graph) return compiled;
+  }
+  QueryLimits limits;
+  limits.deadline = absl::Now() + limits_.default_query_deadline;
+  TTP_ASSIGN_OR_RETURN(CompiledPtr compiled, CompileCoverage(*release.graph, *release.index, *view, limits));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = views_.find(org.str());
+  // Kept only beside the very view it was compiled from (a concurrent writer
+  // may have replaced it); stale graphs (a replaced release) are dropped.
+  if (it != views_.end() && it->second.view == view && it->second.generation == record.generation) {
+    auto& list = it->second.compiled;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const auto& e) { return e.first->id().Name() == release.graph->id().Name(); }),
+               list.end());
+    list.emplace_back(release.graph, compiled);
+  }
+  return compiled;
+}
+
 absl::StatusOr<OrgServiceImpl::CoverageRun> OrgServiceImpl::RunCoverage(const std::string& org_id,
                                                                         const std::string& release,
                                                                         const CoverageOptions& options) {
@@ -322,9 +341,11 @@ absl::StatusOr<OrgServiceImpl::CoverageRun> OrgServiceImpl::RunCoverage(const st
   TTP_ASSIGN_OR_RETURN(run.org, orgs_.GetOrg(org));
   TTP_ASSIGN_OR_RETURN(run.release, GetRelease(release.empty() ? run.org.release : release));
   TTP_ASSIGN_OR_RETURN(run.view, GetView(org, run.org));
+  TTP_ASSIGN_OR_RETURN(run.compiled, GetCompiled(org, run.org, run.view, run.release));
   QueryLimits limits;
   limits.deadline = absl::Now() + limits_.default_query_deadline;
-  TTP_ASSIGN_OR_RETURN(run.report, ComputeCoverage(*run.release.graph, *run.release.index, *run.view, options, limits));
+  TTP_ASSIGN_OR_RETURN(run.report,
+                       ComputeCoverage(*run.release.graph, *run.release.index, *run.compiled, options, limits));
   return run;
 }
 
@@ -561,8 +582,7 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
   std::vector<std::string> where;  // file:line per detection
   std::map<std::string, int> ids_in_file;
 
-  auto add_sigma = [&](const std::string& path, const std::string& text) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(std::vector<SigmaRule> rules, ParseSigmaFile(path, text, yaml_limits));
+  auto add_sigma = [&](const std::string& path, std::vector<SigmaRule> rules) -> absl::Status {
     ids_in_file.clear();
     for (SigmaRule& r : rules) {
       Detection d;
@@ -618,32 +638,65 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
     return absl::OkStatus();
   };
 
+  // Every file, tarball members included, becomes a unit in upload order; the
+  // Sigma units are parsed on a small worker pool (YAML parsing is most of an
+  // import), then all units are turned into detections in order, so the result
+  // and the first error reported are those of a sequential pass.
+  struct Unit {
+    FileKind kind;
+    std::string path;
+    const std::string* content;
+    absl::Status error;  // a tarball that could not be read
+    size_t parsed = 0;   // Sigma: index into `inputs`
+  };
+  std::vector<Unit> units;
+  std::vector<std::vector<ArchiveMember>> archives;  // keep members alive
+  archives.reserve(files.size());
+  std::vector<SigmaFileInput> inputs;
   for (v1::SourceFile& f : files) {
     const std::string& path = f.path();
     resp->set_files_read(resp->files_read() + 1);
-    switch (KindOf(path, header.format())) {
+    const FileKind kind = KindOf(path, header.format());
+    if (kind == FileKind::kSkip) {
+      resp->set_files_skipped(resp->files_skipped() + 1);
+    } else if (kind == FileKind::kTarball) {
+      auto members = ReadTarball(path, std::move(*f.mutable_content()), limits_.max_import_bytes * 8);
+      if (!members.ok()) {
+        units.push_back(Unit{kind, path, nullptr, members.status()});
+        break;  // nothing after the first error is looked at
+      }
+      archives.push_back(std::move(*members));
+      for (ArchiveMember& m : archives.back()) {
+        const std::string lower = ToLower(m.path);
+        if (!EndsWith(lower, ".yml") && !EndsWith(lower, ".yaml")) {
+          resp->set_files_skipped(resp->files_skipped() + 1);
+          continue;
+        }
+        resp->set_files_read(resp->files_read() + 1);
+        units.push_back(Unit{FileKind::kSigma, Cat(path, ":", m.path), &m.content, {}, inputs.size()});
+        inputs.push_back(SigmaFileInput{units.back().path, m.content});
+      }
+    } else {
+      units.push_back(Unit{kind, path, &f.content(), {}, inputs.size()});
+      if (kind == FileKind::kSigma) inputs.push_back(SigmaFileInput{path, f.content()});
+    }
+  }
+  std::vector<absl::StatusOr<std::vector<SigmaRule>>> parsed =
+      ParseSigmaFiles(inputs, yaml_limits, kImportParseWorkers);
+
+  for (Unit& u : units) {
+    const std::string& path = u.path;
+    if (!u.error.ok()) return u.error;
+    switch (u.kind) {
       case FileKind::kSkip:
-        resp->set_files_skipped(resp->files_skipped() + 1);
+      case FileKind::kTarball:
         break;
       case FileKind::kSigma:
-        if (auto s = add_sigma(path, f.content()); !s.ok()) return s;
+        if (!parsed[u.parsed].ok()) return parsed[u.parsed].status();
+        if (auto s = add_sigma(path, std::move(*parsed[u.parsed])); !s.ok()) return s;
         break;
-      case FileKind::kTarball: {
-        TTP_ASSIGN_OR_RETURN(std::vector<ArchiveMember> members,
-                             ReadTarball(path, std::move(*f.mutable_content()), limits_.max_import_bytes * 8));
-        for (ArchiveMember& m : members) {
-          const std::string lower = ToLower(m.path);
-          if (!EndsWith(lower, ".yml") && !EndsWith(lower, ".yaml")) {
-            resp->set_files_skipped(resp->files_skipped() + 1);
-            continue;
-          }
-          resp->set_files_read(resp->files_read() + 1);
-          if (auto s = add_sigma(Cat(path, ":", m.path), m.content); !s.ok()) return s;
-        }
-        break;
-      }
       case FileKind::kLayer: {
-        TTP_ASSIGN_OR_RETURN(std::vector<NavigatorLayer> layers, ParseNavigatorLayers(path, f.content()));
+        TTP_ASSIGN_OR_RETURN(std::vector<NavigatorLayer> layers, ParseNavigatorLayers(path, *u.content));
         for (const NavigatorLayer& layer : layers) {
           if (layer.domain != g.id().domain)
             return absl::InvalidArgumentError(Cat(path, ": layer '", layer.name, "' is for ", layer.domain,
@@ -677,7 +730,7 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
         break;
       }
       case FileKind::kCsv: {
-        TTP_ASSIGN_OR_RETURN(std::vector<CsvDetectionRow> rows, ParseDetectionsCsv(path, f.content()));
+        TTP_ASSIGN_OR_RETURN(std::vector<CsvDetectionRow> rows, ParseDetectionsCsv(path, *u.content));
         for (CsvDetectionRow& r : rows) {
           Detection d;
           d.id = std::move(r.id);
@@ -901,8 +954,10 @@ grpc::Status OrgServiceImpl::InferInventory(grpc::ServerContext* ctx, const v1::
 
 absl::Status OrgServiceImpl::Coverage(const v1::CoverageRequest& req, v1::CoverageResponse* resp) {
   CoverageOptions options{req.tactic(), req.platform(), FromProto(req.rollup())};
+  options.with_mapping_lists = false;  // read from run.compiled below
   TTP_ASSIGN_OR_RETURN(CoverageRun run, RunCoverage(req.org_id(), req.release(), options));
   const ReleaseGraph& g = *run.release.graph;
+  const DetectabilityIndex& index = *run.release.index;
   const CoverageReport& r = run.report;
   const OrgView& view = *run.view;
   resp->set_org_id(run.org.id);
@@ -923,16 +978,21 @@ absl::Status OrgServiceImpl::Coverage(const v1::CoverageRequest& req, v1::Covera
       p->set_name(t.name);
       p->set_is_subtechnique(t.is_subtechnique);
       if (NodeId parent = g.ParentOf(c.technique); parent != kNoNode) p->set_parent(g.node(parent).attack_id);
+      p->mutable_tactics()->Reserve(static_cast<int>(t.tactics.size()));
       for (auto& tac : t.tactics) p->add_tactics(tac);
+      p->mutable_platforms()->Reserve(static_cast<int>(t.platforms.size()));
       for (auto& pl : t.platforms) p->add_platforms(pl);
       p->set_status(ToProto(c.status));
       p->set_score(static_cast<int>(c.status));
+      p->mutable_detections()->Reserve(static_cast<int>(c.detections.size()));
+      p->mutable_detection_names()->Reserve(static_cast<int>(c.detections.size()));
       for (uint32_t d : c.detections) {
         p->add_detections(view.detections[d].id);
         p->add_detection_names(view.detections[d].name);
       }
-      for (NodeId dc : c.collected_components) p->add_collected_components(ComponentLabel(g, dc));
-      for (NodeId dc : run.release.index->ComponentsFor(c.technique)) p->add_detecting_components(ComponentLabel(g, dc));
+      p->mutable_detecting_components()->Reserve(static_cast<int>(index.ComponentsFor(c.technique).size()));
+      for (NodeId dc : c.collected_components) p->add_collected_components(index.Label(dc));
+      for (NodeId dc : index.ComponentsFor(c.technique)) p->add_detecting_components(index.Label(dc));
       p->set_subtechniques(c.subtechniques);
       p->set_sub_detected(c.sub_detected);
       p->set_sub_logged(c.sub_logged);
@@ -941,25 +1001,29 @@ absl::Status OrgServiceImpl::Coverage(const v1::CoverageRequest& req, v1::Covera
     }
   }
   TacticsToProto(g, r, resp->mutable_tactics());
-  for (const StaleMapping& s : r.stale) {
+  const CompiledCoverage& compiled = *run.compiled;
+  resp->mutable_stale()->Reserve(static_cast<int>(compiled.stale.size()));
+  for (const StaleMapping& s : compiled.stale) {
     auto* p = resp->add_stale();
     p->set_detection(view.detections[s.detection].id);
     p->set_technique(s.technique);
     p->set_reason(s.reason);
   }
-  for (const CarriedMapping& c : r.carried) {
+  resp->mutable_carried()->Reserve(static_cast<int>(compiled.carried.size()));
+  for (const CarriedMapping& c : compiled.carried) {
     auto* p = resp->add_carried();
     p->set_detection(view.detections[c.detection].id);
     p->set_from(c.from);
     p->set_to(g.node(c.chain.back()).attack_id);
     for (NodeId h : c.chain) p->add_chain(g.node(h).attack_id);
   }
-  for (const UnfireableDetection& u : r.cannot_fire) {
+  resp->mutable_cannot_fire()->Reserve(static_cast<int>(compiled.cannot_fire.size()));
+  for (const UnfireableDetection& u : compiled.cannot_fire) {
     auto* p = resp->add_cannot_fire();
     p->set_detection(view.detections[u.detection].id);
     for (auto& m : u.missing_components) p->add_missing_components(m);
   }
-  for (auto& u : r.unresolved_inventory) resp->add_unresolved_inventory(u);
+  for (auto& u : compiled.unresolved_inventory) resp->add_unresolved_inventory(u);
   return absl::OkStatus();
 }
 
@@ -974,6 +1038,7 @@ grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1
     if (req->releases().empty())
       return absl::InvalidArgumentError("give at least one release (releases: enterprise-attack@17.1, ...)");
     CoverageOptions options{req->tactic(), req->platform(), FromProto(req->rollup())};
+    options.with_mapping_lists = false;  // only counted, from run.compiled
     resp->set_org_id(req->org_id());
     for (const std::string& release : req->releases()) {
       if (release.empty()) return absl::InvalidArgumentError("releases: an entry is empty");
@@ -986,8 +1051,8 @@ grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1
       row->set_blind(run.report.blind);
       row->set_detected_pct(Pct(run.report.detected, run.report.total));
       row->set_logged_pct(Pct(run.report.logged, run.report.total));
-      row->set_stale(static_cast<int32_t>(run.report.stale.size()));
-      row->set_carried(static_cast<int32_t>(run.report.carried.size()));
+      row->set_stale(static_cast<int32_t>(run.compiled->stale.size()));
+      row->set_carried(static_cast<int32_t>(run.compiled->carried.size()));
       TacticsToProto(*run.release.graph, run.report, row->mutable_tactics());
     }
     return absl::OkStatus();

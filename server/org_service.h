@@ -4,8 +4,10 @@
 // Every handler scopes its work to the request's org_id through OrgStore, so
 // one organization can never reach another's data. Coverage runs on two
 // caches: a DetectabilityIndex per release (built once beside the cached
-// ReleaseGraph) and a decoded OrgView per organization, revalidated against the
-// organization's `generation` on every call.
+// ReleaseGraph) and a decoded OrgView per organization with its
+// CompiledCoverage per release, revalidated against the organization's
+// `generation` on every call (one small KvGet), so a repeated coverage call
+// only filters and serializes.
 //
 // Thread safety: safe for concurrent RPCs.
 #pragma once
@@ -71,6 +73,7 @@ class OrgServiceImpl final : public v1::OrgService::Service {
   using GraphPtr = std::shared_ptr<const ReleaseGraph>;
   using IndexPtr = std::shared_ptr<const DetectabilityIndex>;
   using ViewPtr = std::shared_ptr<const OrgView>;
+  using CompiledPtr = std::shared_ptr<const CompiledCoverage>;
   struct ReleaseView {
     GraphPtr graph;
     IndexPtr index;
@@ -78,12 +81,16 @@ class OrgServiceImpl final : public v1::OrgService::Service {
   struct CoverageRun {
     ReleaseView release;
     ViewPtr view;
+    CompiledPtr compiled;
     CoverageReport report;
     Organization org;
   };
 
   absl::StatusOr<ReleaseView> GetRelease(const std::string& release);
   absl::StatusOr<ViewPtr> GetView(const OrgId& org, const Organization& record);
+  // The view compiled against a release, cached beside the view (same generation).
+  absl::StatusOr<CompiledPtr> GetCompiled(const OrgId& org, const Organization& record, const ViewPtr& view,
+                                          const ReleaseView& release);
   absl::StatusOr<CoverageRun> RunCoverage(const std::string& org_id, const std::string& release,
                                           const CoverageOptions& options);
   const SigmaLogsourceMap* logsource_map() const { return map_ ? &*map_ : nullptr; }
@@ -99,6 +106,8 @@ class OrgServiceImpl final : public v1::OrgService::Service {
     int64_t generation = 0;
     uint64_t last_use = 0;
     ViewPtr view;
+    // Compiled per release graph; few (the releases the organization asks about).
+    std::vector<std::pair<GraphPtr, CompiledPtr>> compiled;
   };
   std::map<std::string, CachedView> views_;  // by org id
   uint64_t use_clock_ = 0;
