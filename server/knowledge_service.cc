@@ -33,9 +33,9 @@ absl::Status EmitObjects(const Req& req, const ReleaseGraph& g, const std::vecto
 
 }  // namespace
 
-grpc::Status KnowledgeServiceImpl::GetObject(grpc::ServerContext* ctx, const v1::GetObjectRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetObject(grpc::CallbackServerContext* ctx, const v1::GetObjectRequest* req,
                                              v1::GetObjectResponse* resp) {
-  return Serve(ctx, "GetObject", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetObject", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId n, ResolveObject(*g, req->id(), req->type()));
     ToProto(*g, n, resp->mutable_object());
@@ -51,9 +51,9 @@ grpc::Status KnowledgeServiceImpl::GetObject(grpc::ServerContext* ctx, const v1:
   });
 }
 
-grpc::Status KnowledgeServiceImpl::ListTechniques(grpc::ServerContext* ctx, const v1::ListTechniquesRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::ListTechniques(grpc::CallbackServerContext* ctx, const v1::ListTechniquesRequest* req,
                                                   v1::ObjectList* resp) {
-  return Serve(ctx, "ListTechniques", [&]() -> absl::Status {
+  return ServeUnary(ctx, "ListTechniques", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TechniqueFilter f;
     f.tactic = req->tactic();
@@ -67,9 +67,9 @@ grpc::Status KnowledgeServiceImpl::ListTechniques(grpc::ServerContext* ctx, cons
   });
 }
 
-grpc::Status KnowledgeServiceImpl::SearchObjects(grpc::ServerContext* ctx, const v1::SearchObjectsRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::SearchObjects(grpc::CallbackServerContext* ctx, const v1::SearchObjectsRequest* req,
                                                  v1::ObjectList* resp) {
-  return Serve(ctx, "SearchObjects", [&]() -> absl::Status {
+  return ServeUnary(ctx, "SearchObjects", [&]() -> absl::Status {
     if (req->query().empty()) return absl::InvalidArgumentError("query must not be empty");
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     std::vector<std::string> types(req->types().begin(), req->types().end());
@@ -78,9 +78,9 @@ grpc::Status KnowledgeServiceImpl::SearchObjects(grpc::ServerContext* ctx, const
   });
 }
 
-grpc::Status KnowledgeServiceImpl::ListTactics(grpc::ServerContext* ctx, const v1::ListTacticsRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::ListTactics(grpc::CallbackServerContext* ctx, const v1::ListTacticsRequest* req,
                                                v1::ObjectList* resp) {
-  return Serve(ctx, "ListTactics", [&]() -> absl::Status {
+  return ServeUnary(ctx, "ListTactics", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     std::vector<NodeId> ids;
     for (NodeId t : g->tactics())
@@ -89,18 +89,18 @@ grpc::Status KnowledgeServiceImpl::ListTactics(grpc::ServerContext* ctx, const v
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetTechniqueTactics(grpc::ServerContext* ctx, const v1::TechniqueRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetTechniqueTactics(grpc::CallbackServerContext* ctx, const v1::TechniqueRequest* req,
                                                        v1::ObjectList* resp) {
-  return Serve(ctx, "GetTechniqueTactics", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetTechniqueTactics", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     return EmitObjects(*req, *g, TechniqueTactics(*g, t), resp);
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetSubtechniques(grpc::ServerContext* ctx, const v1::TechniqueRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetSubtechniques(grpc::CallbackServerContext* ctx, const v1::TechniqueRequest* req,
                                                     v1::SubtechniquesResponse* resp) {
-  return Serve(ctx, "GetSubtechniques", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetSubtechniques", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     ToProto(*g, t, resp->mutable_technique());
@@ -110,10 +110,10 @@ grpc::Status KnowledgeServiceImpl::GetSubtechniques(grpc::ServerContext* ctx, co
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetGroupTechniques(grpc::ServerContext* ctx,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetGroupTechniques(grpc::CallbackServerContext* ctx,
                                                       const v1::GroupTechniquesRequest* req,
                                                       v1::GroupTechniquesResponse* resp) {
-  return Serve(ctx, "GetGroupTechniques", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetGroupTechniques", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId group, ResolveTyped(*g, req->group(), kGroupTypes, "group"));
     UsagePaths paths{!req->exclude_direct(), !req->exclude_software(), !req->exclude_campaigns()};
@@ -133,27 +133,27 @@ grpc::Status KnowledgeServiceImpl::GetGroupTechniques(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetGroupSoftware(grpc::ServerContext* ctx, const v1::GroupRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetGroupSoftware(grpc::CallbackServerContext* ctx, const v1::GroupRequest* req,
                                                     v1::ObjectList* resp) {
-  return Serve(ctx, "GetGroupSoftware", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetGroupSoftware", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId group, ResolveTyped(*g, req->group(), kGroupTypes, "group"));
     return EmitObjects(*req, *g, GroupSoftware(*g, group), resp);
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetGroupCampaigns(grpc::ServerContext* ctx, const v1::GroupRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetGroupCampaigns(grpc::CallbackServerContext* ctx, const v1::GroupRequest* req,
                                                      v1::ObjectList* resp) {
-  return Serve(ctx, "GetGroupCampaigns", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetGroupCampaigns", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId group, ResolveTyped(*g, req->group(), kGroupTypes, "group"));
     return EmitObjects(*req, *g, GroupCampaigns(*g, group), resp);
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetTechniqueUsers(grpc::ServerContext* ctx, const v1::TechniqueUsersRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetTechniqueUsers(grpc::CallbackServerContext* ctx, const v1::TechniqueUsersRequest* req,
                                                      v1::TechniqueUsersResponse* resp) {
-  return Serve(ctx, "GetTechniqueUsers", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetTechniqueUsers", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     UserKind kind = req->user_type() == v1::TechniqueUsersRequest::GROUPS      ? UserKind::kGroups
@@ -172,9 +172,9 @@ grpc::Status KnowledgeServiceImpl::GetTechniqueUsers(grpc::ServerContext* ctx, c
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetTechniqueMitigations(grpc::ServerContext* ctx, const v1::TechniqueRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetTechniqueMitigations(grpc::CallbackServerContext* ctx, const v1::TechniqueRequest* req,
                                                            v1::MitigationsResponse* resp) {
-  return Serve(ctx, "GetTechniqueMitigations", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetTechniqueMitigations", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     ToProto(*g, t, resp->mutable_technique());
@@ -187,9 +187,9 @@ grpc::Status KnowledgeServiceImpl::GetTechniqueMitigations(grpc::ServerContext* 
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetProcedureExamples(grpc::ServerContext* ctx, const v1::TechniqueRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetProcedureExamples(grpc::CallbackServerContext* ctx, const v1::TechniqueRequest* req,
                                                         v1::ProcedureExamplesResponse* resp) {
-  return Serve(ctx, "GetProcedureExamples", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetProcedureExamples", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     ToProto(*g, t, resp->mutable_technique());
@@ -202,9 +202,9 @@ grpc::Status KnowledgeServiceImpl::GetProcedureExamples(grpc::ServerContext* ctx
   });
 }
 
-grpc::Status KnowledgeServiceImpl::GetDetectability(grpc::ServerContext* ctx, const v1::TechniqueRequest* req,
+grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetDetectability(grpc::CallbackServerContext* ctx, const v1::TechniqueRequest* req,
                                                     v1::DetectabilityResponse* resp) {
-  return Serve(ctx, "GetDetectability", [&]() -> absl::Status {
+  return ServeUnary(ctx, "GetDetectability", [&]() -> absl::Status {
     TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req->release()));
     TTP_ASSIGN_OR_RETURN(NodeId t, ResolveTyped(*g, req->technique(), kTechniqueTypes, "technique"));
     ToProto(*g, t, resp->mutable_technique());

@@ -7,28 +7,30 @@
 
 namespace ttpgraph {
 
-class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
+// Callback API: handlers run inline on gRPC's threads, with no hop to a
+// worker pool (see server/README.md).
+class KnowledgeServiceImpl final : public v1::KnowledgeService::CallbackService {
  public:
   KnowledgeServiceImpl(const Store* store, GraphCache* graphs) : store_(store), graphs_(graphs) {}
 
-  grpc::Status GetObject(grpc::ServerContext*, const v1::GetObjectRequest*, v1::GetObjectResponse*) override;
-  grpc::Status ListTechniques(grpc::ServerContext*, const v1::ListTechniquesRequest*, v1::ObjectList*) override;
-  grpc::Status SearchObjects(grpc::ServerContext*, const v1::SearchObjectsRequest*, v1::ObjectList*) override;
-  grpc::Status ListTactics(grpc::ServerContext*, const v1::ListTacticsRequest*, v1::ObjectList*) override;
-  grpc::Status GetTechniqueTactics(grpc::ServerContext*, const v1::TechniqueRequest*, v1::ObjectList*) override;
-  grpc::Status GetSubtechniques(grpc::ServerContext*, const v1::TechniqueRequest*,
+  grpc::ServerUnaryReactor* GetObject(grpc::CallbackServerContext*, const v1::GetObjectRequest*, v1::GetObjectResponse*) override;
+  grpc::ServerUnaryReactor* ListTechniques(grpc::CallbackServerContext*, const v1::ListTechniquesRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* SearchObjects(grpc::CallbackServerContext*, const v1::SearchObjectsRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* ListTactics(grpc::CallbackServerContext*, const v1::ListTacticsRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* GetTechniqueTactics(grpc::CallbackServerContext*, const v1::TechniqueRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* GetSubtechniques(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
                                 v1::SubtechniquesResponse*) override;
-  grpc::Status GetGroupTechniques(grpc::ServerContext*, const v1::GroupTechniquesRequest*,
+  grpc::ServerUnaryReactor* GetGroupTechniques(grpc::CallbackServerContext*, const v1::GroupTechniquesRequest*,
                                   v1::GroupTechniquesResponse*) override;
-  grpc::Status GetGroupSoftware(grpc::ServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
-  grpc::Status GetGroupCampaigns(grpc::ServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
-  grpc::Status GetTechniqueUsers(grpc::ServerContext*, const v1::TechniqueUsersRequest*,
+  grpc::ServerUnaryReactor* GetGroupSoftware(grpc::CallbackServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* GetGroupCampaigns(grpc::CallbackServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
+  grpc::ServerUnaryReactor* GetTechniqueUsers(grpc::CallbackServerContext*, const v1::TechniqueUsersRequest*,
                                  v1::TechniqueUsersResponse*) override;
-  grpc::Status GetTechniqueMitigations(grpc::ServerContext*, const v1::TechniqueRequest*,
+  grpc::ServerUnaryReactor* GetTechniqueMitigations(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
                                        v1::MitigationsResponse*) override;
-  grpc::Status GetProcedureExamples(grpc::ServerContext*, const v1::TechniqueRequest*,
+  grpc::ServerUnaryReactor* GetProcedureExamples(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
                                     v1::ProcedureExamplesResponse*) override;
-  grpc::Status GetDetectability(grpc::ServerContext*, const v1::TechniqueRequest*,
+  grpc::ServerUnaryReactor* GetDetectability(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
                                 v1::DetectabilityResponse*) override;
 
  private:

@@ -14,7 +14,7 @@
 namespace ttpgraph {
 
 template <typename Fn>
-grpc::Status Serve(grpc::ServerContext* ctx, const char* method, Fn&& body) {
+grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) {
   auto start = std::chrono::steady_clock::now();
   absl::Status status;
   try {
@@ -35,6 +35,15 @@ grpc::Status Serve(grpc::ServerContext* ctx, const char* method, Fn&& body) {
     LogInfo("rpc", fields);
   }
   return ToGrpcStatus(status);
+}
+
+// Callback-API form: runs the body inline on gRPC's callback thread (queries
+// are microseconds of work on an immutable graph) and finishes the call.
+template <typename Fn>
+grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const char* method, Fn&& body) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(Serve(ctx, method, std::forward<Fn>(body)));
+  return reactor;
 }
 
 #define TTP_ASSIGN_OR_RETURN(lhs, expr)            \
