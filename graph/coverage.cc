@@ -59,10 +59,28 @@ const char* CoverageStatusName(CoverageStatus s) {
   }
 }
 
-bool DetectionCounts(const Detection& d) {
-  if (d.state != DetectionState::kEnabled) return false;
-  const std::string status = ToLower(d.sigma_status);
-  return !(d.source_format == "sigma" && (status == "deprecated" || status == "unsupported"));
+namespace {
+bool Counts(DetectionState state, const std::string& source_format, std::string_view sigma_status) {
+  if (state != DetectionState::kEnabled) return false;
+  const std::string status = ToLower(sigma_status);
+  return !(source_format == "sigma" && (status == "deprecated" || status == "unsupported"));
+}
+}  // namespace
+
+bool DetectionCounts(const Detection& d) { return Counts(d.state, d.source_format, d.sigma_status); }
+bool DetectionCounts(const DetectionBrief& d) { return Counts(d.state, d.source_format, d.sigma_status); }
+
+OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, std::vector<InventoryEntry> inventory) {
+  OrgView v;
+  v.org_id = std::move(org_id);
+  v.detections.reserve(detections.size());
+  for (DetectionBrief& d : detections) {
+    const bool counts = DetectionCounts(d);
+    v.detections.push_back(OrgDetection{std::move(d.id), std::move(d.name), counts, std::move(d.techniques),
+                                        std::move(d.data_components)});
+  }
+  v.inventory = std::move(inventory);
+  return v;
 }
 
 OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections,

@@ -61,8 +61,11 @@ struct OrgView {
 
 // True when a stored detection counts for coverage.
 bool DetectionCounts(const Detection& d);
+bool DetectionCounts(const DetectionBrief& d);
 OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections,
                     std::vector<InventoryEntry> inventory);
+// The same from briefs (OrgStore::ListDetectionBriefs), moved in.
+OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, std::vector<InventoryEntry> inventory);
 
 enum class CoverageStatus : uint8_t { kBlind = 0, kLogged = 50, kDetected = 100 };
 enum class RollupPolicy : uint8_t { kNone, kAny, kAll };

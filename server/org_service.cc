@@ -288,11 +288,11 @@ absl::StatusOr<OrgServiceImpl::ViewPtr> OrgServiceImpl::GetView(const OrgId& org
       return it->second.view;
     }
   }
-  auto detections = orgs_.ListDetections(org);
+  auto detections = orgs_.ListDetectionBriefs(org);
   if (!detections.ok()) return detections.status();
   auto inventory = orgs_.GetInventory(org);
   if (!inventory.ok()) return inventory.status();
-  auto view = std::make_shared<const OrgView>(MakeOrgView(org.str(), *detections, std::move(*inventory)));
+  auto view = std::make_shared<const OrgView>(MakeOrgView(org.str(), std::move(*detections), std::move(*inventory)));
   std::lock_guard<std::mutex> lock(mu_);
   if (views_.size() >= std::max<size_t>(1, limits_.org_view_cache_entries) && !views_.count(org.str())) {
     auto oldest = std::min_element(views_.begin(), views_.end(), [](const auto& a, const auto& b) {

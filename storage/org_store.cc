@@ -77,6 +77,19 @@ class Reader {
       if (!Str(&s)) return false;
     return true;
   }
+  bool Skip() {
+    uint64_t n;
+    if (!U64(&n) || n > in_.size() - pos_) return false;
+    pos_ += n;
+    return true;
+  }
+  bool SkipStrs() {
+    uint64_t n;
+    if (!U64(&n) || n > in_.size() - pos_) return false;
+    for (uint64_t i = 0; i < n; ++i)
+      if (!Skip()) return false;
+    return true;
+  }
   bool Byte(char* c) {
     if (pos_ >= in_.size()) return false;
     *c = in_[pos_++];
@@ -221,6 +234,23 @@ absl::StatusOr<Detection> DecodeDetection(std::string_view bytes) {
     ok = ok && r.Str(s);
   ok = ok && r.Strs(&d.unresolved_techniques) && r.Strs(&d.stale_techniques) && r.Strs(&d.notes) &&
        r.I64(&d.created_at_unix_ms) && r.I64(&d.updated_at_unix_ms);
+  if (!ok || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
+  d.state = static_cast<DetectionState>(state);
+  return d;
+}
+
+absl::StatusOr<DetectionBrief> DecodeDetectionBrief(std::string_view bytes) {
+  // Field order as in EncodeDetection; every skipped field is still bounds-checked.
+  Reader r(bytes);
+  DetectionBrief d;
+  char f, state;
+  int64_t ms;
+  bool ok = r.Byte(&f) && f == kDetectionFormat && r.Str(&d.id) && r.Str(&d.name) && r.Str(&d.source_format) &&
+            r.Skip() /* query */ && r.Strs(&d.techniques) && r.Strs(&d.data_components) && r.Byte(&state) &&
+            r.Skip() /* release */ && r.SkipStrs() /* tags */ && r.Skip() /* description */ &&
+            r.Str(&d.sigma_status);
+  for (int i = 0; i < 6 && ok; ++i) ok = r.Skip();  // category, product, service, path, level, author
+  ok = ok && r.SkipStrs() && r.SkipStrs() && r.SkipStrs() /* unresolved, stale, notes */ && r.I64(&ms) && r.I64(&ms);
   if (!ok || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
   d.state = static_cast<DetectionState>(state);
   return d;
@@ -420,6 +450,26 @@ absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org
   absl::Status err;
   auto s = store_->KvScan(Cat(DataPrefix(org), "det/"), [&](std::string_view, std::string_view v) {
     auto d = DecodeDetection(v);
+    if (!d.ok()) {
+      err = d.status();
+      return false;
+    }
+    out.push_back(std::move(*d));
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!err.ok()) return err;
+  return out;
+}
+
+absl::StatusOr<std::vector<DetectionBrief>> OrgStore::ListDetectionBriefs(const OrgId& org) const {
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  std::vector<DetectionBrief> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(0, o->detection_count)));
+  absl::Status err;
+  auto s = store_->KvScan(Cat(DataPrefix(org), "det/"), [&](std::string_view, std::string_view v) {
+    auto d = DecodeDetectionBrief(v);
     if (!d.ok()) {
       err = d.status();
       return false;

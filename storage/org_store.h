@@ -83,6 +83,20 @@ struct Detection {
   bool SameContent(const Detection& o) const;
 };
 
+// What coverage reads of a detection. ListDetectionBriefs decodes only these
+// fields: the query, description, tags, notes and the other Sigma fields are
+// stepped over, not copied (an organization's first coverage call after a
+// change decodes every detection).
+struct DetectionBrief {
+  std::string id;
+  std::string name;
+  std::string source_format;
+  std::string sigma_status;
+  std::vector<std::string> techniques;
+  std::vector<std::string> data_components;
+  DetectionState state = DetectionState::kEnabled;
+};
+
 struct InventoryEntry {
   std::string data_component;  // ATT&CK ID, STIX id or name; empty for a log source
   std::string log_source_name;
@@ -136,6 +150,8 @@ class OrgStore {
   absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id) const;
   // Every detection of the organization, by id.
   absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org) const;
+  // The same as DetectionBrief, by id.
+  absl::StatusOr<std::vector<DetectionBrief>> ListDetectionBriefs(const OrgId& org) const;
   absl::StatusOr<Detection> DeleteDetection(const OrgId& org, std::string_view id);
 
   absl::StatusOr<std::vector<InventoryEntry>> GetInventory(const OrgId& org) const;
@@ -163,5 +179,8 @@ std::string EncodeOrganization(const Organization& o);
 absl::StatusOr<Organization> DecodeOrganization(std::string_view bytes);
 std::string EncodeDetection(const Detection& d);
 absl::StatusOr<Detection> DecodeDetection(std::string_view bytes);
+// The brief fields of an EncodeDetection record; DATA_LOSS whenever
+// DecodeDetection would fail.
+absl::StatusOr<DetectionBrief> DecodeDetectionBrief(std::string_view bytes);
 
 }  // namespace ttpgraph

@@ -155,6 +155,49 @@ TEST_F(OrgStoreTest, RecordsRoundTrip) {
   EXPECT_THAT(DecodeDetection(EncodeDetection(d).substr(0, 10)), StatusIs(absl::StatusCode::kDataLoss));
 }
 
+// The brief decode (coverage's) reads the same fields as the full one, and
+// refuses every record the full one refuses.
+TEST_F(OrgStoreTest, BriefDecodeMatchesFullDecode) {
+  Detection d = Det("x", {"T1059.001", "T1003"});
+  d.name = "PowerShell";
+  d.source_format = "sigma";
+  d.query = "detection: {selection: {Image|endswith: powershell.exe}}";
+  d.data_components = {"DC0032", "Command Execution"};
+  d.tags = {"attack.execution", "attack.t1059.001"};
+  d.description = "long text";
+  d.sigma_status = "Deprecated";
+  d.sigma_category = "process_creation";
+  d.sigma_author = "someone";
+  d.notes = {"n1", "n2"};
+  d.state = DetectionState::kTesting;
+  const std::string bytes = EncodeDetection(d);
+  ASSERT_OK_AND_ASSIGN(DetectionBrief b, DecodeDetectionBrief(bytes));
+  EXPECT_EQ(b.id, d.id);
+  EXPECT_EQ(b.name, d.name);
+  EXPECT_EQ(b.source_format, d.source_format);
+  EXPECT_EQ(b.sigma_status, d.sigma_status);
+  EXPECT_EQ(b.techniques, d.techniques);
+  EXPECT_EQ(b.data_components, d.data_components);
+  EXPECT_EQ(b.state, d.state);
+  for (size_t cut = 0; cut < bytes.size(); ++cut)
+    EXPECT_THAT(DecodeDetectionBrief(bytes.substr(0, cut)), StatusIs(absl::StatusCode::kDataLoss)) << cut;
+  Detection bad = d;
+  bad.state = static_cast<DetectionState>(9);
+  EXPECT_THAT(DecodeDetection(EncodeDetection(bad)), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(DecodeDetectionBrief(EncodeDetection(bad)), StatusIs(absl::StatusCode::kDataLoss));
+
+  ASSERT_OK(orgs_->CreateOrg(OrgId("a"), {}));
+  ASSERT_OK(orgs_->CreateOrg(OrgId("b"), {}));
+  ASSERT_OK(orgs_->PutDetections(OrgId("a"), {d, Det("y", {"T1001"})}, false));
+  ASSERT_OK(orgs_->PutDetection(OrgId("b"), Det("z", {}), OrgStore::PutMode::kCreate));
+  ASSERT_OK_AND_ASSIGN(auto briefs, orgs_->ListDetectionBriefs(OrgId("a")));
+  ASSERT_EQ(briefs.size(), 2u);
+  EXPECT_EQ(briefs[0].id, "x");
+  EXPECT_EQ(briefs[1].id, "y");
+  EXPECT_EQ(briefs[1].techniques, std::vector<std::string>{"T1001"});
+  EXPECT_THAT(orgs_->ListDetectionBriefs(OrgId("ghost")), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TEST(CsvDetectionsTest, ParsesHeaderQuotingAndLists) {
   ASSERT_OK_AND_ASSIGN(auto rows, ParseDetectionsCsv("d.csv", testing::ReadFile(testing::TestData("org/detections.csv"))));
   ASSERT_EQ(rows.size(), 3u);
