@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <tuple>
 
 #include "storage/import/bundle_parser.h"
 #include "tests/testing/status_matchers.h"
@@ -137,6 +138,55 @@ TEST(CoverageMiniTest, LogSourcesCannotFireAndFilters) {
   EXPECT_EQ(r.total, 1);  // T1030
   EXPECT_THAT(ComputeCoverage(*g, *index, v, CoverageOptions{"nope", "", RollupPolicy::kNone}, QueryLimits{}),
               testing::StatusIs(absl::StatusCode::kNotFound));
+}
+
+// The server compiles an organization once per data version and answers
+// every request option from that one CompiledCoverage: each answer must equal
+// a fresh computation, and the compiled lists must be the report's.
+TEST(CoverageMiniTest, OneCompiledViewAnswersEveryOption) {
+  GraphPtr g = Mini("mini-v18.json", "18.0");
+  auto index = DetectabilityIndex::Build(*g);
+  OrgView v = FixtureView();
+  v.detections.push_back(Det("f", {"T1001.001"}, true, {"DC0001", "DC9999"}));
+  ASSERT_OK_AND_ASSIGN(auto compiled, CompileCoverage(*g, *index, v, QueryLimits{}));
+  std::vector<CoverageOptions> all_options = {
+      {}, {"", "", RollupPolicy::kAny}, {"", "", RollupPolicy::kAll}, {"initial-access", "", RollupPolicy::kAny},
+      {"", "macOS", RollupPolicy::kAll}, {"TA0002", "windows", RollupPolicy::kNone}};
+  for (const CoverageOptions& o : all_options) {
+    ASSERT_OK_AND_ASSIGN(CoverageReport fresh, ComputeCoverage(*g, *index, v, o, QueryLimits{}));
+    ASSERT_OK_AND_ASSIGN(CoverageReport reused, ComputeCoverage(*g, *index, *compiled, o, QueryLimits{}));
+    SCOPED_TRACE(o.tactic + "/" + o.platform + "/" + std::to_string(static_cast<int>(o.rollup)));
+    EXPECT_EQ(Statuses(*g, reused), Statuses(*g, fresh));
+    EXPECT_EQ(Statuses(*g, reused, true), Statuses(*g, fresh, true));
+    ASSERT_EQ(reused.techniques.size(), fresh.techniques.size());
+    for (size_t i = 0; i < fresh.techniques.size(); ++i) {
+      EXPECT_EQ(reused.techniques[i].detections, fresh.techniques[i].detections);
+      EXPECT_EQ(reused.techniques[i].collected_components, fresh.techniques[i].collected_components);
+      EXPECT_EQ(reused.techniques[i].sub_detected, fresh.techniques[i].sub_detected);
+      EXPECT_EQ(reused.techniques[i].sub_blind, fresh.techniques[i].sub_blind);
+    }
+    EXPECT_EQ(std::make_tuple(reused.total, reused.detected, reused.logged, reused.blind),
+              std::make_tuple(fresh.total, fresh.detected, fresh.logged, fresh.blind));
+    ASSERT_EQ(reused.tactics.size(), fresh.tactics.size());
+    for (size_t i = 0; i < fresh.tactics.size(); ++i)
+      EXPECT_EQ(std::make_tuple(reused.tactics[i].techniques, reused.tactics[i].detected, reused.tactics[i].blind),
+                std::make_tuple(fresh.tactics[i].techniques, fresh.tactics[i].detected, fresh.tactics[i].blind));
+    EXPECT_EQ(reused.stale.size(), fresh.stale.size());
+    EXPECT_EQ(reused.carried.size(), fresh.carried.size());
+    EXPECT_EQ(reused.cannot_fire.size(), fresh.cannot_fire.size());
+  }
+  // Without the mapping lists the counts stay and the lists are the compiled ones.
+  CoverageOptions brief;
+  brief.with_mapping_lists = false;
+  ASSERT_OK_AND_ASSIGN(CoverageReport r, ComputeCoverage(*g, *index, *compiled, brief, QueryLimits{}));
+  EXPECT_TRUE(r.stale.empty() && r.carried.empty() && r.cannot_fire.empty());
+  EXPECT_EQ(compiled->stale.size(), 2u);
+  EXPECT_EQ(compiled->carried.size(), 1u);
+  ASSERT_EQ(compiled->cannot_fire.size(), 1u);
+  EXPECT_EQ(compiled->cannot_fire[0].detection, 5u);
+  EXPECT_EQ(compiled->cannot_fire[0].missing_components.size(), 2u);  // DC0001 not collected, DC9999 unknown
+  EXPECT_EQ(r.detections_counted, 5);
+  EXPECT_EQ(r.detections_ignored, 1);
 }
 
 TEST(CoverageMiniTest, V17UsesDetectsRelationships) {
