@@ -638,65 +638,58 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
     return absl::OkStatus();
   };
 
-  // Every file, tarball members included, becomes a unit in upload order; the
-  // Sigma units are parsed on a small worker pool (YAML parsing is most of an
-  // import), then all units are turned into detections in order, so the result
-  // and the first error reported are those of a sequential pass.
-  struct Unit {
-    FileKind kind;
-    std::string path;
-    const std::string* content;
-    absl::Status error;  // a tarball that could not be read
-    size_t parsed = 0;   // Sigma: index into `inputs`
-  };
-  std::vector<Unit> units;
-  std::vector<std::vector<ArchiveMember>> archives;  // keep members alive
-  archives.reserve(files.size());
-  std::vector<SigmaFileInput> inputs;
-  for (v1::SourceFile& f : files) {
+  // YAML parsing is most of an import: Sigma files are parsed on a small
+  // worker pool, plain files all up front and a tarball's members when the
+  // tarball is reached (one archive unpacked at a time, as before). Results
+  // are consumed in upload order, so the detections and the first error
+  // reported are those of a sequential pass.
+  std::vector<SigmaFileInput> plain;
+  std::vector<size_t> plain_slot(files.size(), 0);
+  for (size_t i = 0; i < files.size(); ++i)
+    if (KindOf(files[i].path(), header.format()) == FileKind::kSigma) {
+      plain_slot[i] = plain.size();
+      plain.push_back(SigmaFileInput{files[i].path(), files[i].content()});
+    }
+  std::vector<absl::StatusOr<std::vector<SigmaRule>>> plain_parsed =
+      ParseSigmaFiles(plain, yaml_limits, kImportParseWorkers);
+
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    v1::SourceFile& f = files[fi];
     const std::string& path = f.path();
     resp->set_files_read(resp->files_read() + 1);
-    const FileKind kind = KindOf(path, header.format());
-    if (kind == FileKind::kSkip) {
-      resp->set_files_skipped(resp->files_skipped() + 1);
-    } else if (kind == FileKind::kTarball) {
-      auto members = ReadTarball(path, std::move(*f.mutable_content()), limits_.max_import_bytes * 8);
-      if (!members.ok()) {
-        units.push_back(Unit{kind, path, nullptr, members.status()});
-        break;  // nothing after the first error is looked at
-      }
-      archives.push_back(std::move(*members));
-      for (ArchiveMember& m : archives.back()) {
-        const std::string lower = ToLower(m.path);
-        if (!EndsWith(lower, ".yml") && !EndsWith(lower, ".yaml")) {
-          resp->set_files_skipped(resp->files_skipped() + 1);
-          continue;
-        }
-        resp->set_files_read(resp->files_read() + 1);
-        units.push_back(Unit{FileKind::kSigma, Cat(path, ":", m.path), &m.content, {}, inputs.size()});
-        inputs.push_back(SigmaFileInput{units.back().path, m.content});
-      }
-    } else {
-      units.push_back(Unit{kind, path, &f.content(), {}, inputs.size()});
-      if (kind == FileKind::kSigma) inputs.push_back(SigmaFileInput{path, f.content()});
-    }
-  }
-  std::vector<absl::StatusOr<std::vector<SigmaRule>>> parsed =
-      ParseSigmaFiles(inputs, yaml_limits, kImportParseWorkers);
-
-  for (Unit& u : units) {
-    const std::string& path = u.path;
-    if (!u.error.ok()) return u.error;
-    switch (u.kind) {
+    switch (KindOf(path, header.format())) {
       case FileKind::kSkip:
-      case FileKind::kTarball:
+        resp->set_files_skipped(resp->files_skipped() + 1);
         break;
-      case FileKind::kSigma:
-        if (!parsed[u.parsed].ok()) return parsed[u.parsed].status();
-        if (auto s = add_sigma(path, std::move(*parsed[u.parsed])); !s.ok()) return s;
+      case FileKind::kSigma: {
+        auto& parsed = plain_parsed[plain_slot[fi]];
+        if (!parsed.ok()) return parsed.status();
+        if (auto s = add_sigma(path, std::move(*parsed)); !s.ok()) return s;
         break;
+      }
+      case FileKind::kTarball: {
+        TTP_ASSIGN_OR_RETURN(std::vector<ArchiveMember> members,
+                             ReadTarball(path, std::move(*f.mutable_content()), limits_.max_import_bytes * 8));
+        std::vector<SigmaFileInput> inputs;
+        for (ArchiveMember& m : members) {
+          const std::string lower = ToLower(m.path);
+          if (!EndsWith(lower, ".yml") && !EndsWith(lower, ".yaml")) {
+            resp->set_files_skipped(resp->files_skipped() + 1);
+            continue;
+          }
+          resp->set_files_read(resp->files_read() + 1);
+          inputs.push_back(SigmaFileInput{Cat(path, ":", m.path), m.content});
+        }
+        std::vector<absl::StatusOr<std::vector<SigmaRule>>> parsed =
+            ParseSigmaFiles(inputs, yaml_limits, kImportParseWorkers);
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          if (!parsed[i].ok()) return parsed[i].status();
+          if (auto s = add_sigma(inputs[i].path, std::move(*parsed[i])); !s.ok()) return s;
+        }
+        break;
+      }
       case FileKind::kLayer: {
-        TTP_ASSIGN_OR_RETURN(std::vector<NavigatorLayer> layers, ParseNavigatorLayers(path, *u.content));
+        TTP_ASSIGN_OR_RETURN(std::vector<NavigatorLayer> layers, ParseNavigatorLayers(path, f.content()));
         for (const NavigatorLayer& layer : layers) {
           if (layer.domain != g.id().domain)
             return absl::InvalidArgumentError(Cat(path, ": layer '", layer.name, "' is for ", layer.domain,
@@ -730,7 +723,7 @@ absl::Status OrgServiceImpl::Import(const std::string& org_id, const v1::ImportD
         break;
       }
       case FileKind::kCsv: {
-        TTP_ASSIGN_OR_RETURN(std::vector<CsvDetectionRow> rows, ParseDetectionsCsv(path, *u.content));
+        TTP_ASSIGN_OR_RETURN(std::vector<CsvDetectionRow> rows, ParseDetectionsCsv(path, f.content()));
         for (CsvDetectionRow& r : rows) {
           Detection d;
           d.id = std::move(r.id);
