@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "graph/queries.h"
+#include "server/arena_allocator.h"
 #include "server/page_token.h"
 #include "server/proto_convert.h"
 #include "server/rpc_util.h"
@@ -32,6 +33,36 @@ absl::Status EmitObjects(const Req& req, const ReleaseGraph& g, const std::vecto
 }
 
 }  // namespace
+
+KnowledgeServiceImpl::KnowledgeServiceImpl(const Store* store, GraphCache* graphs) : store_(store), graphs_(graphs) {
+  // Every call's messages on one arena (server/arena_allocator.h).
+  static ArenaMessageAllocator<v1::GetObjectRequest, v1::GetObjectResponse> getObject;
+  SetMessageAllocatorFor_GetObject(&getObject);
+  static ArenaMessageAllocator<v1::ListTechniquesRequest, v1::ObjectList> listTechniques;
+  SetMessageAllocatorFor_ListTechniques(&listTechniques);
+  static ArenaMessageAllocator<v1::SearchObjectsRequest, v1::ObjectList> searchObjects;
+  SetMessageAllocatorFor_SearchObjects(&searchObjects);
+  static ArenaMessageAllocator<v1::ListTacticsRequest, v1::ObjectList> listTactics;
+  SetMessageAllocatorFor_ListTactics(&listTactics);
+  static ArenaMessageAllocator<v1::TechniqueRequest, v1::ObjectList> getTechniqueTactics;
+  SetMessageAllocatorFor_GetTechniqueTactics(&getTechniqueTactics);
+  static ArenaMessageAllocator<v1::TechniqueRequest, v1::SubtechniquesResponse> getSubtechniques;
+  SetMessageAllocatorFor_GetSubtechniques(&getSubtechniques);
+  static ArenaMessageAllocator<v1::GroupTechniquesRequest, v1::GroupTechniquesResponse> getGroupTechniques;
+  SetMessageAllocatorFor_GetGroupTechniques(&getGroupTechniques);
+  static ArenaMessageAllocator<v1::GroupRequest, v1::ObjectList> getGroupSoftware;
+  SetMessageAllocatorFor_GetGroupSoftware(&getGroupSoftware);
+  static ArenaMessageAllocator<v1::GroupRequest, v1::ObjectList> getGroupCampaigns;
+  SetMessageAllocatorFor_GetGroupCampaigns(&getGroupCampaigns);
+  static ArenaMessageAllocator<v1::TechniqueUsersRequest, v1::TechniqueUsersResponse> getTechniqueUsers;
+  SetMessageAllocatorFor_GetTechniqueUsers(&getTechniqueUsers);
+  static ArenaMessageAllocator<v1::TechniqueRequest, v1::MitigationsResponse> getTechniqueMitigations;
+  SetMessageAllocatorFor_GetTechniqueMitigations(&getTechniqueMitigations);
+  static ArenaMessageAllocator<v1::TechniqueRequest, v1::ProcedureExamplesResponse> getProcedureExamples;
+  SetMessageAllocatorFor_GetProcedureExamples(&getProcedureExamples);
+  static ArenaMessageAllocator<v1::TechniqueRequest, v1::DetectabilityResponse> getDetectability;
+  SetMessageAllocatorFor_GetDetectability(&getDetectability);
+}
 
 grpc::ServerUnaryReactor* KnowledgeServiceImpl::GetObject(grpc::CallbackServerContext* ctx, const v1::GetObjectRequest* req,
                                              v1::GetObjectResponse* resp) {

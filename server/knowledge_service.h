@@ -11,7 +11,7 @@ namespace ttpgraph {
 // worker pool (see server/README.md).
 class KnowledgeServiceImpl final : public v1::KnowledgeService::CallbackService {
  public:
-  KnowledgeServiceImpl(const Store* store, GraphCache* graphs) : store_(store), graphs_(graphs) {}
+  KnowledgeServiceImpl(const Store* store, GraphCache* graphs);
 
   grpc::ServerUnaryReactor* GetObject(grpc::CallbackServerContext*, const v1::GetObjectRequest*, v1::GetObjectResponse*) override;
   grpc::ServerUnaryReactor* ListTechniques(grpc::CallbackServerContext*, const v1::ListTechniquesRequest*, v1::ObjectList*) override;
