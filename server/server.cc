@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <chrono>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
@@ -18,8 +20,13 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   std::unique_ptr<TtpgraphServer> s(new TtpgraphServer());
   StoreOptions so;
   so.path = options.data_dir;
+  auto open_start = std::chrono::steady_clock::now();
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();
+  LogInfo("store open", {{"data_dir", options.data_dir},
+                         {"ms", std::to_string(std::chrono::duration<double, std::milli>(
+                                                   std::chrono::steady_clock::now() - open_start)
+                                                   .count())}});
   s->store_ = std::move(*store);
   s->graphs_ = std::make_unique<GraphCache>(s->store_.get());
   // Before the services, so any of them can join D3FEND / Atomic answers.
