@@ -6,6 +6,7 @@
 
 #include "graph/queries.h"
 #include "server/d3fend_service.h"
+#include "server/defense_join.h"
 #include "server/export/diff_layer.h"
 #include "server/export/gap_layer.h"
 #include "server/export/overlap_layer.h"
@@ -509,26 +510,10 @@ absl::Status AnalysisServiceImpl::Gap(const v1::GapRequest& req, const QueryLimi
   TTP_ASSIGN_OR_RETURN(GapRun run, RunGap(req, limits));
   const ReleaseGraph& g = *run.graph;
   const GapReport& r = run.report;
-  std::shared_ptr<const D3fendIndex> d3fend;
-  std::shared_ptr<const AtomicIndex> atomic;
-  if (req.include_countermeasures()) {
-    if (defense_ == nullptr) return absl::NotFoundError("no D3FEND ontology is available on this server");
-    auto idx = defense_->D3fend(req.d3fend_version());
-    if (!idx.ok())
-      return absl::NotFoundError(Cat("include_countermeasures: ", idx.status().message(),
-                                     " (import D3FEND with `ttpctl d3fend import`)"));
-    d3fend = *idx;
-    resp->set_d3fend_version(d3fend->version());
-  }
-  if (req.include_atomic_tests()) {
-    if (defense_ == nullptr) return absl::NotFoundError("no Atomic Red Team index is available on this server");
-    auto idx = defense_->Atomic(req.atomic_index());
-    if (!idx.ok())
-      return absl::NotFoundError(Cat("include_atomic_tests: ", idx.status().message(),
-                                     " (import it with `ttpctl atomic import`)"));
-    atomic = *idx;
-    resp->set_atomic_index(atomic->name());
-  }
+  TTP_ASSIGN_OR_RETURN(DefenseJoin join, OpenDefenseJoin(defense_, req.include_countermeasures(), req.d3fend_version(),
+                                                          req.include_atomic_tests(), req.atomic_index()));
+  if (join.d3fend) resp->set_d3fend_version(join.d3fend->version());
+  if (join.atomic) resp->set_atomic_index(join.atomic->name());
   TTP_ASSIGN_OR_RETURN(PageWindow window, ComputePage(req, r.gaps.size()));
   resp->set_org_id(req.org_id());
   resp->set_release(g.id().Name());
@@ -558,32 +543,13 @@ absl::Status AnalysisServiceImpl::Gap(const v1::GapRequest& req, const QueryLimi
     for (NodeId n : gap.data_components) ToProtoRef(g, n, out->add_data_components());
     for (NodeId n : gap.collected_components) ToProtoRef(g, n, out->add_collected_components());
     const std::string& attack_id = g.node(gap.technique).attack_id;
-    if (d3fend) {
-      // Resolved in the release, so D3FEND entries still filed under an ID
-      // revoked into this technique count too.
-      TTP_ASSIGN_OR_RETURN(ReleaseCountermeasures rc, CountermeasuresInRelease(*d3fend, g, attack_id, limits));
-      std::vector<const CountermeasureLink*> links = rc.answer.links;
-      for (const CountermeasureAnswer& a : rc.via_revoked) links.insert(links.end(), a.links.begin(), a.links.end());
-      std::set<uint32_t> seen;
-      for (const CountermeasureLink* l : links) {
-        if (!seen.insert(l->defense).second) continue;
-        const D3fendTechnique& t = d3fend->technique(l->defense);
-        auto* cm = out->add_countermeasures();
-        cm->set_d3fend_id(t.d3fend_id);
-        cm->set_label(t.label);
-        cm->set_tactic(std::string(D3fendTacticName(t.tactic)));
-      }
-      out->set_countermeasure_status(
-          std::string(MappingStatusName(seen.empty() ? rc.answer.status : MappingStatus::kMapped)));
+    if (join.d3fend) {
+      std::string status;
+      TTP_ASSIGN_OR_RETURN(bool any, join.AddCountermeasures(g, attack_id, limits, &status, out->mutable_countermeasures()));
+      (void)any;
+      out->set_countermeasure_status(status);
     }
-    if (atomic)
-      for (const AtomicTest* t : atomic->TestsFor(attack_id)) {
-        auto* at = out->add_atomic_tests();
-        at->set_guid(t->guid);
-        at->set_test_number(t->test_number);
-        at->set_name(t->name);
-        at->set_executor(t->executor);
-      }
+    if (join.atomic) join.AddAtomicTests(attack_id, out->mutable_atomic_tests());
   }
   resp->mutable_page()->set_next_page_token(window.next_page_token);
   resp->mutable_page()->set_total_size(static_cast<int32_t>(r.gaps.size()));

@@ -1,5 +1,7 @@
 #include "server/org_service.h"
 
+#include "server/defense_join.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -236,8 +238,11 @@ absl::Status ValidateDetectionInput(const v1::Detection& d) {
 
 }  // namespace
 
-OrgServiceImpl::OrgServiceImpl(Store* store, GraphCache* graphs, const ServerLimits& limits)
-    : orgs_(store, OrgStoreLimits{limits.max_detections_per_org, 10000}), graphs_(graphs), limits_(limits) {
+OrgServiceImpl::OrgServiceImpl(Store* store, GraphCache* graphs, const ServerLimits& limits, DefenseCache* defense)
+    : orgs_(store, OrgStoreLimits{limits.max_detections_per_org, 10000}),
+      graphs_(graphs),
+      defense_(defense),
+      limits_(limits) {
   // The table built into the server (data/sigma_logsource_map.csv at build
   // time) unless the configuration names another file.
   const std::string& path = limits.sigma_logsource_map_path;
@@ -948,6 +953,8 @@ grpc::Status OrgServiceImpl::InferInventory(grpc::ServerContext* ctx, const v1::
 absl::Status OrgServiceImpl::Coverage(const v1::CoverageRequest& req, v1::CoverageResponse* resp) {
   CoverageOptions options{req.tactic(), req.platform(), FromProto(req.rollup())};
   options.with_mapping_lists = false;  // read from run.compiled below
+  TTP_ASSIGN_OR_RETURN(DefenseJoin join, OpenDefenseJoin(defense_, req.include_countermeasures(), req.d3fend_version(),
+                                                          req.include_atomic_tests(), req.atomic_index()));
   TTP_ASSIGN_OR_RETURN(CoverageRun run, RunCoverage(req.org_id(), req.release(), options));
   const ReleaseGraph& g = *run.release.graph;
   const DetectabilityIndex& index = *run.release.index;
@@ -992,6 +999,29 @@ absl::Status OrgServiceImpl::Coverage(const v1::CoverageRequest& req, v1::Covera
       p->set_sub_blind(c.sub_blind);
       p->set_rollup_status(ToProto(c.rollup_status));
     }
+  }
+  if (join.d3fend || join.atomic) {
+    // Entries follow r.techniques one to one (or are omitted): join per technique,
+    // and count the BLIND techniques D3FEND has a countermeasure for.
+    if (join.d3fend) resp->set_d3fend_version(join.d3fend->version());
+    if (join.atomic) resp->set_atomic_index(join.atomic->name());
+    google::protobuf::RepeatedPtrField<v1::GapCountermeasure> scratch;
+    int blind_defensible = 0;
+    for (size_t i = 0; i < r.techniques.size(); ++i) {
+      const TechniqueCoverage& c = r.techniques[i];
+      const std::string& attack_id = g.node(c.technique).attack_id;
+      v1::TechniqueCoverage* p = req.omit_techniques() ? nullptr : resp->mutable_techniques(static_cast<int>(i));
+      if (join.d3fend) {
+        std::string status;
+        scratch.Clear();
+        TTP_ASSIGN_OR_RETURN(bool any, join.AddCountermeasures(g, attack_id, QueryLimits{}, &status,
+                                                               p ? p->mutable_countermeasures() : &scratch));
+        if (any && c.status == CoverageStatus::kBlind) ++blind_defensible;
+        if (p) p->set_countermeasure_status(status);
+      }
+      if (join.atomic && p) join.AddAtomicTests(attack_id, p->mutable_atomic_tests());
+    }
+    if (join.d3fend) resp->set_blind_with_countermeasure(blind_defensible);
   }
   TacticsToProto(g, r, resp->mutable_tactics());
   const CompiledCoverage& compiled = *run.compiled;

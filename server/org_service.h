@@ -28,9 +28,13 @@
 
 namespace ttpgraph {
 
+class DefenseCache;
+
 class OrgServiceImpl final : public v1::OrgService::Service {
  public:
-  OrgServiceImpl(Store* store, GraphCache* graphs, const ServerLimits& limits);
+  // `defense` (may be null) joins D3FEND countermeasures and Atomic tests to
+  // coverage on request; it must outlive the service.
+  OrgServiceImpl(Store* store, GraphCache* graphs, const ServerLimits& limits, DefenseCache* defense = nullptr);
 
   grpc::Status CreateOrganization(grpc::ServerContext*, const v1::CreateOrganizationRequest*,
                                   v1::Organization*) override;
@@ -97,6 +101,7 @@ class OrgServiceImpl final : public v1::OrgService::Service {
 
   OrgStore orgs_;
   GraphCache* graphs_;
+  DefenseCache* defense_ = nullptr;
   ServerLimits limits_;
   std::optional<SigmaLogsourceMap> map_;
 

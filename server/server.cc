@@ -33,7 +33,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   s->defense_ = std::make_unique<DefenseCache>(s->store_.get());
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
-  s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
+  s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits,
+                                                     s->defense_.get());
   // Gap and migration read and write organizations through the OrgService's store (one write lock).
   s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(s->store_.get(), s->graphs_.get(),
                                                                &s->org_service_->orgs(), s->defense_.get());

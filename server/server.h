@@ -51,8 +51,8 @@ struct ServerLimits {
   size_t max_yaml_depth = 64;
   // Organizations whose decoded detections are kept in memory for coverage. Default: 256.
   size_t org_view_cache_entries = 256;
-  // The Sigma logsource -> data component table. Default: "" = data/sigma_logsource_map.csv
-  // looked up beside the executable (../data, ../../data) and in the working directory.
+  // The Sigma logsource -> data component table, read from this file when set.
+  // Default: "" = the table compiled in from data/sigma_logsource_map.csv.
   std::string sigma_logsource_map_path;
 };
 

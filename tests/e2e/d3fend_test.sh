@@ -150,6 +150,38 @@ if ctl release import "$TTPGRAPH_SHARED_DATA/attack/enterprise-attack-18.1.json.
   n="$(ctl --json technique atomics T1086 --release enterprise-attack@18.1 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tests", [])))')"
   m="$(ctl --json technique atomics T1059.001 | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tests", [])))')"
   [ "$n" = "$m" ] && [ "$n" -gt 0 ] && pass "atomics of revoked T1086 = T1059.001's ($n)" || fail "atomics T1086 $n vs T1059.001 $m"
+
+  # ---- joined to coverage: countermeasures and Atomic tests per technique ------
+  ctl org create acme --release enterprise-attack@18.1 >/dev/null && pass "org for the coverage join" || fail "org create"
+  ctl --org acme detection import "$TTPGRAPH_SHARED_DATA/sigma/sample" >/dev/null && pass "sample Sigma rules imported" \
+    || fail "sample Sigma import"
+  ctl --json --org acme coverage --countermeasures --atomic-tests >"$WORK/cov.json" && pass "coverage with the joins" \
+    || fail "coverage with the joins"
+  for t in T1059 T1003; do
+    ctl --json technique countermeasures "$t" --release enterprise-attack@18.1 >"$WORK/cm-$t.json"
+    ctl --json technique atomics "$t" >"$WORK/at-$t.json"
+  done
+  # The joined lists equal the dedicated queries; the executive count equals
+  # the BLIND entries with a countermeasure; "no mapping" is explicit.
+  python3 - "$WORK" <<'PY' && pass "coverage joins equal the D3FEND and Atomic queries" || fail "coverage joins"
+import json, sys
+w = sys.argv[1]
+cov = json.load(open(f"{w}/cov.json"))
+by_id = {t["attack_id"]: t for t in cov["techniques"]}
+mapped = 0
+for tid in ("T1059", "T1003"):
+    cm = json.load(open(f"{w}/cm-{tid}.json"))
+    want = sorted({c["technique"]["d3fend_id"] for c in cm.get("countermeasures", [])})
+    got = sorted({c["d3fend_id"] for c in by_id[tid].get("countermeasures", [])})
+    assert got == want, (tid, got, want)
+    mapped += bool(want)
+    at = json.load(open(f"{w}/at-{tid}.json"))
+    assert sorted(x["guid"] for x in at.get("tests", [])) == sorted(x["guid"] for x in by_id[tid].get("atomic_tests", [])), tid
+assert mapped, "no sample technique has countermeasures"
+blind = sum(1 for t in cov["techniques"] if t["status"] == "BLIND" and t.get("countermeasures"))
+assert cov["blind_with_countermeasure"] == blind > 0, (cov["blind_with_countermeasure"], blind)
+assert by_id["T1059.001"]["countermeasure_status"] != "mapped" and not by_id["T1059.001"].get("countermeasures")
+PY
 else
   fail "import enterprise-attack 18.1"
 fi

@@ -475,6 +475,9 @@ int CoverageCommand(Client&, const Args& a) {
   req.set_tactic(a.Get("--tactic"));
   req.set_platform(a.Get("--platform"));
   req.set_rollup(Rollup(a));
+  req.set_include_countermeasures(a.Has("--countermeasures"));
+  req.set_d3fend_version(a.Get("--d3fend"));
+  req.set_include_atomic_tests(a.Has("--atomic-tests"));
   if (verb == "layer") {
     v1::CoverageLayerResponse resp;
     Check(c.Call(&v1::OrgService::Stub::ExportCoverageLayer, req, &resp));
@@ -498,14 +501,18 @@ int CoverageCommand(Client&, const Args& a) {
          resp.org_id().c_str(), resp.release().c_str(), resp.total(), resp.detected(), resp.logged(), resp.blind(),
          resp.detections_counted(), resp.detections_ignored());
   PrintTactics(resp.tactics());
+  if (req.include_countermeasures())
+    printf("\n%d blind techniques have a D3FEND countermeasure (D3FEND %s)\n", resp.blind_with_countermeasure(),
+           resp.d3fend_version().c_str());
   if (a.Has("--techniques")) {
     std::vector<std::vector<std::string>> rows;
     for (auto& t : resp.techniques())
       rows.push_back({t.attack_id(), t.name(), v1::CoverageStatus_Name(t.rollup_status()), std::to_string(t.detections_size()),
                       t.subtechniques() ? std::to_string(t.sub_detected()) + "/" + std::to_string(t.subtechniques()) : "",
-                      JoinStrings(t.collected_components(), "; ")});
+                      JoinStrings(t.collected_components(), "; "), std::to_string(t.countermeasures_size()),
+                      std::to_string(t.atomic_tests_size())});
     puts("");
-    PrintTable({"TECHNIQUE", "NAME", "STATUS", "DETECTIONS", "SUBS DETECTED", "COLLECTED"}, rows);
+    PrintTable({"TECHNIQUE", "NAME", "STATUS", "DETECTIONS", "SUBS DETECTED", "COLLECTED", "D3FEND", "ATOMICS"}, rows);
   }
   if (resp.stale_size()) printf("\n%d stale mappings (e.g. %s %s: %s)\n", resp.stale_size(), resp.stale(0).detection().c_str(),
                                 resp.stale(0).technique().c_str(), resp.stale(0).reason().c_str());
@@ -535,8 +542,9 @@ const Registration kInventory("inventory", InventoryCommand,
                               {"--log-source", "--mapping"});
 const Registration kCoverage("coverage", CoverageCommand,
                              "  --org ORG coverage [--release R] [--tactic T] [--platform P] [--rollup none|any|all] [--techniques]\n"
+                             "                     [--countermeasures [--d3fend VERSION]] [--atomic-tests]\n"
                              "  --org ORG coverage layer [--release R] [--output FILE] | coverage trend --releases R1,R2,...\n",
-                             {"--rollup", "--releases", "--output"});
+                             {"--rollup", "--releases", "--output", "--d3fend"});
 
 }  // namespace
 }  // namespace ttpctl
