@@ -155,7 +155,7 @@ if ctl release import "$TTPGRAPH_SHARED_DATA/attack/enterprise-attack-18.1.json.
   ctl org create acme --release enterprise-attack@18.1 >/dev/null && pass "org for the coverage join" || fail "org create"
   ctl --org acme detection import "$TTPGRAPH_SHARED_DATA/sigma/sample" >/dev/null && pass "sample Sigma rules imported" \
     || fail "sample Sigma import"
-  ctl --json --org acme coverage --countermeasures --atomic-tests >"$WORK/cov.json" && pass "coverage with the joins" \
+  ctl --json --org acme coverage --countermeasures --atomics >"$WORK/cov.json" && pass "coverage with the joins" \
     || fail "coverage with the joins"
   for t in T1059 T1003; do
     ctl --json technique countermeasures "$t" --release enterprise-attack@18.1 >"$WORK/cm-$t.json"

@@ -477,7 +477,7 @@ int CoverageCommand(Client&, const Args& a) {
   req.set_rollup(Rollup(a));
   req.set_include_countermeasures(a.Has("--countermeasures"));
   req.set_d3fend_version(a.Get("--d3fend"));
-  req.set_include_atomic_tests(a.Has("--atomic-tests"));
+  req.set_include_atomic_tests(a.Has("--atomics"));
   if (verb == "layer") {
     v1::CoverageLayerResponse resp;
     Check(c.Call(&v1::OrgService::Stub::ExportCoverageLayer, req, &resp));
@@ -542,7 +542,7 @@ const Registration kInventory("inventory", InventoryCommand,
                               {"--log-source", "--mapping"});
 const Registration kCoverage("coverage", CoverageCommand,
                              "  --org ORG coverage [--release R] [--tactic T] [--platform P] [--rollup none|any|all] [--techniques]\n"
-                             "                     [--countermeasures [--d3fend VERSION]] [--atomic-tests]\n"
+                             "                     [--countermeasures [--d3fend VERSION]] [--atomics]\n"
                              "  --org ORG coverage layer [--release R] [--output FILE] | coverage trend --releases R1,R2,...\n",
                              {"--rollup", "--releases", "--output", "--d3fend"});
 
