@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "storage/strings.h"  // JsonQuote
+
 namespace ttpgraph {
 
 using LogFields = std::vector<std::pair<std::string, std::string>>;
@@ -19,7 +21,5 @@ inline void LogError(std::string_view msg, const LogFields& fields = {}) { Log("
 // Turns off logs below warn (tests and benchmarks).
 void SetQuietLogs(bool quiet);
 
-// Escapes a string as a JSON string literal, quotes included.
-std::string JsonQuote(std::string_view s);
 
 }  // namespace ttpgraph

@@ -9,28 +9,6 @@ namespace {
 
 constexpr const char* kDiffNavigatorVersion = "5.1.0";
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 struct CategoryStyle {
   const char* color;
   const char* singular;
@@ -57,9 +35,9 @@ void AddEntries(const ReleaseGraph& g, NodeId n, ChangeCategory cat, const std::
   std::vector<std::string> tactics = t.tactics;
   if (tactics.empty()) tactics.push_back("");
   for (const std::string& tactic : tactics) {
-    std::string e = Cat("{\"techniqueID\":", Quote(t.attack_id));
-    if (!tactic.empty()) e += Cat(",\"tactic\":", Quote(tactic));
-    e += Cat(",\"enabled\":true,\"color\":", Quote(st.color), ",\"comment\":", Quote(comment), "}");
+    std::string e = Cat("{\"techniqueID\":", JsonQuote(t.attack_id));
+    if (!tactic.empty()) e += Cat(",\"tactic\":", JsonQuote(tactic));
+    e += Cat(",\"enabled\":true,\"color\":", JsonQuote(st.color), ",\"comment\":", JsonQuote(comment), "}");
     out->push_back(std::move(e));
   }
 }
@@ -98,19 +76,19 @@ std::string DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, cons
   description += Join(parts, ", ");
 
   std::string out = "{";
-  out += Cat("\"name\":", Quote(Cat("ATT&CK ", report.from_release.version.ToString(), " → ",
+  out += Cat("\"name\":", JsonQuote(Cat("ATT&CK ", report.from_release.version.ToString(), " → ",
                                       report.to_release.version.ToString(), " changes")));
-  out += Cat(",\"versions\":{\"attack\":", Quote(report.to_release.version.ToString()),
-             ",\"navigator\":", Quote(kDiffNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", Quote(report.to_release.domain));
-  out += Cat(",\"description\":", Quote(description));
+  out += Cat(",\"versions\":{\"attack\":", JsonQuote(report.to_release.version.ToString()),
+             ",\"navigator\":", JsonQuote(kDiffNavigatorVersion), ",\"layer\":\"4.5\"}");
+  out += Cat(",\"domain\":", JsonQuote(report.to_release.domain));
+  out += Cat(",\"description\":", JsonQuote(description));
   out += ",\"sorting\":0,\"hideDisabled\":false,\"selectTechniquesAcrossTactics\":true";
   out += ",\"showTacticRowBackground\":true,\"tacticRowBackground\":\"#205b8f\"";
   out += ",\"legendItems\":[";
   for (int c = 0; c < kChangeCategoryCount; ++c) {
     if (static_cast<ChangeCategory>(c) == ChangeCategory::kDeletion) continue;
     if (c) out += ",";
-    out += Cat("{\"label\":", Quote(kStyles[c].legend), ",\"color\":", Quote(kStyles[c].color), "}");
+    out += Cat("{\"label\":", JsonQuote(kStyles[c].legend), ",\"color\":", JsonQuote(kStyles[c].color), "}");
   }
   out += "],\"techniques\":[" + Join(entries, ",") + "]}";
   return out;

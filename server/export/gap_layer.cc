@@ -8,28 +8,6 @@
 namespace ttpgraph {
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string IdOf(const ReleaseGraph& g, NodeId n) {
   return g.node(n).attack_id.empty() ? g.node(n).stix_id : g.node(n).attack_id;
 }
@@ -50,21 +28,21 @@ std::string GapLayerJson(const ReleaseGraph& g, const GapReport& report, const G
     for (NodeId gn : gap.groups) names.push_back(Cat(g.node(gn).attack_id, " ", g.node(gn).name));
     const char* status = CoverageStatusName(gap.status);
     std::vector<std::string> meta = {
-        Cat("{\"name\":\"status\",\"value\":", Quote(status), "}"),
-        Cat("{\"name\":\"groups\",\"value\":", Quote(Ids(g, gap.groups)), "}")};
-    if (!gap.software.empty()) meta.push_back(Cat("{\"name\":\"software\",\"value\":", Quote(Ids(g, gap.software)), "}"));
+        Cat("{\"name\":\"status\",\"value\":", JsonQuote(status), "}"),
+        Cat("{\"name\":\"groups\",\"value\":", JsonQuote(Ids(g, gap.groups)), "}")};
+    if (!gap.software.empty()) meta.push_back(Cat("{\"name\":\"software\",\"value\":", JsonQuote(Ids(g, gap.software)), "}"));
     if (!gap.campaigns.empty())
-      meta.push_back(Cat("{\"name\":\"campaigns\",\"value\":", Quote(Ids(g, gap.campaigns)), "}"));
+      meta.push_back(Cat("{\"name\":\"campaigns\",\"value\":", JsonQuote(Ids(g, gap.campaigns)), "}"));
     if (!gap.data_components.empty()) {
       std::vector<std::string> dcs;
       for (NodeId dc : gap.data_components) dcs.push_back(ComponentLabel(g, dc));
-      meta.push_back(Cat("{\"name\":\"would be logged by\",\"value\":", Quote(Join(dcs, "; ")), "}"));
+      meta.push_back(Cat("{\"name\":\"would be logged by\",\"value\":", JsonQuote(Join(dcs, "; ")), "}"));
     }
-    entries.push_back(Cat("{\"techniqueID\":", Quote(g.node(gap.technique).attack_id), ",\"score\":",
+    entries.push_back(Cat("{\"techniqueID\":", JsonQuote(g.node(gap.technique).attack_id), ",\"score\":",
                           gap.groups.size(), ",\"color\":",
-                          Quote(gap.status == CoverageStatus::kLogged ? kLoggedColor : kBlindColor),
+                          JsonQuote(gap.status == CoverageStatus::kLogged ? kLoggedColor : kBlindColor),
                           ",\"enabled\":true,\"comment\":",
-                          Quote(Cat(status, "; used by ", gap.groups.size(), " of ", n, " selected groups: ",
+                          JsonQuote(Cat(status, "; used by ", gap.groups.size(), " of ", n, " selected groups: ",
                                     Join(names, ", "))),
                           ",\"metadata\":[", Join(meta, ","), "]}"));
   }
@@ -73,19 +51,19 @@ std::string GapLayerJson(const ReleaseGraph& g, const GapReport& report, const G
                                g.id().Name(), ")")
                          : options.name;
   std::string out = "{";
-  out += Cat("\"name\":", Quote(name));
-  out += Cat(",\"versions\":{\"attack\":", Quote(g.id().version.ToString()), ",\"navigator\":",
-             Quote(kNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", Quote(g.id().domain));
+  out += Cat("\"name\":", JsonQuote(name));
+  out += Cat(",\"versions\":{\"attack\":", JsonQuote(g.id().version.ToString()), ",\"navigator\":",
+             JsonQuote(kNavigatorVersion), ",\"layer\":\"4.5\"}");
+  out += Cat(",\"domain\":", JsonQuote(g.id().domain));
   out += Cat(",\"description\":",
-             Quote(Cat("Techniques used by the selected groups that ", options.org_id, " does not detect (",
+             JsonQuote(Cat("Techniques used by the selected groups that ", options.org_id, " does not detect (",
                        g.id().Name(), "; paths: ", options.paths, "). Score = number of the ", n,
                        " selected groups using the technique. ", report.blind, " BLIND, ", report.logged,
                        " LOGGED, ", report.detected, " DETECTED. Groups: ", Ids(g, report.groups))));
   out += Cat(",\"sorting\":3,\"hideDisabled\":false");
   out += Cat(",\"gradient\":{\"colors\":[\"#ffffff\",\"#ff6666\"],\"minValue\":0,\"maxValue\":", n, "}");
-  out += Cat(",\"legendItems\":[{\"label\":\"BLIND: no detection, no telemetry\",\"color\":", Quote(kBlindColor),
-             "},{\"label\":\"LOGGED: telemetry collected, no detection\",\"color\":", Quote(kLoggedColor), "}]");
+  out += Cat(",\"legendItems\":[{\"label\":\"BLIND: no detection, no telemetry\",\"color\":", JsonQuote(kBlindColor),
+             "},{\"label\":\"LOGGED: telemetry collected, no detection\",\"color\":", JsonQuote(kLoggedColor), "}]");
   out += ",\"techniques\":[" + Join(entries, ",") + "]}";
   return out;
 }

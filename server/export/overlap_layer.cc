@@ -7,28 +7,6 @@ namespace {
 
 constexpr const char* kOverlapNavigatorVersion = "5.1.0";
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector<NodeId>& groups) {
@@ -47,24 +25,24 @@ std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector
       names.push_back(Cat(g.node(gn).attack_id, " ", g.node(gn).name));
       ids.push_back(g.node(gn).attack_id);
     }
-    entries.push_back(Cat("{\"techniqueID\":", Quote(g.node(u.technique).attack_id), ",\"score\":", u.groups.size(),
-                          ",\"enabled\":true,\"comment\":", Quote(Cat("used by ", Join(names, ", "))),
-                          ",\"metadata\":[{\"name\":\"groups\",\"value\":", Quote(Join(ids, ", ")), "}]}"));
+    entries.push_back(Cat("{\"techniqueID\":", JsonQuote(g.node(u.technique).attack_id), ",\"score\":", u.groups.size(),
+                          ",\"enabled\":true,\"comment\":", JsonQuote(Cat("used by ", Join(names, ", "))),
+                          ",\"metadata\":[{\"name\":\"groups\",\"value\":", JsonQuote(Join(ids, ", ")), "}]}"));
   }
   const size_t n = groups.size();
   std::string out = "{";
-  out += Cat("\"name\":", Quote(n <= 4 ? Cat("Overlap of ", Join(group_ids, ", "))
+  out += Cat("\"name\":", JsonQuote(n <= 4 ? Cat("Overlap of ", Join(group_ids, ", "))
                                         : Cat("Overlap of ", n, " groups")));
-  out += Cat(",\"versions\":{\"attack\":", Quote(g.id().version.ToString()), ",\"navigator\":",
-             Quote(kOverlapNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", Quote(g.id().domain));
-  out += Cat(",\"description\":", Quote(Cat("Score = number of the ", n, " selected groups using the technique (",
+  out += Cat(",\"versions\":{\"attack\":", JsonQuote(g.id().version.ToString()), ",\"navigator\":",
+             JsonQuote(kOverlapNavigatorVersion), ",\"layer\":\"4.5\"}");
+  out += Cat(",\"domain\":", JsonQuote(g.id().domain));
+  out += Cat(",\"description\":", JsonQuote(Cat("Score = number of the ", n, " selected groups using the technique (",
                                             g.id().Name(), "; paths: ", Join(paths, ", "),
                                             "). Groups: ", Join(group_ids, ", "))));
   out += Cat(",\"sorting\":3,\"hideDisabled\":false");
   out += Cat(",\"gradient\":{\"colors\":[\"#ffffff\",\"#ff6666\"],\"minValue\":0,\"maxValue\":", n, "}");
   out += Cat(",\"legendItems\":[{\"label\":\"used by 1 group\",\"color\":\"#ffffff\"},{\"label\":",
-             Quote(Cat("used by all ", n, " groups")), ",\"color\":\"#ff6666\"}]");
+             JsonQuote(Cat("used by all ", n, " groups")), ",\"color\":\"#ff6666\"}]");
   out += ",\"techniques\":[" + Join(entries, ",") + "]}";
   return out;
 }
