@@ -21,7 +21,8 @@ if [ -f var/ttpgraphd.pid ] && kill -0 "$(cat var/ttpgraphd.pid)" 2>/dev/null; t
   echo "quickstart: stopping the ttpgraphd left running by an earlier run"
   kill "$(cat var/ttpgraphd.pid)"; while kill -0 "$(cat var/ttpgraphd.pid)" 2>/dev/null; do sleep 0.1; done
 fi
-build/ttpgraphd --listen "$listen" --data-dir "$data_dir" 2>>var/ttpgraphd.log &
+# Detached from this script's stdin/stdout, so a pipe reading the script's output ends with it.
+build/ttpgraphd --listen "$listen" --data-dir "$data_dir" </dev/null >>var/ttpgraphd.log 2>&1 &
 echo $! > var/ttpgraphd.pid
 for _ in $(seq 1 100); do build/ttpctl release list >/dev/null 2>&1 && break; sleep 0.1; done
 echo "quickstart: ttpgraphd up on $listen (pid $(cat var/ttpgraphd.pid), data in $data_dir, log var/ttpgraphd.log)"
