@@ -442,14 +442,17 @@ absl::StatusOr<Detection> OrgStore::GetDetection(const OrgId& org, std::string_v
   return DecodeDetection(*v);
 }
 
-absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org) const {
-  auto o = GetOrgLocked(org);
-  if (!o.ok()) return o.status();
-  std::vector<Detection> out;
-  out.reserve(static_cast<size_t>(std::max<int64_t>(0, o->detection_count)));
+namespace {
+// Decodes every stored detection of an organization with `decode` (the full
+// record or its brief), stopping at the first undecodable one.
+template <typename T, typename Decode>
+absl::StatusOr<std::vector<T>> ScanDetections(const Store& store, const std::string& prefix, int64_t expected,
+                                              Decode decode) {
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(std::max<int64_t>(0, expected)));
   absl::Status err;
-  auto s = store_->KvScan(Cat(DataPrefix(org), "det/"), [&](std::string_view, std::string_view v) {
-    auto d = DecodeDetection(v);
+  auto s = store.KvScan(prefix, [&](std::string_view, std::string_view v) {
+    auto d = decode(v);
     if (!d.ok()) {
       err = d.status();
       return false;
@@ -461,25 +464,20 @@ absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org
   if (!err.ok()) return err;
   return out;
 }
+}  // namespace
+
+absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org) const {
+  auto o = GetOrgLocked(org);
+  if (!o.ok()) return o.status();
+  return ScanDetections<Detection>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count,
+                                   [](std::string_view v) { return DecodeDetection(v); });
+}
 
 absl::StatusOr<std::vector<DetectionBrief>> OrgStore::ListDetectionBriefs(const OrgId& org) const {
   auto o = GetOrgLocked(org);
   if (!o.ok()) return o.status();
-  std::vector<DetectionBrief> out;
-  out.reserve(static_cast<size_t>(std::max<int64_t>(0, o->detection_count)));
-  absl::Status err;
-  auto s = store_->KvScan(Cat(DataPrefix(org), "det/"), [&](std::string_view, std::string_view v) {
-    auto d = DecodeDetectionBrief(v);
-    if (!d.ok()) {
-      err = d.status();
-      return false;
-    }
-    out.push_back(std::move(*d));
-    return true;
-  });
-  if (!s.ok()) return s;
-  if (!err.ok()) return err;
-  return out;
+  return ScanDetections<DetectionBrief>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count,
+                                        [](std::string_view v) { return DecodeDetectionBrief(v); });
 }
 
 absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::string_view id) {
