@@ -1,5 +1,7 @@
 #include "storage/internal/key_codec.h"
 
+#include "storage/internal/varint.h"
+
 #include "storage/strings.h"
 
 namespace ttpgraph::internal {
@@ -14,49 +16,6 @@ uint32_t GetBE32(std::string_view p) {
   for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s);
-}
-
-// Reads what Put* wrote; any overrun marks the reader failed.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64 && !in_.empty(); shift += 7) {
-      auto b = static_cast<unsigned char>(in_[0]);
-      in_.remove_prefix(1);
-      v |= uint64_t(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    ok_ = false;
-    return 0;
-  }
-  std::string String() {
-    uint64_t n = Varint();
-    if (n > in_.size()) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(in_.substr(0, n));
-    in_.remove_prefix(n);
-    return s;
-  }
-  bool ok() const { return ok_; }
-
- private:
-  std::string_view in_;
-  bool ok_ = true;
-};
 }  // namespace
 
 std::string ReleaseKey(const ReleaseId& id) {
@@ -98,7 +57,7 @@ std::string EncodeReleaseInfo(const ReleaseInfo& info) {
 }
 
 absl::StatusOr<ReleaseInfo> DecodeReleaseInfo(std::string_view value) {
-  Reader r(value);
+  VarintReader r(value);
   ReleaseInfo info;
   if (r.Varint() != 1) return absl::DataLossError("release record has an unknown format version");
   info.id.domain = r.String();
