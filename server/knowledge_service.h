@@ -1,41 +1,47 @@
 // KnowledgeService: read-only questions about one release (see the proto).
 #pragma once
 
+#include "server/async_unary.h"
 #include "server/graph_cache.h"
+#include "server/group_answers.h"
 #include "storage/store.h"
 #include "ttpgraph/v1/knowledge_service.grpc.pb.h"
 
 namespace ttpgraph {
 
-// Callback API: handlers run inline on gRPC's threads, with no hop to a
-// worker pool (see server/README.md).
-class KnowledgeServiceImpl final : public v1::KnowledgeService::CallbackService {
+// Served on the async API from AsyncQueues' threads: a query runs on the
+// thread that received it (server/README.md). GetGroupTechniques is a raw
+// method answered from encoded entries (GroupAnswerCache).
+class KnowledgeServiceImpl final {
  public:
+  using AsyncService = v1::KnowledgeService::WithRawMethod_GetGroupTechniques<v1::KnowledgeService::AsyncService>;
+
   KnowledgeServiceImpl(const Store* store, GraphCache* graphs);
 
-  grpc::ServerUnaryReactor* GetObject(grpc::CallbackServerContext*, const v1::GetObjectRequest*, v1::GetObjectResponse*) override;
-  grpc::ServerUnaryReactor* ListTechniques(grpc::CallbackServerContext*, const v1::ListTechniquesRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* SearchObjects(grpc::CallbackServerContext*, const v1::SearchObjectsRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* ListTactics(grpc::CallbackServerContext*, const v1::ListTacticsRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* GetTechniqueTactics(grpc::CallbackServerContext*, const v1::TechniqueRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* GetSubtechniques(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
-                                v1::SubtechniquesResponse*) override;
-  grpc::ServerUnaryReactor* GetGroupTechniques(grpc::CallbackServerContext*, const v1::GroupTechniquesRequest*,
-                                  v1::GroupTechniquesResponse*) override;
-  grpc::ServerUnaryReactor* GetGroupSoftware(grpc::CallbackServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* GetGroupCampaigns(grpc::CallbackServerContext*, const v1::GroupRequest*, v1::ObjectList*) override;
-  grpc::ServerUnaryReactor* GetTechniqueUsers(grpc::CallbackServerContext*, const v1::TechniqueUsersRequest*,
-                                 v1::TechniqueUsersResponse*) override;
-  grpc::ServerUnaryReactor* GetTechniqueMitigations(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
-                                       v1::MitigationsResponse*) override;
-  grpc::ServerUnaryReactor* GetProcedureExamples(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
-                                    v1::ProcedureExamplesResponse*) override;
-  grpc::ServerUnaryReactor* GetDetectability(grpc::CallbackServerContext*, const v1::TechniqueRequest*,
-                                v1::DetectabilityResponse*) override;
+  // For ServerBuilder::RegisterService.
+  grpc::Service* service() { return &service_; }
+  // Arms every method on `queues`; after the server is built.
+  void Serve(AsyncQueues* queues);
 
  private:
+  absl::Status GetObject(const v1::GetObjectRequest& req, v1::GetObjectResponse* resp);
+  absl::Status ListTechniques(const v1::ListTechniquesRequest& req, v1::ObjectList* resp);
+  absl::Status SearchObjects(const v1::SearchObjectsRequest& req, v1::ObjectList* resp);
+  absl::Status ListTactics(const v1::ListTacticsRequest& req, v1::ObjectList* resp);
+  absl::Status GetTechniqueTactics(const v1::TechniqueRequest& req, v1::ObjectList* resp);
+  absl::Status GetSubtechniques(const v1::TechniqueRequest& req, v1::SubtechniquesResponse* resp);
+  absl::Status GetGroupTechniques(const grpc::ByteBuffer& req, grpc::ByteBuffer* resp);
+  absl::Status GetGroupSoftware(const v1::GroupRequest& req, v1::ObjectList* resp);
+  absl::Status GetGroupCampaigns(const v1::GroupRequest& req, v1::ObjectList* resp);
+  absl::Status GetTechniqueUsers(const v1::TechniqueUsersRequest& req, v1::TechniqueUsersResponse* resp);
+  absl::Status GetTechniqueMitigations(const v1::TechniqueRequest& req, v1::MitigationsResponse* resp);
+  absl::Status GetProcedureExamples(const v1::TechniqueRequest& req, v1::ProcedureExamplesResponse* resp);
+  absl::Status GetDetectability(const v1::TechniqueRequest& req, v1::DetectabilityResponse* resp);
+
+  AsyncService service_;
   const Store* store_;
   GraphCache* graphs_;
+  GroupAnswerCache group_answers_;
 };
 
 }  // namespace ttpgraph

@@ -13,6 +13,7 @@ std::mutex mu;
 }  // namespace
 
 void SetQuietLogs(bool q) { quiet = q; }
+bool InfoLogsEnabled() { return !quiet; }
 
 void Log(std::string_view level, std::string_view msg, const LogFields& fields) {
   if (quiet && level == "info") return;

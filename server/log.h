@@ -20,6 +20,8 @@ inline void LogWarn(std::string_view msg, const LogFields& fields = {}) { Log("w
 inline void LogError(std::string_view msg, const LogFields& fields = {}) { Log("error", msg, fields); }
 // Turns off logs below warn (tests and benchmarks).
 void SetQuietLogs(bool quiet);
+// False when info logs are off, so callers can skip building their fields.
+bool InfoLogsEnabled();
 
 
 }  // namespace ttpgraph

@@ -3,7 +3,8 @@
 //   ttpgraphd --listen 127.0.0.1:50051 --data-dir ./var/ttpgraph
 //
 // Flags override environment variables (TTPGRAPH_LISTEN, TTPGRAPH_DATA_DIR,
-// TTPGRAPH_MAX_UPLOAD_MB, TTPGRAPH_MAX_OBJECTS, TTPGRAPH_MAX_JSON_DEPTH).
+// TTPGRAPH_MAX_UPLOAD_MB, TTPGRAPH_MAX_OBJECTS, TTPGRAPH_MAX_JSON_DEPTH,
+// TTPGRAPH_QUERY_THREADS).
 // SIGTERM or SIGINT shut it down gracefully.
 #include <signal.h>
 
@@ -21,12 +22,13 @@ namespace {
 void Usage() {
   fprintf(stderr,
           "usage: ttpgraphd [--listen HOST:PORT] [--data-dir DIR] [--max-upload-mb N]\n"
-          "                 [--max-objects N] [--max-json-depth N] [--preload] [--quiet]\n"
+          "                 [--max-objects N] [--max-json-depth N] [--query-threads N] [--preload] [--quiet]\n"
           "  --listen        listen address (env TTPGRAPH_LISTEN; default 127.0.0.1:50051)\n"
           "  --data-dir      RocksDB directory (env TTPGRAPH_DATA_DIR; default ./var/ttpgraph)\n"
           "  --max-upload-mb largest bundle upload in MiB (env TTPGRAPH_MAX_UPLOAD_MB; default 128)\n"
           "  --max-objects   most objects per bundle (env TTPGRAPH_MAX_OBJECTS; default 200000)\n"
           "  --max-json-depth deepest JSON nesting (env TTPGRAPH_MAX_JSON_DEPTH; default 64)\n"
+          "  --query-threads threads answering knowledge queries (env TTPGRAPH_QUERY_THREADS; default 2)\n"
           "  --preload       build every release's graph at start\n"
           "  --quiet         log warnings and errors only\n");
 }
@@ -53,6 +55,10 @@ int main(int argc, char** argv) {
   if (!env("TTPGRAPH_MAX_OBJECTS").empty() && !ParseSize("TTPGRAPH_MAX_OBJECTS", env("TTPGRAPH_MAX_OBJECTS"), &options.limits.max_objects)) return 2;
   if (!env("TTPGRAPH_MAX_JSON_DEPTH").empty() && !ParseSize("TTPGRAPH_MAX_JSON_DEPTH", env("TTPGRAPH_MAX_JSON_DEPTH"), &options.limits.max_json_depth)) return 2;
 
+  size_t threads = 0;
+  if (!env("TTPGRAPH_QUERY_THREADS").empty() && !ParseSize("TTPGRAPH_QUERY_THREADS", env("TTPGRAPH_QUERY_THREADS"), &threads)) return 2;
+  if (threads) options.query_threads = static_cast<int>(threads);
+
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* out) {
@@ -68,6 +74,7 @@ int main(int argc, char** argv) {
     else if (a == "--max-upload-mb") { value(&v); if (!ParseSize("--max-upload-mb", v, &mb)) return 2; options.limits.max_upload_bytes = mb << 20; }
     else if (a == "--max-objects") { value(&v); if (!ParseSize("--max-objects", v, &options.limits.max_objects)) return 2; }
     else if (a == "--max-json-depth") { value(&v); if (!ParseSize("--max-json-depth", v, &options.limits.max_json_depth)) return 2; }
+    else if (a == "--query-threads") { value(&v); if (!ParseSize("--query-threads", v, &threads)) return 2; options.query_threads = static_cast<int>(threads); }
     else if (a == "--preload") options.preload_graphs = true;
     else if (a == "--quiet") ttpgraph::SetQuietLogs(true);
     else if (a == "--help" || a == "-h") { Usage(); return 0; }

@@ -8,15 +8,20 @@ namespace ttpgraph {
 // anyway, and skipping the setters saves an allocation per field.
 void ToProto(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   const Node& o = g.node(n);
-  ToProtoRef(g, n, out);
-  if (o.is_subtechnique) out->set_is_subtechnique(true);
+  ToProtoBasic(g, n, out);
   if (!o.platforms.empty()) out->mutable_platforms()->Assign(o.platforms.begin(), o.platforms.end());
-  if (o.type == "attack-pattern" && !o.tactics.empty()) out->mutable_tactics()->Assign(o.tactics.begin(), o.tactics.end());
   if (!o.aliases.empty()) out->mutable_aliases()->Assign(o.aliases.begin(), o.aliases.end());
   if (!o.version.empty()) out->set_version(o.version);
   if (!o.modified.empty()) out->set_modified(o.modified);
   out->set_in_domain(o.in_domain);
   if (!o.url.empty()) out->set_url(o.url);
+}
+
+void ToProtoBasic(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
+  const Node& o = g.node(n);
+  ToProtoRef(g, n, out);
+  if (o.is_subtechnique) out->set_is_subtechnique(true);
+  if (o.type == "attack-pattern" && !o.tactics.empty()) out->mutable_tactics()->Assign(o.tactics.begin(), o.tactics.end());
 }
 
 void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {

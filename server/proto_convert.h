@@ -10,6 +10,9 @@
 namespace ttpgraph {
 
 void ToProto(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
+// The identity and flags, and a technique's is_subtechnique and tactics
+// (v1.OBJECT_VIEW_BASIC).
+void ToProtoBasic(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
 // Only the identity (attack_id, stix_id, name, type, revoked, deprecated): for
 // objects nested in another answer (the software behind a group's technique...).
 void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);

@@ -1,5 +1,6 @@
 // Runs one RPC body: times it, logs it, maps its status. Every handler goes
-// through Serve so status mapping and logging live in one place.
+// through RunLogged (async queries, async_unary.h) or Serve (sync services),
+// so status mapping and logging live in one place.
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -13,8 +14,9 @@
 
 namespace ttpgraph {
 
+// Runs one RPC body, times and logs it; an exception becomes INTERNAL.
 template <typename Fn>
-grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) {
+absl::Status RunLogged(const char* method, Fn&& body) {
   auto start = std::chrono::steady_clock::now();
   absl::Status status;
   try {
@@ -22,7 +24,7 @@ grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) 
   } catch (const std::exception& e) {
     status = absl::InternalError(std::string("unexpected error: ") + e.what());
   }
-  if (status.ok() && ctx->IsCancelled()) status = absl::CancelledError("the client cancelled the call");
+  if (status.ok() && !InfoLogsEnabled()) return status;
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   char buf[32];
   snprintf(buf, sizeof buf, "%.3f", ms);
@@ -34,16 +36,18 @@ grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) 
   } else {
     LogInfo("rpc", fields);
   }
-  return ToGrpcStatus(status);
+  return status;
 }
 
-// Callback-API form: runs the body inline on gRPC's callback thread (queries
-// are microseconds of work on an immutable graph) and finishes the call.
+// RunLogged for a sync handler: a body that succeeds for a client that has
+// gone meanwhile answers CANCELLED.
 template <typename Fn>
-grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const char* method, Fn&& body) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  reactor->Finish(Serve(ctx, method, std::forward<Fn>(body)));
-  return reactor;
+grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) {
+  return ToGrpcStatus(RunLogged(method, [&]() -> absl::Status {
+    absl::Status status = body();
+    if (status.ok() && ctx->IsCancelled()) status = absl::CancelledError("the client cancelled the call");
+    return status;
+  }));
 }
 
 #define TTP_ASSIGN_OR_RETURN(lhs, expr)            \

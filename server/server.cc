@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -7,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "server/analysis_service.h"
+#include "server/async_unary.h"
 #include "server/d3fend_service.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
@@ -47,13 +49,17 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.SetMaxReceiveMessageSize(options.limits.max_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->release_service_.get());
-  builder.RegisterService(s->knowledge_service_.get());
+  builder.RegisterService(s->knowledge_service_->service());
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->org_service_.get());
   builder.RegisterService(s->defense_service_.get());
+  s->queries_ = std::make_unique<AsyncQueues>();
+  s->queries_->AddTo(&builder, std::max(1, options.query_threads));
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
+  s->knowledge_service_->Serve(s->queries_.get());
+  s->queries_->Start();
   s->server_->GetHealthCheckService()->SetServingStatus(true);
 
   if (options.preload_graphs) {
@@ -77,6 +83,7 @@ void TtpgraphServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  queries_->Shutdown();  // after the server's: its calls are done
 }
 
 }  // namespace ttpgraph

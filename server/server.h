@@ -64,8 +64,12 @@ struct ServerOptions {
   ServerLimits limits;
   // Build the graphs of every stored release at start. Default: false (lazy).
   bool preload_graphs = false;
+  // Threads answering KnowledgeService queries, each polling its own
+  // completion queue. Default: 2.
+  int query_threads = 2;
 };
 
+class AsyncQueues;
 class ReleaseServiceImpl;
 class KnowledgeServiceImpl;
 class AnalysisServiceImpl;
@@ -100,6 +104,7 @@ class TtpgraphServer {
   std::unique_ptr<OrgServiceImpl> org_service_;
   std::unique_ptr<DefenseCache> defense_;
   std::unique_ptr<DefenseServiceImpl> defense_service_;
+  std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

@@ -3,10 +3,16 @@
 // message, and paging on the real enterprise 18.1 release.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
@@ -306,6 +312,92 @@ TEST_F(KnowledgeServiceTest, GroupTechniquesWithProvenance) {
   v1::GroupTechniquesResponse resp;
   EXPECT_THAT(client().Call(&KS::GetGroupTechniques, none, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("keep at least one")));
+}
+
+// GetGroupTechniques answers from encoded entries (server/group_answers.h):
+// the views, paging across them, and requests that are not a request.
+TEST_F(KnowledgeServiceTest, GroupTechniquesViewsAndPages) {
+  v1::GroupTechniquesRequest req;
+  req.set_release(kReal);
+  req.set_group("G0016");
+  v1::GroupTechniquesResponse basic, full;
+  ASSERT_OK(client().CallAllPages(&KS::GetGroupTechniques, req, &basic));
+  req.set_view(v1::OBJECT_VIEW_FULL);
+  ASSERT_OK(client().CallAllPages(&KS::GetGroupTechniques, req, &full));
+  ASSERT_EQ(basic.techniques_size(), full.techniques_size());
+  ASSERT_GT(basic.techniques_size(), 200);  // more than two default pages
+  EXPECT_EQ(basic.group().aliases_size(), full.group().aliases_size());
+  for (int i = 0; i < basic.techniques_size(); ++i) {
+    const v1::GroupTechnique& b = basic.techniques(i);
+    const v1::GroupTechnique& f = full.techniques(i);
+    ExpectComplete(b.technique());
+    EXPECT_EQ(b.technique().attack_id(), f.technique().attack_id());
+    EXPECT_EQ(b.technique().tactics_size(), f.technique().tactics_size());
+    EXPECT_GT(b.technique().tactics_size(), 0) << b.technique().attack_id();
+    EXPECT_EQ(b.technique().is_subtechnique(), f.technique().is_subtechnique());
+    EXPECT_EQ(b.technique().platforms_size(), 0);
+    EXPECT_TRUE(b.technique().url().empty() && b.technique().modified().empty());
+    EXPECT_GT(f.technique().platforms_size(), 0) << f.technique().attack_id();
+    EXPECT_FALSE(f.technique().url().empty() || f.technique().modified().empty());
+    EXPECT_EQ(b.direct(), f.direct());
+    ASSERT_EQ(b.via_software_size(), f.via_software_size());
+    for (int k = 0; k < b.via_software_size(); ++k) {
+      EXPECT_EQ(b.via_software(k).attack_id(), f.via_software(k).attack_id());
+      ExpectComplete(b.via_software(k));
+    }
+  }
+  // One page at a time: the pages join to the whole answer, without gaps or repeats.
+  req.set_view(v1::OBJECT_VIEW_BASIC);
+  req.set_page_size(37);
+  std::vector<std::string> paged;
+  for (int pages = 1;; ++pages) {
+    v1::GroupTechniquesResponse page;
+    ASSERT_OK(client().Call(&KS::GetGroupTechniques, req, &page));
+    EXPECT_EQ(page.group().attack_id(), "G0016");
+    EXPECT_EQ(page.page().total_size(), basic.techniques_size());
+    for (auto& t : page.techniques()) paged.push_back(t.technique().attack_id());
+    if (page.page().next_page_token().empty()) {
+      EXPECT_EQ(pages, (basic.techniques_size() + 36) / 37);
+      break;
+    }
+    req.set_page_token(page.page().next_page_token());
+  }
+  ASSERT_EQ(paged.size(), static_cast<size_t>(basic.techniques_size()));
+  for (int i = 0; i < basic.techniques_size(); ++i) EXPECT_EQ(paged[i], basic.techniques(i).technique().attack_id());
+  // A token of the BASIC query does not page the FULL one.
+  req.set_view(v1::OBJECT_VIEW_FULL);
+  v1::GroupTechniquesResponse resp;
+  EXPECT_THAT(client().Call(&KS::GetGroupTechniques, req, &resp), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  v1::GroupTechniquesRequest odd;
+  odd.set_release(kReal);
+  odd.set_group("G0016");
+  odd.set_view(static_cast<v1::ObjectView>(7));
+  EXPECT_THAT(client().Call(&KS::GetGroupTechniques, odd, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown view 7")));
+
+  // Bytes that do not parse as a GroupTechniquesRequest.
+  grpc::GenericStub generic(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  const std::string garbage = "\x0a\xff\xff\xff\xff\x0f";  // field 1, a length past the end
+  grpc::Slice slice(garbage.data(), garbage.size());
+  grpc::ByteBuffer in(&slice, 1), out;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  generic.UnaryCall(&ctx, "/ttpgraph.v1.KnowledgeService/GetGroupTechniques", grpc::StubOptions(), &in, &out,
+                    [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("not a GroupTechniquesRequest"));
 }
 
 TEST_F(KnowledgeServiceTest, GroupSoftwareCampaignsAndTechniqueUsers) {

@@ -157,6 +157,8 @@ int GroupCommand(Client& c, const Args& a) {
     req.set_exclude_direct(a.Has("--no-direct"));
     req.set_exclude_software(a.Has("--no-software"));
     req.set_exclude_campaigns(a.Has("--no-campaigns"));
+    // The table shows IDs and names only; --json hands over every field.
+    if (JsonOutput()) req.set_view(v1::OBJECT_VIEW_FULL);
     v1::GroupTechniquesResponse resp;
     Check(c.CallAllPages(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp));
     if (JsonOutput()) return PrintJson(resp), 0;
