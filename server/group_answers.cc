@@ -23,13 +23,16 @@ std::shared_ptr<const GroupAnswer> Compute(const ReleaseGraph& g, NodeId group, 
   answer->entries.reserve(used.size());
   for (const GroupTechnique& gt : used) {
     v1::GroupTechnique out;
-    if (full)
-      ToProto(g, gt.technique, out.mutable_technique());
-    else
-      ToProtoBasic(g, gt.technique, out.mutable_technique());
     out.set_direct(gt.direct);
-    for (NodeId s : gt.via_software) ToProtoRef(g, s, out.add_via_software());
-    for (NodeId c : gt.via_campaigns) ToProtoRef(g, c, out.add_via_campaigns());
+    if (full) {
+      ToProto(g, gt.technique, out.mutable_technique());
+      for (NodeId s : gt.via_software) ToProtoRef(g, s, out.add_via_software());
+      for (NodeId c : gt.via_campaigns) ToProtoRef(g, c, out.add_via_campaigns());
+    } else {
+      ToProtoBasic(g, gt.technique, out.mutable_technique());
+      for (NodeId s : gt.via_software) ToProtoLabel(g, s, out.add_via_software());
+      for (NodeId c : gt.via_campaigns) ToProtoLabel(g, c, out.add_via_campaigns());
+    }
     answer->entries.push_back(out.SerializeAsString());
   }
   return answer;

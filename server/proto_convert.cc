@@ -34,6 +34,15 @@ void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   if (o.deprecated) out->set_deprecated(true);
 }
 
+void ToProtoLabel(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
+  const Node& o = g.node(n);
+  if (o.attack_id.empty())
+    out->set_stix_id(o.stix_id);
+  else
+    out->set_attack_id(o.attack_id);
+  if (!o.name.empty()) out->set_name(o.name);
+}
+
 void ToProto(const ReleaseInfo& info, v1::Release* out) {
   out->set_domain(info.id.domain);
   out->set_version(info.id.version.ToString());

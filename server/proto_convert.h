@@ -16,6 +16,9 @@ void ToProtoBasic(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
 // Only the identity (attack_id, stix_id, name, type, revoked, deprecated): for
 // objects nested in another answer (the software behind a group's technique...).
 void ToProtoRef(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
+// A nested reference in a BASIC view: attack_id and name (stix_id when the
+// object has no ATT&CK ID).
+void ToProtoLabel(const ReleaseGraph& g, NodeId n, v1::AttackObject* out);
 void ToProto(const ReleaseInfo& info, v1::Release* out);
 void ToProto(const ReleaseGraph& g, const RevokedChain& chain, v1::RevokedChain* out);
 
