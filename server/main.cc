@@ -28,7 +28,8 @@ void Usage() {
           "  --max-upload-mb largest bundle upload in MiB (env TTPGRAPH_MAX_UPLOAD_MB; default 128)\n"
           "  --max-objects   most objects per bundle (env TTPGRAPH_MAX_OBJECTS; default 200000)\n"
           "  --max-json-depth deepest JSON nesting (env TTPGRAPH_MAX_JSON_DEPTH; default 64)\n"
-          "  --query-threads threads answering knowledge queries (env TTPGRAPH_QUERY_THREADS; default 2)\n"
+          "  --query-threads threads answering knowledge queries (env TTPGRAPH_QUERY_THREADS;\n"
+          "                  default one per two cores)\n"
           "  --preload       build every release's graph at start\n"
           "  --quiet         log warnings and errors only\n");
 }

@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/grpcpp.h>
 
 #include "server/analysis_service.h"
 #include "server/async_unary.h"
 #include "server/d3fend_service.h"
+#include "server/health_service.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
 #include "server/org_service.h"
@@ -42,7 +44,10 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
                                                                &s->org_service_->orgs(), s->defense_.get());
   s->defense_service_ = std::make_unique<DefenseServiceImpl>(s->defense_.get(), s->graphs_.get(), options.limits);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  s->health_service_ = std::make_unique<HealthService>(std::set<std::string>{
+      v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
+      v1::OrgService::service_full_name(), v1::AnalysisService::service_full_name(),
+      v1::DefenseService::service_full_name()});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
@@ -53,14 +58,17 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->org_service_.get());
   builder.RegisterService(s->defense_service_.get());
+  builder.RegisterService(s->health_service_.get());
   s->queries_ = std::make_unique<AsyncQueues>();
-  s->queries_->AddTo(&builder, std::max(1, options.query_threads));
+  int threads = options.query_threads;
+  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+  s->queries_->AddTo(&builder, threads);
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0)
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  s->health_service_->SetServing(true);
 
   if (options.preload_graphs) {
     auto releases = s->store_->ListReleases();
@@ -81,7 +89,7 @@ void TtpgraphServer::Wait() {
 void TtpgraphServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  health_service_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   queries_->Shutdown();  // after the server's: its calls are done
 }

@@ -65,8 +65,9 @@ struct ServerOptions {
   // Build the graphs of every stored release at start. Default: false (lazy).
   bool preload_graphs = false;
   // Threads answering KnowledgeService queries, each polling its own
-  // completion queue. Default: 2.
-  int query_threads = 2;
+  // completion queue. Default: 0 = one per two cores (at least one); the
+  // other half is left to the sync services and gRPC's own threads.
+  int query_threads = 0;
 };
 
 class AsyncQueues;
@@ -76,6 +77,7 @@ class AnalysisServiceImpl;
 class OrgServiceImpl;
 class DefenseCache;
 class DefenseServiceImpl;
+class HealthService;
 
 class TtpgraphServer {
  public:
@@ -104,6 +106,7 @@ class TtpgraphServer {
   std::unique_ptr<OrgServiceImpl> org_service_;
   std::unique_ptr<DefenseCache> defense_;
   std::unique_ptr<DefenseServiceImpl> defense_service_;
+  std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

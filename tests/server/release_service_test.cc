@@ -6,10 +6,13 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <string>
 #include <vector>
 
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "storage/import/sha256.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
@@ -693,6 +696,53 @@ TEST_F(ReleaseServiceTest, HealthCheckServing) {
   bool ok;
   while (cq.Next(&tag, &ok)) {
   }
+}
+
+TEST_F(ReleaseServiceTest, HealthOfEachServiceAndWatchUntilShutdown) {
+  namespace health = grpc::health::v1;
+  auto stub = health::Health::NewStub(grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
+  auto check = [&](const std::string& service, health::HealthCheckResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    health::HealthCheckRequest req;
+    req.set_service(service);
+    return stub->Check(&ctx, req, resp);
+  };
+  for (const char* service : {"", "ttpgraph.v1.KnowledgeService", "ttpgraph.v1.OrgService"}) {
+    health::HealthCheckResponse resp;
+    ASSERT_TRUE(check(service, &resp).ok()) << service;
+    EXPECT_EQ(resp.status(), health::HealthCheckResponse::SERVING) << service;
+  }
+  health::HealthCheckResponse resp;
+  grpc::Status unknown = check("no.such.Service", &resp);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("no.such.Service"));
+
+  auto watch = [&](const std::string& service, grpc::ClientContext* ctx) {
+    health::HealthCheckRequest req;
+    req.set_service(service);
+    return stub->Watch(ctx, req);
+  };
+  grpc::ClientContext unknown_ctx;
+  auto unknown_watch = watch("no.such.Service", &unknown_ctx);
+  ASSERT_TRUE(unknown_watch->Read(&resp));
+  EXPECT_EQ(resp.status(), health::HealthCheckResponse::SERVICE_UNKNOWN);
+  unknown_ctx.TryCancel();
+  (void)unknown_watch->Finish();
+
+  grpc::ClientContext ctx;
+  auto stream = watch("ttpgraph.v1.KnowledgeService", &ctx);
+  ASSERT_TRUE(stream->Read(&resp));
+  EXPECT_EQ(resp.status(), health::HealthCheckResponse::SERVING);
+  // Shutting down sends NOT_SERVING and ends the stream, without waiting out the grace period.
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] { server_.server().Shutdown(absl::Seconds(20)); });
+  ASSERT_TRUE(stream->Read(&resp));
+  EXPECT_EQ(resp.status(), health::HealthCheckResponse::NOT_SERVING);
+  EXPECT_FALSE(stream->Read(&resp));
+  EXPECT_TRUE(stream->Finish().ok());
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST_F(ReleaseServiceTest, ReflectionListsTheServices) {

@@ -1,0 +1,48 @@
+// grpc.health.v1.Health on the sync API. gRPC's default implementation is a
+// callback-API service, whose executor threads join the polling of every
+// connection and wake on every RPC of every service (server/README.md).
+//
+// The server as a whole ("") and each ttpgraph service report SERVING while
+// the server is up and NOT_SERVING once it shuts down; other names are
+// unknown (Check: NOT_FOUND; Watch: SERVICE_UNKNOWN). Watch streams the status
+// and each change of it until the client goes away or the server stops.
+//
+// Thread safety: safe for concurrent use.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace ttpgraph {
+
+class HealthService final : public grpc::health::v1::Health::Service {
+ public:
+  // `services`: the fully qualified names that can be asked about.
+  explicit HealthService(std::set<std::string> services) : services_(std::move(services)) {}
+
+  void SetServing(bool serving);
+  // Ends every Watch stream (after it has sent NOT_SERVING); call before the
+  // server's Shutdown so it need not wait for them.
+  void Shutdown();
+
+  grpc::Status Check(grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
+                     grpc::health::v1::HealthCheckResponse* resp) override;
+  grpc::Status Watch(grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
+                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
+
+ private:
+  using Status = grpc::health::v1::HealthCheckResponse::ServingStatus;
+  Status StatusOf(const std::string& service) const;  // mu_ held
+
+  const std::set<std::string> services_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  bool serving_ = false;
+  bool shut_down_ = false;
+};
+
+}  // namespace ttpgraph
