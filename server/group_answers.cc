@@ -61,16 +61,34 @@ std::shared_ptr<const GroupAnswer> GroupAnswerCache::Get(const std::shared_ptr<c
     }
   }
   std::shared_ptr<const GroupAnswer> answer = Compute(*graph, group, paths, full);
+  size_t size = answer->group.size();
+  for (const std::string& e : answer->entries) size += e.size();
   std::lock_guard<std::mutex> lock(mu_);
+  if (bytes_ + size > max_bytes_) {
+    graphs_.clear();
+    bytes_ = 0;
+  }
   PerGraph& per = graphs_[graph.get()];
   if (per.graph.lock() != graph) {
-    // A graph seen for the first time: forget the answers of dropped ones.
-    for (auto it = graphs_.begin(); it != graphs_.end();)
-      it = it->second.graph.expired() && it->first != graph.get() ? graphs_.erase(it) : std::next(it);
-    per.graph = graph;
-    per.answers.clear();
+    // A graph seen for the first time, perhaps at a dropped one's address:
+    // forget that one's answers and those of every other dropped graph.
+    bytes_ -= per.bytes;
+    per = PerGraph{graph, {}, 0};
+    for (auto it = graphs_.begin(); it != graphs_.end();) {
+      if (it->second.graph.expired()) {
+        bytes_ -= it->second.bytes;
+        it = graphs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
-  return per.answers.emplace(key, std::move(answer)).first->second;
+  auto [it, inserted] = per.answers.emplace(key, std::move(answer));
+  if (inserted) {
+    per.bytes += size;
+    bytes_ += size;
+  }
+  return it->second;
 }
 
 grpc::ByteBuffer EncodeGroupTechniquesPage(const GroupAnswer& answer, const PageWindow& window) {
