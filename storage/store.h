@@ -101,6 +101,11 @@ class Store {
  private:
   Store() = default;
   absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id) const;
+  void CompactImported();
+
+  // Writing a new release as table files (store.cc): their options, the
+  // staging directory and the background compaction that compresses them.
+  struct Ingest;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -112,6 +117,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* records_ = nullptr;
   bool sync_writes_ = true;
   absl::Mutex write_mu_;
+  std::unique_ptr<Ingest> ingest_;  // reset first in ~Store: joins the compaction
 };
 
 }  // namespace ttpgraph
