@@ -2,9 +2,10 @@
 //
 // Releases are immutable and content-addressed: each object is stored once
 // under "<stix id>|<modified>|<digest>" and reference-counted by the releases
-// that hold it, so six enterprise releases cost little more than one. An
-// import or a delete is one RocksDB WriteBatch: it lands whole or not at all,
-// even across a crash.
+// that hold it, so six enterprise releases cost little more than one. A new
+// release is ingested as table files in one atomic step; a replace or a delete
+// is one RocksDB WriteBatch. Either lands whole or not at all, even across a
+// crash (storage/README.md).
 //
 //   auto store = Store::Open(StoreOptions{.path = "/var/lib/ttpgraph"});
 //   auto bundle = ParseBundle(text, opts);
