@@ -170,6 +170,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   ingest->content_sst = rocksdb::Options(db_options, content_cf);
   ingest->content_sst.compression = rocksdb::kNoCompression;
   ingest->content_sst.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sst_big_blocks));
+  // Compactions (the LOW pool) run at the lowest CPU priority: compressing an
+  // import must not slow the queries that follow it on a 2-core machine.
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::LOW, rocksdb::CpuPriority::kLow);
   Store* raw = store.get();
   ingest->Start([raw] { raw->CompactImported(); });
   store->ingest_ = std::move(ingest);
