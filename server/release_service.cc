@@ -5,6 +5,8 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <system_error>
+#include <thread>
 
 #include "server/fetch.h"
 #include "server/page_token.h"
@@ -25,6 +27,22 @@ namespace {
 void ReleaseFreeMemory() {
   if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
   else malloc_trim(0);
+}
+
+// Frees an import's buffers (the bundle text and ~25,000 objects, ~100 MB in
+// ~75,000 allocations) and hands the memory back to the OS on a short-lived
+// thread: ~20 ms that the response need not wait for.
+void FreeInBackground(std::string text, std::vector<StoredObject> objects) {
+  auto work = [text = std::move(text), objects = std::move(objects)]() mutable {
+    text = std::string();
+    objects = std::vector<StoredObject>();
+    ReleaseFreeMemory();
+  };
+  try {
+    std::thread(std::move(work)).detach();
+  } catch (const std::system_error&) {
+    work();
+  }
 }
 
 v1::ImportReleaseResponse::Outcome ToProto(Store::PutOutcome o) {
@@ -74,17 +92,13 @@ absl::Status ReleaseServiceImpl::ImportBytes(std::string bytes, const v1::Import
   po.buffer_capacity = text->capacity();
   auto bundle = ParseBundle(*text, po);
   if (!bundle.ok()) return bundle.status();
-  text->clear();
-  text->shrink_to_fit();
   std::string parse_ms = ms_since(t1);
   auto t2 = std::chrono::steady_clock::now();
   auto put = store_->PutRelease(*bundle, options.replace());
   std::string store_ms = ms_since(t2);
   if (!put.ok()) return put.status();
   if (put->outcome == Store::PutOutcome::kReplaced) graphs_->Evict(bundle->id);
-  bundle->objects.clear();
-  bundle->objects.shrink_to_fit();
-  ReleaseFreeMemory();  // hand the import's ~150 MB of buffers back to the OS now
+  FreeInBackground(std::move(*text), std::move(bundle->objects));
   ttpgraph::ToProto(put->info, resp->mutable_release());
   resp->set_outcome(ToProto(put->outcome));
   for (size_t i = 0; i < bundle->dangling_relationship_ids.size() && i < 100; ++i)

@@ -3,11 +3,16 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "storage/strings.h"
@@ -37,15 +42,64 @@ rocksdb::CompressionType BestCompression() {
 
 // Digest of a release's content: sha256 over its sorted object keys, which
 // themselves carry each object's content digest.
-std::string ContentDigest(const std::vector<std::string>& sorted_keys) {
+template <typename Keys, typename KeyOf>
+std::string ContentDigest(const Keys& sorted, KeyOf key_of) {
   Sha256 h;
-  for (auto& k : sorted_keys) {
-    h.Update(k);
+  for (auto& k : sorted) {
+    h.Update(key_of(k));
     h.Update("\n");
   }
   return h.FinishHex();
 }
 }  // namespace
+
+// A new release is written as one table file per column family and ingested
+// into all of them in one atomic step (see PutRelease). The files are written
+// uncompressed, which keeps zstd off the import's path; a background thread
+// then compacts the content column families, which compresses them as the
+// WAL-and-flush path did.
+struct Store::Ingest {
+  std::string dir;                          // staging directory for the files
+  rocksdb::Options sst;                     // uncompressed, for all column families
+  rocksdb::Options content_sst;             // the same with the content families' 64 KB blocks
+  std::atomic<uint64_t> next_file{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool compact_pending = false;  // guarded by mu
+  bool stopping = false;         // guarded by mu
+  std::thread compactor;
+
+  // Runs `compact` whenever an import asked for it; at shutdown, finishes a
+  // pending compaction first so that the files on disk end up compressed.
+  void Start(std::function<void()> compact) {
+    compactor = std::thread([this, compact = std::move(compact)] {
+      std::unique_lock<std::mutex> lock(mu);
+      while (true) {
+        cv.wait(lock, [&] { return compact_pending || stopping; });
+        if (!compact_pending) return;
+        compact_pending = false;
+        lock.unlock();
+        compact();
+        lock.lock();
+      }
+    });
+  }
+  void RequestCompaction() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      compact_pending = true;
+    }
+    cv.notify_one();
+  }
+  ~Ingest() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_one();
+    if (compactor.joinable()) compactor.join();
+  }
+};
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
@@ -100,10 +154,47 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->kv_ = store->handles_[5];
   store->records_ = store->handles_[6];
   store->sync_writes_ = options.sync_writes;
+
+  auto ingest = std::make_unique<Ingest>();
+  ingest->dir = options.path + "/ingest";
+  std::filesystem::remove_all(ingest->dir, ec);  // files of an import cut short by a crash
+  std::filesystem::create_directories(ingest->dir, ec);
+  if (ec) return absl::InternalError(Cat("cannot create ", ingest->dir, ": ", ec.message()));
+  rocksdb::BlockBasedTableOptions sst_table = table;
+  sst_table.checksum = rocksdb::kXXH3;  // RocksDB's CRC32c is the slow portable one here
+  rocksdb::BlockBasedTableOptions sst_big_blocks = big_blocks;
+  sst_big_blocks.checksum = rocksdb::kXXH3;
+  ingest->sst = rocksdb::Options(db_options, cf);
+  ingest->sst.compression = rocksdb::kNoCompression;
+  ingest->sst.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sst_table));
+  ingest->content_sst = rocksdb::Options(db_options, content_cf);
+  ingest->content_sst.compression = rocksdb::kNoCompression;
+  ingest->content_sst.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sst_big_blocks));
+  // Compactions (the LOW pool) run at the lowest CPU priority: compressing an
+  // import must not slow the queries that follow it on a 2-core machine.
+  rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::LOW, rocksdb::CpuPriority::kLow);
+  Store* raw = store.get();
+  ingest->Start([raw] { raw->CompactImported(); });
+  store->ingest_ = std::move(ingest);
   return store;
 }
 
+void Store::CompactImported() {
+  // Rewrites every level of the families an import fills, down to the last
+  // one, compressed; files already written by this compaction are not
+  // rewritten again (kForceOptimized).
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  co.exclusive_manual_compaction = false;
+  for (auto* cf : {objects_, records_, refs_, release_objects_, releases_}) {
+    // A failure leaves the files as they are: readable, only larger. The
+    // reason is in RocksDB's own LOG.
+    if (!db_->CompactRange(co, cf, nullptr, nullptr).ok()) return;
+  }
+}
+
 Store::~Store() {
+  ingest_.reset();  // waits for the compaction of the last import
   if (!db_) return;
   // With a WAL, RocksDB does not flush at close; flushing here keeps the next
   // open from replaying the imports' WAL (seconds for a few releases).
@@ -115,16 +206,13 @@ Store::~Store() {
 }
 
 absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, bool replace) {
-  std::vector<std::string> keys;
-  keys.reserve(bundle.objects.size());
-  for (auto& o : bundle.objects) keys.push_back(o.key);
-  std::sort(keys.begin(), keys.end());
-  const std::string digest = ContentDigest(keys);
+  // The bundle's objects in key order, as pointers: no copies of ~25,000 keys.
+  std::vector<const StoredObject*> sorted(bundle.objects.size());
+  for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = &bundle.objects[i];
+  std::sort(sorted.begin(), sorted.end(), [](const StoredObject* a, const StoredObject* b) { return a->key < b->key; });
+  const std::string digest = ContentDigest(sorted, [](const StoredObject* o) -> const std::string& { return o->key; });
 
   absl::MutexLock lock(&write_mu_);
-  size_t batch_bytes = 4096;
-  for (auto& o : bundle.objects) batch_bytes += 3 * o.key.size() + o.json.size() + o.record.size() + 64;
-  rocksdb::WriteBatch batch(batch_bytes);  // reserved once: no regrowth copies of ~40 MB
   const std::string rkey = internal::ReleaseKey(bundle.id);
   PutOutcome outcome = PutOutcome::kCreated;
   std::vector<std::string> old_keys;  // sorted: the replaced release's objects
@@ -145,73 +233,189 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
     return existing.status();
   }
 
-  // Every touched key with its reference-count change, in key order: sorted
-  // writes insert into RocksDB's memtable skip list several times faster.
-  std::vector<std::pair<std::string_view, int>> touched;
-  touched.reserve(keys.size() + old_keys.size());
+  // Every touched key with its reference-count change and, for a key of this
+  // bundle, its object; in key order: sorted writes insert into RocksDB's
+  // memtable skip list several times faster.
+  struct Touched {
+    std::string_view key;
+    int delta;
+    const StoredObject* object;  // null for a key only the replaced release held
+  };
+  std::vector<Touched> touched;
+  touched.reserve(sorted.size() + old_keys.size());
   {
     size_t i = 0, j = 0;
-    while (i < keys.size() || j < old_keys.size()) {
-      if (j == old_keys.size() || (i < keys.size() && keys[i] < old_keys[j])) touched.emplace_back(keys[i++], +1);
-      else if (i == keys.size() || old_keys[j] < keys[i]) touched.emplace_back(old_keys[j++], -1);
-      else ++i, ++j;  // in both: unchanged count
+    while (i < sorted.size() || j < old_keys.size()) {
+      if (j == old_keys.size() || (i < sorted.size() && sorted[i]->key < old_keys[j]))
+        touched.push_back({sorted[i]->key, +1, sorted[i]}), ++i;
+      else if (i == sorted.size() || old_keys[j] < sorted[i]->key)
+        touched.push_back({old_keys[j], -1, nullptr}), ++j;
+      else
+        ++i, ++j;  // in both: unchanged count
     }
   }
   std::vector<rocksdb::Slice> slices;
   slices.reserve(touched.size());
-  for (auto& [k, d] : touched) slices.emplace_back(k.data(), k.size());
-  std::vector<rocksdb::PinnableSlice> values(touched.size());
-  std::vector<rocksdb::Status> statuses(touched.size());
-  db_->MultiGet(rocksdb::ReadOptions(), refs_, touched.size(), slices.data(), values.data(), statuses.data(),
-                /*sorted_input=*/true);
-
-  std::unordered_map<std::string_view, const StoredObject*> object_of;
-  object_of.reserve(bundle.objects.size());
-  for (auto& o : bundle.objects) object_of.emplace(o.key, &o);
+  for (auto& t : touched) slices.emplace_back(t.key.data(), t.key.size());
+  // Reference counts before and after this import, read by one forward scan
+  // merged with the sorted keys (a few steps over other releases' keys, a seek
+  // past a longer run): cheaper than a lookup per key, and nothing at all to
+  // read for the first release.
+  std::vector<int64_t> before(touched.size()), after(touched.size());
   int64_t new_objects = 0;
-  for (size_t i = 0; i < touched.size(); ++i) {
-    int64_t before = 0;
-    if (statuses[i].ok()) before = internal::DecodeFixed32(values[i].ToStringView());
-    else if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "reading reference counts");
-    const int64_t after = before + touched[i].second;
-    const rocksdb::Slice key = slices[i];
-    if (after <= 0) {
-      batch.Delete(refs_, key);
-      batch.Delete(objects_, key);
-      batch.Delete(records_, key);
-      continue;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), refs_));
+    if (!slices.empty()) it->Seek(slices[0]);
+    for (size_t i = 0; i < touched.size(); ++i) {
+      for (int steps = 0; it->Valid() && it->key().compare(slices[i]) < 0 && steps < 8; ++steps) it->Next();
+      if (it->Valid() && it->key().compare(slices[i]) < 0) it->Seek(slices[i]);
+      if (it->Valid() && it->key() == slices[i]) before[i] = internal::DecodeFixed32(it->value().ToStringView());
+      after[i] = before[i] + touched[i].delta;
+      if (after[i] > 0 && before[i] == 0) ++new_objects;
     }
-    batch.Put(refs_, key, internal::EncodeFixed32(static_cast<uint32_t>(after)));
-    if (before == 0) {
-      const StoredObject* o = object_of.at(touched[i].first);
-      batch.Put(objects_, key, o->json);
-      batch.Put(records_, key, o->record);
-      ++new_objects;
-    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading reference counts");
   }
+  // The writes of one family keyed by object, in key order: an object no
+  // release holds any more is deleted; a new one is stored.
+  enum Family { kRefs, kObjects, kRecords };
+  auto each_write = [&](Family family, auto&& put, auto&& del) {
+    for (size_t i = 0; i < touched.size(); ++i) {
+      const rocksdb::Slice key = slices[i];
+      if (after[i] <= 0) {
+        del(key);
+      } else if (family == kRefs) {
+        put(key, internal::EncodeFixed32(static_cast<uint32_t>(after[i])));
+      } else if (before[i] == 0) {
+        const StoredObject* o = touched[i].object;
+        put(key, family == kObjects ? o->json : o->record);
+      }
+    }
+  };
 
   ReleaseInfo info;
   info.id = bundle.id;
   info.spec_version = bundle.spec_version;
   info.content_sha256 = digest;
-  info.object_count = static_cast<int64_t>(keys.size());
+  info.object_count = static_cast<int64_t>(sorted.size());
   info.counts_by_type = bundle.counts_by_type;
   info.dangling_relationships = static_cast<int64_t>(bundle.dangling_relationship_ids.size());
   info.imported_at_unix_ms = absl::ToUnixMillis(absl::Now());
   info.new_objects_stored = new_objects;
-  batch.Put(releases_, rkey, internal::EncodeReleaseInfo(info));
-  batch.Put(release_objects_, rkey, Join(keys, "\n"));
+  const std::string info_bytes = internal::EncodeReleaseInfo(info);
+  std::string manifest;  // the keys, '\n'-separated
+  manifest.reserve(sorted.size() * 80);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i > 0) manifest.push_back('\n');
+    manifest.append(sorted[i]->key);
+  }
 
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_writes_;
-  auto s = db_->Write(wo, &batch);
-  if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
-  // Turn the import into table files in the background, so the WAL it wrote
-  // is released and never replayed at the next open.
-  rocksdb::FlushOptions fo;
-  fo.wait = false;
-  fo.allow_write_stall = true;
-  db_->Flush(fo, handles_);
+  if (outcome == PutOutcome::kReplaced) {
+    // A replace is one WriteBatch with a synced WAL: it becomes visible to
+    // readers at once, where an ingestion shows its column families one at a
+    // time and a reader could pair the old release record with new content.
+    size_t batch_bytes = 4096 + manifest.size();
+    for (auto& o : bundle.objects) batch_bytes += 3 * o.key.size() + o.json.size() + o.record.size() + 64;
+    rocksdb::WriteBatch batch(batch_bytes);  // reserved once: no regrowth copies of ~40 MB
+    for (auto [family, cf] : {std::pair{kRefs, refs_}, std::pair{kObjects, objects_}, std::pair{kRecords, records_}})
+      each_write(
+          family, [&, cf = cf](const rocksdb::Slice& k, const rocksdb::Slice& v) { batch.Put(cf, k, v); },
+          [&, cf = cf](const rocksdb::Slice& k) { batch.Delete(cf, k); });
+    batch.Put(release_objects_, rkey, manifest);
+    batch.Put(releases_, rkey, info_bytes);
+    rocksdb::WriteOptions wo;
+    wo.sync = sync_writes_;
+    auto s = db_->Write(wo, &batch);
+    if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+    // Turn the import into table files in the background, so the WAL it wrote
+    // is released and never replayed at the next open.
+    rocksdb::FlushOptions fo;
+    fo.wait = false;
+    fo.allow_write_stall = true;
+    db_->Flush(fo, handles_);
+    return PutResult{std::move(info), outcome};
+  }
+
+  // A new release: one table file per column family, ingested into all of
+  // them by one IngestExternalFiles, which RocksDB commits to the MANIFEST as
+  // one atomic group: after a crash, all files are in the database or none
+  // is. No WAL record and no memtable copy of the ~45 MB, no CRC32c over it
+  // (RocksDB's portable build computes it byte-wise). The release record's
+  // family comes last, so a reader that finds the release finds its content.
+  struct File {
+    rocksdb::ColumnFamilyHandle* cf;
+    const rocksdb::Options* options;
+    std::string path;
+    size_t entries = 0;
+    rocksdb::Status status;
+  };
+  const uint64_t n = ingest_->next_file++;
+  auto file = [&](rocksdb::ColumnFamilyHandle* cf, const rocksdb::Options& o, const char* name) {
+    return File{cf, &o, Cat(ingest_->dir, "/", n, "-", name, ".sst")};
+  };
+  File files[] = {file(objects_, ingest_->content_sst, kObjectsCf), file(records_, ingest_->content_sst, kRecordsCf),
+                  file(refs_, ingest_->sst, kRefsCf), file(release_objects_, ingest_->sst, kReleaseObjectsCf),
+                  file(releases_, ingest_->sst, kReleasesCf)};
+  // Writes one file; an empty one is not created (RocksDB refuses those).
+  auto write_file = [](File& f, auto&& fill) {
+    // Keep the pages cached: the first query after an import reads them.
+    // Start writing back every MB as it comes: the fsync in Finish then waits
+    // for the last MB, not for all ~35 MB.
+    rocksdb::EnvOptions eo;
+    eo.bytes_per_sync = 1 << 20;
+    rocksdb::SstFileWriter w(eo, *f.options, f.cf, /*invalidate_page_cache=*/false);
+    f.status = w.Open(f.path);
+    auto put = [&](const rocksdb::Slice& k, const rocksdb::Slice& v) {
+      if (!f.status.ok()) return;
+      f.status = w.Put(k, v);
+      ++f.entries;
+    };
+    auto del = [&](const rocksdb::Slice& k) {
+      if (!f.status.ok()) return;
+      f.status = w.Delete(k);
+      ++f.entries;
+    };
+    if (f.status.ok()) fill(put, del);
+    if (f.status.ok() && f.entries > 0) f.status = w.Finish();  // fsyncs the file
+    if (f.entries == 0) {
+      std::error_code ec;
+      std::filesystem::remove(f.path, ec);
+    }
+  };
+  auto write_family = [&](File& f, Family family) {
+    write_file(f, [&](auto&& put, auto&& del) { each_write(family, put, del); });
+  };
+  // The object texts (most of the bytes) on a second thread.
+  std::thread helper;
+  try {
+    helper = std::thread([&] { write_family(files[0], kObjects); });
+  } catch (const std::system_error&) {
+    write_family(files[0], kObjects);
+  }
+  write_family(files[1], kRecords);
+  write_family(files[2], kRefs);
+  write_file(files[3], [&](auto&& put, auto&&) { put(rkey, manifest); });
+  write_file(files[4], [&](auto&& put, auto&&) { put(rkey, info_bytes); });
+  if (helper.joinable()) helper.join();
+
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  rocksdb::Status s;
+  for (File& f : files) {
+    if (s.ok() && !f.status.ok()) s = f.status;
+    if (f.entries == 0) continue;
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = f.cf;
+    arg.external_files = {f.path};
+    arg.options.move_files = true;            // hard links: no copy
+    arg.options.write_global_seqno = false;   // the sequence number goes to the MANIFEST, the file stays as synced
+    args.push_back(std::move(arg));
+  }
+  if (s.ok()) s = db_->IngestExternalFiles(args);
+  if (!s.ok()) {
+    std::error_code ec;
+    for (File& f : files) std::filesystem::remove(f.path, ec);
+    return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+  }
+  ingest_->RequestCompaction();
   return PutResult{std::move(info), outcome};
 }
 

@@ -2,9 +2,10 @@
 //
 // Releases are immutable and content-addressed: each object is stored once
 // under "<stix id>|<modified>|<digest>" and reference-counted by the releases
-// that hold it, so six enterprise releases cost little more than one. An
-// import or a delete is one RocksDB WriteBatch: it lands whole or not at all,
-// even across a crash.
+// that hold it, so six enterprise releases cost little more than one. A new
+// release is ingested as table files in one atomic step; a replace or a delete
+// is one RocksDB WriteBatch. Either lands whole or not at all, even across a
+// crash (storage/README.md).
 //
 //   auto store = Store::Open(StoreOptions{.path = "/var/lib/ttpgraph"});
 //   auto bundle = ParseBundle(text, opts);
@@ -101,6 +102,11 @@ class Store {
  private:
   Store() = default;
   absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id) const;
+  void CompactImported();
+
+  // Writing a new release as table files (store.cc): their options, the
+  // staging directory and the background compaction that compresses them.
+  struct Ingest;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -112,6 +118,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* records_ = nullptr;
   bool sync_writes_ = true;
   absl::Mutex write_mu_;
+  std::unique_ptr<Ingest> ingest_;  // reset first in ~Store: joins the compaction
 };
 
 }  // namespace ttpgraph

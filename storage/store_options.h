@@ -13,7 +13,8 @@ struct StoreOptions {
   bool create_if_missing = true;
   // Shared LRU block cache for all column families, in MiB. Default: 64.
   size_t block_cache_mib = 64;
-  // fsync the write-ahead log on every release import and delete. Default: true.
+  // fsync the write-ahead log on every release replace, delete and KvWrite.
+  // (A new release is always written as fsynced table files.) Default: true.
   bool sync_writes = true;
 };
 

@@ -1,6 +1,7 @@
 #include "storage/import/decompress.h"
 
 #include <libdeflate.h>
+#include <sys/mman.h>
 
 #include <memory>
 
@@ -25,6 +26,17 @@ uint32_t TrailerSize(const char* end) {
   uint32_t v = 0;
   for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(end[-4 + i]);
   return v;
+}
+
+// Asks for transparent huge pages (when the system allows them on request)
+// for the 2 MB-aligned part of a large buffer before it is first written:
+// ~20 page faults instead of ~9,000 for an enterprise bundle.
+void AdviseHugePages(char* p, size_t n) {
+  constexpr uintptr_t kHuge = 2 << 20;
+  if (n < 4 * kHuge) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 }  // namespace
@@ -58,6 +70,8 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
     while (true) {
       if (out.size() + guess > max_bytes + 1) guess = max_bytes + 1 - out.size();
       const size_t base = out.size();
+      out.reserve(base + guess);
+      AdviseHugePages(out.data(), base + guess);
       out.resize(base + guess);
       size_t in_used = 0, produced = 0;
       auto rc = libdeflate_gzip_decompress_ex(d.get(), in, in_len, out.data() + base, guess, &in_used, &produced);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/import/decompress.h"
+#include "storage/record.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
@@ -358,6 +359,58 @@ TEST(ParseBundleTest, ContentAddressDependsOnContent) {
   EXPECT_NE(a.objects[0].key, b.objects[0].key);
   EXPECT_EQ(a.objects[0].key, c.objects[0].key);
   EXPECT_TRUE(StartsWith(a.objects[0].key, "attack-pattern--00000000-0000-4000-8000-000000000001|2024-01-01T00:00:00.000Z|"));
+}
+
+TEST(ParseBundleTest, ObjectTextsAreTheBytesAsSent) {
+  // Whitespace, brackets and escaped quotes inside strings, nested arrays and
+  // objects, and an "objects" key nested in another member before the array.
+  const std::string first =
+      "{ \"type\" : \"attack-pattern\",\n  \"id\":\"attack-pattern--00000000-0000-4000-8000-000000000001\","
+      " \"name\":\"a ] } [ { \\\" \\\\\", \"x_nested\":[[1, 2], {\"k\": [], \"objects\": [{}]}],"
+      " \"x_mitre_domains\":[\"enterprise-attack\"] }";
+  const std::string second = Technique("02");
+  const std::string text = Cat(R"({"type":"bundle", "x_meta": {"objects": [1, {"a": "]"}]}, "id":"bundle--1",)",
+                               "\n \"objects\" :\t[ ", first, " ,\n", second, "\n] }");
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(text, Enterprise()));
+  ASSERT_EQ(b.objects.size(), 2u);
+  EXPECT_EQ(b.objects[0].json, first);
+  EXPECT_EQ(b.objects[1].json, second);
+}
+
+TEST(ParseBundleTest, ObjectMembersFirstOneWins) {
+  // As with a DOM lookup by key, the first of two members with a key counts.
+  ASSERT_OK_AND_ASSIGN(ObjectRecord r, ExtractRecordFromJson(
+      R"({"type":"attack-pattern","id":"attack-pattern--1","name":"first","name":"second","revoked":1,"revoked":true})"));
+  EXPECT_EQ(r.name, "first");
+  EXPECT_FALSE(r.revoked);
+}
+
+// Bundles of thousands of objects are scanned on two threads; errors still
+// name the first offending object in bundle order.
+TEST(ParseBundleTest, LargeBundleErrorsNameTheFirstOffendingObject) {
+  auto technique = [](size_t i, const std::string& extra = "") {
+    char id[64];
+    snprintf(id, sizeof id, "attack-pattern--00000000-0000-4000-8000-%012zu", i);
+    return Cat(R"({"type":"attack-pattern","id":")", id, R"(","modified":"2024-01-01T00:00:00.000Z","name":"T)", i,
+               R"(","x_mitre_domains":["enterprise-attack"])", extra, "}");
+  };
+  std::vector<std::string> objects;
+  for (size_t i = 0; i < 5000; ++i) objects.push_back(technique(i));
+  ASSERT_OK_AND_ASSIGN(ParsedBundle all, ParseBundle(MakeBundle(objects), Enterprise()));
+  ASSERT_EQ(all.objects.size(), 5000u);
+  for (size_t i = 0; i < objects.size(); ++i) ASSERT_EQ(all.objects[i].json, objects[i]) << i;
+
+  std::vector<std::string> bad = objects;
+  bad[4000] = R"({"type":"attack-pattern","name":"no id"})";
+  bad[4500] = technique(7, R"(,"x_extra":1)");  // a later error: a duplicate id
+  EXPECT_THAT(ParseBundle(MakeBundle(bad), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("objects[4000]"), HasSubstr("\"id\""))));
+  bad[4000] = objects[4000];
+  EXPECT_THAT(ParseBundle(MakeBundle(bad), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("objects[4500]"), HasSubstr("duplicate id"))));
+  bad[4500] = objects[7];  // an exact duplicate is kept once
+  ASSERT_OK_AND_ASSIGN(ParsedBundle deduplicated, ParseBundle(MakeBundle(bad), Enterprise()));
+  EXPECT_EQ(deduplicated.objects.size(), 4999u);
 }
 
 }  // namespace
