@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/time/clock.h"
+#include "storage/internal/varint.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -18,116 +19,38 @@ constexpr char kOrgFormat = 1;
 constexpr char kDetectionFormat = 1;
 constexpr char kInventoryFormat = 1;
 
-class Writer {
- public:
-  void U64(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
-  void Str(std::string_view s) {
-    U64(s.size());
-    out_.append(s.data(), s.size());
-  }
-  void Strs(const std::vector<std::string>& v) {
-    U64(v.size());
-    for (auto& s : v) Str(s);
-  }
-  void Byte(char c) { out_.push_back(c); }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool U64(uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) return false;
-      uint8_t b = static_cast<uint8_t>(in_[pos_++]);
-      *v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
-  }
-  bool I64(int64_t* v) {
-    uint64_t u;
-    if (!U64(&u)) return false;
-    *v = static_cast<int64_t>(u);
-    return true;
-  }
-  bool Str(std::string* s) {
-    uint64_t n;
-    if (!U64(&n) || n > in_.size() - pos_) return false;
-    s->assign(in_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool Strs(std::vector<std::string>* v) {
-    uint64_t n;
-    if (!U64(&n) || n > in_.size() - pos_) return false;
-    v->resize(n);
-    for (auto& s : *v)
-      if (!Str(&s)) return false;
-    return true;
-  }
-  bool Skip() {
-    uint64_t n;
-    if (!U64(&n) || n > in_.size() - pos_) return false;
-    pos_ += n;
-    return true;
-  }
-  bool SkipStrs() {
-    uint64_t n;
-    if (!U64(&n) || n > in_.size() - pos_) return false;
-    for (uint64_t i = 0; i < n; ++i)
-      if (!Skip()) return false;
-    return true;
-  }
-  bool Byte(char* c) {
-    if (pos_ >= in_.size()) return false;
-    *c = in_[pos_++];
-    return true;
-  }
-  bool done() const { return pos_ == in_.size(); }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-};
+using internal::PutString;
+using internal::PutStrings;
+using internal::PutVarint;
+using internal::VarintReader;
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 
 std::string EncodeInventory(const std::vector<InventoryEntry>& entries) {
-  Writer w;
-  w.Byte(kInventoryFormat);
-  w.U64(entries.size());
+  std::string out(1, kInventoryFormat);
+  PutVarint(&out, entries.size());
   for (auto& e : entries) {
-    w.Str(e.data_component);
-    w.Str(e.log_source_name);
-    w.Str(e.log_source_channel);
-    w.Str(e.source);
+    PutString(&out, e.data_component);
+    PutString(&out, e.log_source_name);
+    PutString(&out, e.log_source_channel);
+    PutString(&out, e.source);
   }
-  return w.Take();
+  return out;
 }
 
 absl::StatusOr<std::vector<InventoryEntry>> DecodeInventory(std::string_view bytes) {
-  Reader r(bytes);
-  char f;
-  uint64_t n;
-  if (!r.Byte(&f) || f != kInventoryFormat || !r.U64(&n) || n > bytes.size())
-    return absl::DataLossError("corrupt inventory record");
+  VarintReader r(bytes);
+  const char f = static_cast<char>(r.Byte());
+  const uint64_t n = r.Varint();
+  if (!r.ok() || f != kInventoryFormat || n > bytes.size()) return absl::DataLossError("corrupt inventory record");
   std::vector<InventoryEntry> out(n);
-  for (auto& e : out)
-    if (!r.Str(&e.data_component) || !r.Str(&e.log_source_name) || !r.Str(&e.log_source_channel) ||
-        !r.Str(&e.source))
-      return absl::DataLossError("corrupt inventory record");
+  for (auto& e : out) {
+    r.String(&e.data_component);
+    r.String(&e.log_source_name);
+    r.String(&e.log_source_channel);
+    r.String(&e.source);
+    if (!r.ok()) return absl::DataLossError("corrupt inventory record");
+  }
   return out;
 }
 
@@ -174,84 +97,100 @@ bool Detection::SameContent(const Detection& o) const {
 }
 
 std::string EncodeOrganization(const Organization& o) {
-  Writer w;
-  w.Byte(kOrgFormat);
-  w.Str(o.id);
-  w.Str(o.display_name);
-  w.Str(o.release);
-  w.I64(o.detection_count);
-  w.I64(o.inventory_count);
-  w.I64(o.created_at_unix_ms);
-  w.I64(o.updated_at_unix_ms);
-  w.I64(o.generation);
-  return w.Take();
+  std::string out(1, kOrgFormat);
+  PutString(&out, o.id);
+  PutString(&out, o.display_name);
+  PutString(&out, o.release);
+  for (int64_t v : {o.detection_count, o.inventory_count, o.created_at_unix_ms, o.updated_at_unix_ms, o.generation})
+    PutVarint(&out, static_cast<uint64_t>(v));
+  return out;
 }
 
 absl::StatusOr<Organization> DecodeOrganization(std::string_view bytes) {
-  Reader r(bytes);
+  VarintReader r(bytes);
   Organization o;
-  char f;
-  if (!r.Byte(&f) || f != kOrgFormat || !r.Str(&o.id) || !r.Str(&o.display_name) || !r.Str(&o.release) ||
-      !r.I64(&o.detection_count) || !r.I64(&o.inventory_count) || !r.I64(&o.created_at_unix_ms) ||
-      !r.I64(&o.updated_at_unix_ms) || !r.I64(&o.generation))
-    return absl::DataLossError("corrupt organization record");
+  const char f = static_cast<char>(r.Byte());
+  r.String(&o.id);
+  r.String(&o.display_name);
+  r.String(&o.release);
+  for (int64_t* v : {&o.detection_count, &o.inventory_count, &o.created_at_unix_ms, &o.updated_at_unix_ms,
+                     &o.generation})
+    *v = static_cast<int64_t>(r.Varint());
+  if (!r.ok() || f != kOrgFormat) return absl::DataLossError("corrupt organization record");
   return o;
 }
 
 std::string EncodeDetection(const Detection& d) {
-  Writer w;
-  w.Byte(kDetectionFormat);
-  w.Str(d.id);
-  w.Str(d.name);
-  w.Str(d.source_format);
-  w.Str(d.query);
-  w.Strs(d.techniques);
-  w.Strs(d.data_components);
-  w.Byte(static_cast<char>(d.state));
-  w.Str(d.release);
-  w.Strs(d.tags);
-  w.Str(d.description);
+  std::string out(1, kDetectionFormat);
+  PutString(&out, d.id);
+  PutString(&out, d.name);
+  PutString(&out, d.source_format);
+  PutString(&out, d.query);
+  PutStrings(&out, d.techniques);
+  PutStrings(&out, d.data_components);
+  out.push_back(static_cast<char>(d.state));
+  PutString(&out, d.release);
+  PutStrings(&out, d.tags);
+  PutString(&out, d.description);
   for (auto* s : {&d.sigma_status, &d.sigma_category, &d.sigma_product, &d.sigma_service, &d.sigma_path,
                   &d.sigma_level, &d.sigma_author})
-    w.Str(*s);
-  w.Strs(d.unresolved_techniques);
-  w.Strs(d.stale_techniques);
-  w.Strs(d.notes);
-  w.I64(d.created_at_unix_ms);
-  w.I64(d.updated_at_unix_ms);
-  return w.Take();
+    PutString(&out, *s);
+  PutStrings(&out, d.unresolved_techniques);
+  PutStrings(&out, d.stale_techniques);
+  PutStrings(&out, d.notes);
+  PutVarint(&out, static_cast<uint64_t>(d.created_at_unix_ms));
+  PutVarint(&out, static_cast<uint64_t>(d.updated_at_unix_ms));
+  return out;
 }
 
 absl::StatusOr<Detection> DecodeDetection(std::string_view bytes) {
-  Reader r(bytes);
+  VarintReader r(bytes);
   Detection d;
-  char f, state;
-  bool ok = r.Byte(&f) && f == kDetectionFormat && r.Str(&d.id) && r.Str(&d.name) && r.Str(&d.source_format) &&
-            r.Str(&d.query) && r.Strs(&d.techniques) && r.Strs(&d.data_components) && r.Byte(&state) &&
-            r.Str(&d.release) && r.Strs(&d.tags) && r.Str(&d.description);
+  if (static_cast<char>(r.Byte()) != kDetectionFormat) return absl::DataLossError("corrupt detection record");
+  r.String(&d.id);
+  r.String(&d.name);
+  r.String(&d.source_format);
+  r.String(&d.query);
+  r.Strings(&d.techniques);
+  r.Strings(&d.data_components);
+  const char state = static_cast<char>(r.Byte());
+  r.String(&d.release);
+  r.Strings(&d.tags);
+  r.String(&d.description);
   for (auto* s : {&d.sigma_status, &d.sigma_category, &d.sigma_product, &d.sigma_service, &d.sigma_path,
                   &d.sigma_level, &d.sigma_author})
-    ok = ok && r.Str(s);
-  ok = ok && r.Strs(&d.unresolved_techniques) && r.Strs(&d.stale_techniques) && r.Strs(&d.notes) &&
-       r.I64(&d.created_at_unix_ms) && r.I64(&d.updated_at_unix_ms);
-  if (!ok || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
+    r.String(s);
+  r.Strings(&d.unresolved_techniques);
+  r.Strings(&d.stale_techniques);
+  r.Strings(&d.notes);
+  d.created_at_unix_ms = static_cast<int64_t>(r.Varint());
+  d.updated_at_unix_ms = static_cast<int64_t>(r.Varint());
+  if (!r.ok() || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
   d.state = static_cast<DetectionState>(state);
   return d;
 }
 
 absl::StatusOr<DetectionBrief> DecodeDetectionBrief(std::string_view bytes) {
   // Field order as in EncodeDetection; every skipped field is still bounds-checked.
-  Reader r(bytes);
+  VarintReader r(bytes);
   DetectionBrief d;
-  char f, state;
-  int64_t ms;
-  bool ok = r.Byte(&f) && f == kDetectionFormat && r.Str(&d.id) && r.Str(&d.name) && r.Str(&d.source_format) &&
-            r.Skip() /* query */ && r.Strs(&d.techniques) && r.Strs(&d.data_components) && r.Byte(&state) &&
-            r.Skip() /* release */ && r.SkipStrs() /* tags */ && r.Skip() /* description */ &&
-            r.Str(&d.sigma_status);
-  for (int i = 0; i < 6 && ok; ++i) ok = r.Skip();  // category, product, service, path, level, author
-  ok = ok && r.SkipStrs() && r.SkipStrs() && r.SkipStrs() /* unresolved, stale, notes */ && r.I64(&ms) && r.I64(&ms);
-  if (!ok || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
+  if (static_cast<char>(r.Byte()) != kDetectionFormat) return absl::DataLossError("corrupt detection record");
+  r.String(&d.id);
+  r.String(&d.name);
+  r.String(&d.source_format);
+  r.SkipString();  // query
+  r.Strings(&d.techniques);
+  r.Strings(&d.data_components);
+  const char state = static_cast<char>(r.Byte());
+  r.SkipString();   // release
+  r.SkipStrings();  // tags
+  r.SkipString();   // description
+  r.String(&d.sigma_status);
+  for (int i = 0; i < 6; ++i) r.SkipString();  // category, product, service, path, level, author
+  for (int i = 0; i < 3; ++i) r.SkipStrings();  // unresolved, stale, notes
+  r.Varint();  // created_at
+  r.Varint();  // updated_at
+  if (!r.ok() || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
   d.state = static_cast<DetectionState>(state);
   return d;
 }

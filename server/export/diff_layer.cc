@@ -2,12 +2,11 @@
 
 #include <set>
 
+#include "server/export/layer_header.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
 namespace {
-
-constexpr const char* kDiffNavigatorVersion = "5.1.0";
 
 struct CategoryStyle {
   const char* color;
@@ -75,22 +74,20 @@ std::string DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, cons
     parts.push_back(Cat(ChangeCategoryName(static_cast<ChangeCategory>(c)), " ", s[c]));
   description += Join(parts, ", ");
 
-  std::string out = "{";
-  out += Cat("\"name\":", JsonQuote(Cat("ATT&CK ", report.from_release.version.ToString(), " → ",
-                                      report.to_release.version.ToString(), " changes")));
-  out += Cat(",\"versions\":{\"attack\":", JsonQuote(report.to_release.version.ToString()),
-             ",\"navigator\":", JsonQuote(kDiffNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", JsonQuote(report.to_release.domain));
-  out += Cat(",\"description\":", JsonQuote(description));
-  out += ",\"sorting\":0,\"hideDisabled\":false,\"selectTechniquesAcrossTactics\":true";
-  out += ",\"showTacticRowBackground\":true,\"tacticRowBackground\":\"#205b8f\"";
-  out += ",\"legendItems\":[";
-  for (int c = 0; c < kChangeCategoryCount; ++c) {
-    if (static_cast<ChangeCategory>(c) == ChangeCategory::kDeletion) continue;
-    if (c) out += ",";
-    out += Cat("{\"label\":", JsonQuote(kStyles[c].legend), ",\"color\":", JsonQuote(kStyles[c].color), "}");
-  }
-  out += "],\"techniques\":[" + Join(entries, ",") + "]}";
+  LayerHeader h;
+  h.name = Cat("ATT&CK ", report.from_release.version.ToString(), " → ", report.to_release.version.ToString(),
+               " changes");
+  h.attack_version = report.to_release.version.ToString();
+  h.domain = report.to_release.domain;
+  h.description = std::move(description);
+  h.sorting = 0;
+  h.display_fields =
+      ",\"selectTechniquesAcrossTactics\":true,\"showTacticRowBackground\":true,\"tacticRowBackground\":\"#205b8f\"";
+  for (int c = 0; c < kChangeCategoryCount; ++c)
+    if (static_cast<ChangeCategory>(c) != ChangeCategory::kDeletion)
+      h.legend.push_back({kStyles[c].legend, kStyles[c].color});
+  std::string out = LayerHeaderJson(h);
+  out += ",\"techniques\":[" + Join(entries, ",") + "]}";
   return out;
 }
 

@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "server/export/navigator_layer.h"
+#include "server/export/layer_header.h"
+#include "server/export/navigator_layer.h"  // the status colours
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -46,24 +47,21 @@ std::string GapLayerJson(const ReleaseGraph& g, const GapReport& report, const G
                                     Join(names, ", "))),
                           ",\"metadata\":[", Join(meta, ","), "]}"));
   }
-  std::string name = options.name.empty()
-                         ? Cat("Gaps of ", options.org_id, " against ", n, n == 1 ? " group (" : " groups (",
-                               g.id().Name(), ")")
-                         : options.name;
-  std::string out = "{";
-  out += Cat("\"name\":", JsonQuote(name));
-  out += Cat(",\"versions\":{\"attack\":", JsonQuote(g.id().version.ToString()), ",\"navigator\":",
-             JsonQuote(kNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", JsonQuote(g.id().domain));
-  out += Cat(",\"description\":",
-             JsonQuote(Cat("Techniques used by the selected groups that ", options.org_id, " does not detect (",
-                       g.id().Name(), "; paths: ", options.paths, "). Score = number of the ", n,
-                       " selected groups using the technique. ", report.blind, " BLIND, ", report.logged,
-                       " LOGGED, ", report.detected, " DETECTED. Groups: ", Ids(g, report.groups))));
-  out += Cat(",\"sorting\":3,\"hideDisabled\":false");
-  out += Cat(",\"gradient\":{\"colors\":[\"#ffffff\",\"#ff6666\"],\"minValue\":0,\"maxValue\":", n, "}");
-  out += Cat(",\"legendItems\":[{\"label\":\"BLIND: no detection, no telemetry\",\"color\":", JsonQuote(kBlindColor),
-             "},{\"label\":\"LOGGED: telemetry collected, no detection\",\"color\":", JsonQuote(kLoggedColor), "}]");
+  LayerHeader h;
+  h.name = options.name.empty()
+               ? Cat("Gaps of ", options.org_id, " against ", n, n == 1 ? " group (" : " groups (", g.id().Name(), ")")
+               : options.name;
+  h.attack_version = g.id().version.ToString();
+  h.domain = g.id().domain;
+  h.description = Cat("Techniques used by the selected groups that ", options.org_id, " does not detect (",
+                      g.id().Name(), "; paths: ", options.paths, "). Score = number of the ", n,
+                      " selected groups using the technique. ", report.blind, " BLIND, ", report.logged, " LOGGED, ",
+                      report.detected, " DETECTED. Groups: ", Ids(g, report.groups));
+  h.gradient_colors = {"#ffffff", "#ff6666"};
+  h.gradient_max = static_cast<int64_t>(n);
+  h.legend = {{"BLIND: no detection, no telemetry", kBlindColor},
+              {"LOGGED: telemetry collected, no detection", kLoggedColor}};
+  std::string out = LayerHeaderJson(h);
   out += ",\"techniques\":[" + Join(entries, ",") + "]}";
   return out;
 }

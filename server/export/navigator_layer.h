@@ -15,6 +15,7 @@
 
 #include "graph/coverage.h"
 #include "graph/release_graph.h"
+#include "server/export/layer_header.h"  // kNavigatorVersion
 
 namespace ttpgraph {
 
@@ -30,8 +31,6 @@ struct CoverageLayerOptions {
 inline constexpr const char* kBlindColor = "#ff6666";
 inline constexpr const char* kLoggedColor = "#ffe766";
 inline constexpr const char* kDetectedColor = "#8ec843";
-// The Navigator version the layer declares (must be >= 4.9.0 for format 4.5).
-inline constexpr const char* kNavigatorVersion = "5.1.0";
 
 std::string CoverageLayerJson(const ReleaseGraph& g, const CoverageReport& report, const OrgView& view,
                               const CoverageLayerOptions& options);

@@ -1,13 +1,9 @@
 #include "server/export/overlap_layer.h"
 
+#include "server/export/layer_header.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
-namespace {
-
-constexpr const char* kOverlapNavigatorVersion = "5.1.0";
-
-}  // namespace
 
 std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector<NodeId>& groups) {
   const ReleaseGraph& g = index.graph();
@@ -30,19 +26,16 @@ std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector
                           ",\"metadata\":[{\"name\":\"groups\",\"value\":", JsonQuote(Join(ids, ", ")), "}]}"));
   }
   const size_t n = groups.size();
-  std::string out = "{";
-  out += Cat("\"name\":", JsonQuote(n <= 4 ? Cat("Overlap of ", Join(group_ids, ", "))
-                                        : Cat("Overlap of ", n, " groups")));
-  out += Cat(",\"versions\":{\"attack\":", JsonQuote(g.id().version.ToString()), ",\"navigator\":",
-             JsonQuote(kOverlapNavigatorVersion), ",\"layer\":\"4.5\"}");
-  out += Cat(",\"domain\":", JsonQuote(g.id().domain));
-  out += Cat(",\"description\":", JsonQuote(Cat("Score = number of the ", n, " selected groups using the technique (",
-                                            g.id().Name(), "; paths: ", Join(paths, ", "),
-                                            "). Groups: ", Join(group_ids, ", "))));
-  out += Cat(",\"sorting\":3,\"hideDisabled\":false");
-  out += Cat(",\"gradient\":{\"colors\":[\"#ffffff\",\"#ff6666\"],\"minValue\":0,\"maxValue\":", n, "}");
-  out += Cat(",\"legendItems\":[{\"label\":\"used by 1 group\",\"color\":\"#ffffff\"},{\"label\":",
-             JsonQuote(Cat("used by all ", n, " groups")), ",\"color\":\"#ff6666\"}]");
+  LayerHeader h;
+  h.name = n <= 4 ? Cat("Overlap of ", Join(group_ids, ", ")) : Cat("Overlap of ", n, " groups");
+  h.attack_version = g.id().version.ToString();
+  h.domain = g.id().domain;
+  h.description = Cat("Score = number of the ", n, " selected groups using the technique (", g.id().Name(),
+                      "; paths: ", Join(paths, ", "), "). Groups: ", Join(group_ids, ", "));
+  h.gradient_colors = {"#ffffff", "#ff6666"};
+  h.gradient_max = static_cast<int64_t>(n);
+  h.legend = {{"used by 1 group", "#ffffff"}, {Cat("used by all ", n, " groups"), "#ff6666"}};
+  std::string out = LayerHeaderJson(h);
   out += ",\"techniques\":[" + Join(entries, ",") + "]}";
   return out;
 }

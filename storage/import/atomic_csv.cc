@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <map>
 
+#include "storage/internal/varint.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
 namespace {
+
+using internal::PutString;
+using internal::PutStrings;
+using internal::PutVarint;
 
 constexpr const char* kColumns[] = {"Tactic",    "Technique #", "Technique Name", "Test #",
                                     "Test Name", "Test GUID",   "Executor Name"};
@@ -27,40 +32,8 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
+// Record: magic + version byte, then varints and length-prefixed strings.
 constexpr std::string_view kMagic = "ARTI\x01";
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s.data(), s.size());
-}
-struct Reader {
-  std::string_view in;
-  bool ok = true;
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in.empty()) return ok = false, 0;
-      uint8_t b = static_cast<uint8_t>(in[0]);
-      in.remove_prefix(1);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    return ok = false, 0;
-  }
-  std::string String() {
-    uint64_t n = Varint();
-    if (!ok || n > in.size()) return ok = false, std::string();
-    std::string s(in.substr(0, n));
-    in.remove_prefix(n);
-    return s;
-  }
-};
 
 }  // namespace
 
@@ -193,20 +166,19 @@ std::string EncodeAtomicIndex(const AtomicIndexData& d) {
     PutVarint(&out, static_cast<uint64_t>(t.test_number));
     PutString(&out, t.name);
     PutString(&out, t.executor);
-    PutVarint(&out, t.tactics.size());
-    for (auto& x : t.tactics) PutString(&out, x);
+    PutStrings(&out, t.tactics);
   }
   return out;
 }
 
 absl::StatusOr<AtomicIndexData> DecodeAtomicIndex(std::string_view bytes) {
   if (!StartsWith(bytes, kMagic)) return absl::DataLossError("atomic index record: bad magic");
-  Reader r{bytes.substr(kMagic.size())};
+  internal::VarintReader r(bytes.substr(kMagic.size()));
   AtomicIndexData d;
   d.rows = static_cast<int64_t>(r.Varint());
   uint64_t n = r.Varint();
-  if (!r.ok || n > r.in.size()) return absl::DataLossError("atomic index record: bad test count");
-  for (uint64_t i = 0; i < n && r.ok; ++i) {
+  if (!r.ok() || n > r.remaining()) return absl::DataLossError("atomic index record: bad test count");
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
     AtomicTest t;
     t.guid = r.String();
     t.technique_id = r.String();
@@ -214,12 +186,10 @@ absl::StatusOr<AtomicIndexData> DecodeAtomicIndex(std::string_view bytes) {
     t.test_number = static_cast<int32_t>(r.Varint());
     t.name = r.String();
     t.executor = r.String();
-    uint64_t nt = r.Varint();
-    if (!r.ok || nt > r.in.size()) break;
-    for (uint64_t k = 0; k < nt && r.ok; ++k) t.tactics.push_back(r.String());
+    r.Strings(&t.tactics);
     d.tests.push_back(std::move(t));
   }
-  if (!r.ok || !r.in.empty() || d.tests.size() != n)
+  if (!r.done() || d.tests.size() != n)
     return absl::DataLossError("atomic index record: truncated or trailing bytes");
   return d;
 }

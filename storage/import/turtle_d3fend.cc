@@ -4,10 +4,15 @@
 #include <unordered_map>
 
 #include "storage/import/turtle_parser.h"
+#include "storage/internal/varint.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
 namespace {
+
+using internal::PutString;
+using internal::PutStrings;
+using internal::PutVarint;
 
 struct Blank {
   bool restriction = false;
@@ -35,53 +40,6 @@ void SortUnique(std::vector<std::string>* v) {
 
 // ---- binary encoding: varint lengths and counts, magic + version byte -----
 constexpr std::string_view kMagic = "D3FO\x01";
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-void PutString(std::string* out, std::string_view s) {
-  PutVarint(out, s.size());
-  out->append(s.data(), s.size());
-}
-void PutStrings(std::string* out, const std::vector<std::string>& v) {
-  PutVarint(out, v.size());
-  for (auto& s : v) PutString(out, s);
-}
-
-struct Reader {
-  std::string_view in;
-  bool ok = true;
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in.empty()) return ok = false, 0;
-      uint8_t b = static_cast<uint8_t>(in[0]);
-      in.remove_prefix(1);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    return ok = false, 0;
-  }
-  std::string String() {
-    uint64_t n = Varint();
-    if (!ok || n > in.size()) return ok = false, std::string();
-    std::string s(in.substr(0, n));
-    in.remove_prefix(n);
-    return s;
-  }
-  std::vector<std::string> Strings() {
-    uint64_t n = Varint();
-    std::vector<std::string> v;
-    if (!ok || n > in.size()) return ok = false, v;
-    v.reserve(n);
-    for (uint64_t i = 0; i < n && ok; ++i) v.push_back(String());
-    return v;
-  }
-};
 
 }  // namespace
 
@@ -218,43 +176,42 @@ std::string EncodeD3fendOntology(const D3fendOntology& o) {
 
 absl::StatusOr<D3fendOntology> DecodeD3fendOntology(std::string_view bytes) {
   if (!StartsWith(bytes, kMagic)) return absl::DataLossError("D3FEND record: bad magic");
-  Reader r{bytes.substr(kMagic.size())};
+  internal::VarintReader r(bytes.substr(kMagic.size()));
   D3fendOntology o;
   o.triple_count = static_cast<int64_t>(r.Varint());
   uint64_t n = r.Varint();
-  if (!r.ok || n > r.in.size()) return absl::DataLossError("D3FEND record: bad class count");
+  if (!r.ok() || n > r.remaining()) return absl::DataLossError("D3FEND record: bad class count");
   o.classes.reserve(n);
-  for (uint64_t i = 0; i < n && r.ok; ++i) {
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
     D3fendClass c;
     c.name = r.String();
     c.label = r.String();
     c.definition = r.String();
     c.attack_id = r.String();
     c.d3fend_id = r.String();
-    if (r.in.empty()) return absl::DataLossError("D3FEND record: truncated");
-    c.deprecated = r.in[0] != 0;
-    r.in.remove_prefix(1);
-    c.parents = r.Strings();
+    if (r.remaining() == 0) return absl::DataLossError("D3FEND record: truncated");
+    c.deprecated = r.Byte() != 0;
+    r.Strings(&c.parents);
     uint64_t nr = r.Varint();
-    if (!r.ok || nr > r.in.size()) return absl::DataLossError("D3FEND record: bad restriction count");
-    for (uint64_t k = 0; k < nr && r.ok; ++k) {
+    if (!r.ok() || nr > r.remaining()) return absl::DataLossError("D3FEND record: bad restriction count");
+    for (uint64_t k = 0; k < nr && r.ok(); ++k) {
       D3fendRestriction x;
       x.property = r.String();
       x.filler = r.String();
       c.restrictions.push_back(std::move(x));
     }
-    c.enables = r.Strings();
+    r.Strings(&c.enables);
     o.classes.push_back(std::move(c));
   }
   uint64_t np = r.Varint();
-  if (!r.ok || np > r.in.size()) return absl::DataLossError("D3FEND record: bad property count");
-  for (uint64_t i = 0; i < np && r.ok; ++i) {
+  if (!r.ok() || np > r.remaining()) return absl::DataLossError("D3FEND record: bad property count");
+  for (uint64_t i = 0; i < np && r.ok(); ++i) {
     D3fendProperty p;
     p.name = r.String();
-    p.parents = r.Strings();
+    r.Strings(&p.parents);
     o.properties.push_back(std::move(p));
   }
-  if (!r.ok || !r.in.empty()) return absl::DataLossError("D3FEND record: truncated or trailing bytes");
+  if (!r.done()) return absl::DataLossError("D3FEND record: truncated or trailing bytes");
   return o;
 }
 

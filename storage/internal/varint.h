@@ -1,6 +1,8 @@
 // The length-prefixed encoding of storage's own records (release records in
-// key_codec.cc, object records in record.cc): LEB128 varints and strings
-// prefixed by their length.
+// key_codec.cc, object records in record.cc, the Atomic index in
+// import/atomic_csv.cc, the D3FEND ontology in import/turtle_d3fend.cc,
+// organizations, detections and inventories in org_store.cc):
+// LEB128 varints and strings prefixed by their length.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +66,37 @@ class VarintReader {
     v->resize(n);
     for (auto& s : *v) String(&s);
   }
+  // Passes over a string, or a count of strings, without copying them; as
+  // bounds-checked as reading them.
+  void SkipString() {
+    uint64_t n = Varint();
+    if (n > in_.size()) {
+      ok_ = false;
+      return;
+    }
+    in_.remove_prefix(n);
+  }
+  void SkipStrings() {
+    uint64_t n = Varint();
+    if (n > in_.size()) {
+      ok_ = false;
+      return;
+    }
+    for (; n > 0 && ok_; --n) SkipString();
+  }
+  // One raw byte (a flag written with push_back, not as a varint).
+  uint8_t Byte() {
+    if (in_.empty()) {
+      ok_ = false;
+      return 0;
+    }
+    auto b = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return b;
+  }
+  // Bytes left: a count of items that take a byte or more each cannot exceed
+  // it, so a decoder checks counts against it before reserving.
+  size_t remaining() const { return in_.size(); }
   bool ok() const { return ok_; }                     // no overrun so far
   bool done() const { return ok_ && in_.empty(); }    // read whole, nothing left over
 

@@ -34,46 +34,13 @@
 #include "storage/import/decompress.h"
 #include "storage/store.h"
 #include "storage/strings.h"
+#include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
 #include "ttpgraph/v1/analysis_service.grpc.pb.h"
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-int failures = 0;
-void Report(const char* what, double value, const char* unit, double target) {
-  bool ok = value <= target;
-  if (!ok) ++failures;
-  printf("%-64s %10.3f %-3s target <= %-8.6g %s\n", what, value, unit, target, ok ? "ok" : "MISSED");
-  fflush(stdout);
-}
-void Info(const char* what, double value, const char* unit) {
-  printf("%-64s %10.3f %-3s (no target)\n", what, value, unit);
-  fflush(stdout);
-}
-
-template <typename Fn>
-double Median(int runs, Fn fn) {
-  std::vector<double> t;
-  for (int i = 0; i < runs; ++i) {
-    auto s = Clock::now();
-    fn();
-    t.push_back(Ms(Clock::now() - s));
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
-    exit(1);
-  }
-}
-
-}  // namespace
+using ttpgraph::bench::Check;
+using ttpgraph::bench::Clock;
+using ttpgraph::bench::Ms;
 
 int main(int argc, char** argv) {
   std::string data;
@@ -85,6 +52,7 @@ int main(int argc, char** argv) {
   }
   if (!data.empty()) setenv("TTPGRAPH_SHARED_DATA", data.c_str(), 1);
   using namespace ttpgraph;
+  bench::Reporter report({/*label_width=*/64, /*precision=*/3, /*unit_width=*/3});
 
   testing::TempDir dir;
   StoreOptions so;
@@ -114,7 +82,7 @@ int main(int argc, char** argv) {
 
   // ---- diff ------------------------------------------------------------------
   size_t changes = 0, keys_loaded = 0;
-  double full = Median(runs, [&] {
+  double full = bench::MedianMs(runs, [&] {
     std::vector<std::string> keys = DiffContentKeys(**from, **to);
     auto json = (*store)->GetObjects(keys);
     Check(json.status(), "get objects");
@@ -126,21 +94,22 @@ int main(int argc, char** argv) {
     Check(r.status(), "diff");
     changes = r->changes.size() + r->groups.size() + r->techniques.size();
   });
-  Report("diff 17.1 -> 18.1 incl. relationship diffs (load changed JSON + diff)", full / 1000, "s", 0.3);
+  report.Target("diff 17.1 -> 18.1 incl. relationship diffs (load changed JSON + diff)", full / 1000, "s", 0.3);
   std::vector<std::string> keys = DiffContentKeys(**from, **to);
   auto json = (*store)->GetObjects(keys);
   DiffContent content;
   for (size_t i = 0; i < keys.size(); ++i) content.emplace(keys[i], (*json)[i]);
-  double pure = Median(runs, [&] { Check(DiffReleases(**from, **to, content, QueryLimits{}).status(), "diff"); });
-  Info("  of which DiffReleases alone (pure, content in memory)", pure / 1000, "s");
-  Info("  changed objects whose JSON is loaded", static_cast<double>(keys_loaded), "");
-  Info("  changelog entries + group/technique relationship diffs", static_cast<double>(changes), "");
+  double pure =
+      bench::MedianMs(runs, [&] { Check(DiffReleases(**from, **to, content, QueryLimits{}).status(), "diff"); });
+  report.Info("  of which DiffReleases alone (pure, content in memory)", pure / 1000, "s");
+  report.Info("  changed objects whose JSON is loaded", static_cast<double>(keys_loaded), "");
+  report.Info("  changelog entries + group/technique relationship diffs", static_cast<double>(changes), "");
 
   // ---- overlap ---------------------------------------------------------------
   auto groups = ResolveGroups(**to, {});
   Check(groups.status(), "groups");
   size_t pairs = 0;
-  double cold = Median(runs, [&] {
+  double cold = bench::MedianMs(runs, [&] {
     auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
     Check(index.status(), "index");
     auto m = ComputeOverlap(*index, *groups, QueryLimits{});
@@ -150,16 +119,17 @@ int main(int argc, char** argv) {
   char label[128];
   snprintf(label, sizeof label, "all-pairs overlap, %zu active groups, %zu pairs (index + matrix)", groups->size(),
            pairs);
-  Report(label, cold, "ms", 50);
+  report.Target(label, cold, "ms", 50);
   auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
   Check(index.status(), "index");
-  double warm = Median(runs, [&] { Check(ComputeOverlap(*index, *groups, QueryLimits{}).status(), "overlap"); });
-  Report("all-pairs overlap, matrix alone (index cached per release+paths)", warm, "ms", 50);
-  double direct_cold = Median(runs, [&] {
+  double warm =
+      bench::MedianMs(runs, [&] { Check(ComputeOverlap(*index, *groups, QueryLimits{}).status(), "overlap"); });
+  report.Target("all-pairs overlap, matrix alone (index cached per release+paths)", warm, "ms", 50);
+  double direct_cold = bench::MedianMs(runs, [&] {
     auto idx = GroupTechniqueIndex::Build(**to, UsagePaths{true, false, true}, QueryLimits{});
     Check(ComputeOverlap(*idx, *groups, QueryLimits{}).status(), "overlap");
   });
-  Report("all-pairs overlap --no-software (index + matrix)", direct_cold, "ms", 50);
+  report.Target("all-pairs overlap --no-software (index + matrix)", direct_cold, "ms", 50);
 
   // ---- top-k -----------------------------------------------------------------
   std::vector<double> per_group;
@@ -170,9 +140,10 @@ int main(int argc, char** argv) {
     Check(top.status(), "top-k");
   }
   std::sort(per_group.begin(), per_group.end());
-  Report("top-10 similar groups, median over every group (index cached)", per_group[per_group.size() / 2], "ms", 2);
-  Report("top-10 similar groups, worst over every group (index cached)", per_group.back(), "ms", 2);
-  Info("top-10 similar with a cold index (index build + query)", cold - warm, "ms");
+  report.Target("top-10 similar groups, median over every group (index cached)", per_group[per_group.size() / 2],
+                "ms", 2);
+  report.Target("top-10 similar groups, worst over every group (index cached)", per_group.back(), "ms", 2);
+  report.Info("top-10 similar with a cold index (index build + query)", cold - warm, "ms");
 
   // ---- gap -------------------------------------------------------------------
   OrgStore orgs(store->get());
@@ -210,37 +181,37 @@ int main(int argc, char** argv) {
   auto first = Clock::now();
   Check(service.Gap(greq, QueryLimits{}, &gresp), "gap");
   double gap_cold = Ms(Clock::now() - first);
-  double gap_warm = Median(runs, [&] {
+  double gap_warm = bench::MedianMs(runs, [&] {
     v1::GapResponse r;
     Check(service.Gap(greq, QueryLimits{}, &r), "gap");
   });
   snprintf(label, sizeof label, "gap, 5000 detections, all %d groups (GetGap handler, caches warm)",
            gresp.groups_size());
-  Report(label, gap_warm, "ms", 20);
-  Info("  first gap call (builds OrgView, usage and detectability indexes)", gap_cold, "ms");
+  report.Target(label, gap_warm, "ms", 20);
+  report.Info("  first gap call (builds OrgView, usage and detectability indexes)", gap_cold, "ms");
   v1::GapRequest small = greq;
   small.set_page_size(1);
-  double gap_small = Median(runs, [&] {
+  double gap_small = bench::MedianMs(runs, [&] {
     v1::GapResponse r;
     Check(service.Gap(small, QueryLimits{}, &r), "gap");
   });
-  Info("  the same with page_size 1 (response building excluded)", gap_small, "ms");
-  Info("  gaps found (LOGGED + BLIND)", static_cast<double>(gresp.page().total_size()), "");
-  Info("  techniques used by the groups", gresp.techniques_used(), "");
-  Info("  of them DETECTED", gresp.detected(), "");
+  report.Info("  the same with page_size 1 (response building excluded)", gap_small, "ms");
+  report.Info("  gaps found (LOGGED + BLIND)", static_cast<double>(gresp.page().total_size()), "");
+  report.Info("  techniques used by the groups", gresp.techniques_used(), "");
+  report.Info("  of them DETECTED", gresp.detected(), "");
   auto dindex = DetectabilityIndex::Build(**to);
   auto usage = GroupUsageIndex::Build(**to, UsagePaths{}, QueryLimits{});
   Check(usage.status(), "usage index");
   auto all_ds = orgs.ListDetections(OrgId("bench"));
   Check(all_ds.status(), "list");
   OrgView view = MakeOrgView("bench", *all_ds, inv);
-  double gap_pure = Median(runs, [&] {
+  double gap_pure = bench::MedianMs(runs, [&] {
     auto cov = ComputeCoverage(**to, *dindex, view, CoverageOptions{}, QueryLimits{});
     Check(cov.status(), "coverage");
     Check(ComputeGaps(**to, *dindex, *usage, *cov, usage->groups(), GapOptions{}, QueryLimits{}).status(), "gaps");
   });
-  Info("  of which ComputeCoverage + ComputeGaps (pure)", gap_pure, "ms");
+  report.Info("  of which ComputeCoverage + ComputeGaps (pure)", gap_pure, "ms");
 
-  printf("\n%s\n", failures ? "SOME TARGETS MISSED" : "all targets met");
-  return failures ? 1 : 0;
+  printf("\n%s\n", report.failures() ? "SOME TARGETS MISSED" : "all targets met");
+  return report.failures() ? 1 : 0;
 }

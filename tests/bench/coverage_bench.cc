@@ -19,34 +19,17 @@
 
 #include "server/org_service.h"
 #include "storage/strings.h"
+#include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
 #include "ttpgraph/v1/org_service.grpc.pb.h"
 
 using namespace ttpgraph;
-using Clock = std::chrono::steady_clock;
+using bench::Check;
+using bench::Clock;
+using bench::CpuMs;
+using bench::Median;
 
-static double Ms(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-static double CpuMs(clockid_t clock = CLOCK_PROCESS_CPUTIME_ID) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-static double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-static void Report(const char* what, double value, const char* unit, double target, double cpu) {
-  printf("%-66s %9.2f %-3s target <= %-5g %-6s (cpu %.2f %s)\n", what, value, unit, target,
-         value <= target ? "OK" : "MISSED", cpu, unit);
-}
-static void Die(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
-    exit(1);
-  }
-}
+static double Ms(Clock::time_point a, Clock::time_point b) { return bench::Ms(b - a); }
 
 int main(int argc, char** argv) {
   int n_orgs = 1000;
@@ -56,17 +39,24 @@ int main(int argc, char** argv) {
     if (!strcmp(argv[i], "--only")) only = argv[i + 1];
   }
   auto part = [&](const char* name) { return only.empty() || only == name; };
+  // Each figure with the CPU time this process spent on it beside.
+  bench::Reporter report({/*label_width=*/66, /*precision=*/2, /*unit_width=*/3});
+  auto Report = [&](const std::string& what, double value, const char* unit, double target, double cpu) {
+    char note[64];
+    snprintf(note, sizeof note, " (cpu %.2f %s)", cpu, unit);
+    report.Target(what, value, unit, target, /*lower_is_better=*/true, note);
+  };
   testing::TestServer server;
-  Die(testing::ImportFile(server.client(), testing::SharedData("attack/enterprise-attack-18.1.json.gz"),
-                          "enterprise-attack", "18.1"),
-      "import 18.1");
+  Check(testing::ImportFile(server.client(), testing::SharedData("attack/enterprise-attack-18.1.json.gz"),
+                            "enterprise-attack", "18.1"),
+        "import 18.1");
   OrgServiceImpl* svc = server.server().org_service();
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto stub = v1::OrgService::NewStub(channel);
   auto create_org = [&](const std::string& id) {
     Organization init;
     init.release = "enterprise-attack@18.1";
-    Die(svc->orgs().CreateOrg(OrgId(id), init).status(), "create org");
+    Check(svc->orgs().CreateOrg(OrgId(id), init).status(), "create org");
   };
 
   // 1. SigmaHQ import through gRPC (stream + parse + map + one batch write).
@@ -77,7 +67,7 @@ int main(int argc, char** argv) {
     v1::CoverageRequest warm;
     warm.set_org_id("sigma");
     v1::CoverageResponse r;
-    Die(svc->Coverage(warm, &r), "warm");
+    Check(svc->Coverage(warm, &r), "warm");
     auto t0 = Clock::now();
     double cpu0 = CpuMs();
     grpc::ClientContext ctx;
@@ -89,7 +79,7 @@ int main(int argc, char** argv) {
     msg.mutable_file()->set_content(tarball);
     w->Write(msg);
     w->WritesDone();
-    Die(FromGrpc(w->Finish()), "sigma import");
+    Check(FromGrpc(w->Finish()), "sigma import");
     double import_ms = Ms(t0, Clock::now());
     double import_cpu = CpuMs() - cpu0;
     printf("imported %d Sigma rules (%d created, %d disabled)\n", imp.rules_size(), imp.created(), imp.disabled());
@@ -98,7 +88,7 @@ int main(int argc, char** argv) {
 
   // 2. One organization with 5,000 detections.
   auto g = server.server().graphs()->Get(std::string("enterprise-attack@18.1"));
-  Die(g.status(), "graph");
+  Check(g.status(), "graph");
   std::vector<std::string> techniques;
   for (NodeId t : (*g)->techniques())
     if ((*g)->node(t).active() && (*g)->node(t).in_domain) techniques.push_back((*g)->node(t).attack_id);
@@ -121,15 +111,15 @@ int main(int argc, char** argv) {
   };
   if (part("coverage")) {
     create_org("big");
-    Die(svc->orgs().PutDetections(OrgId("big"), make_detections(5000, 1), false).status(), "5000 detections");
-    Die(svc->orgs().UpdateInventory(OrgId("big"), OrgStore::InventoryOp::kSet,
-                                    {InventoryEntry{"DC0032"}, InventoryEntry{"DC0067"}}).status(), "inventory");
+    Check(svc->orgs().PutDetections(OrgId("big"), make_detections(5000, 1), false).status(), "5000 detections");
+    Check(svc->orgs().UpdateInventory(OrgId("big"), OrgStore::InventoryOp::kSet,
+                                      {InventoryEntry{"DC0032"}, InventoryEntry{"DC0067"}}).status(), "inventory");
     v1::CoverageRequest req;
     req.set_org_id("big");
     {
       v1::CoverageResponse r;
       auto c0 = Clock::now();
-      Die(svc->Coverage(req, &r), "coverage cold");
+      Check(svc->Coverage(req, &r), "coverage cold");
       printf("5,000 detections: %d detected, %d logged, %d blind; first (cold view) call %.2f ms\n", r.detected(),
              r.logged(), r.blind(), Ms(c0, Clock::now()));
     }
@@ -138,7 +128,7 @@ int main(int argc, char** argv) {
       v1::CoverageResponse r;
       auto a = Clock::now();
       double c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
-      Die(svc->Coverage(req, &r), "coverage");
+      Check(svc->Coverage(req, &r), "coverage");
       server_ms.push_back(Ms(a, Clock::now()));
       server_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
     }
@@ -147,7 +137,7 @@ int main(int argc, char** argv) {
       v1::CoverageResponse r;
       auto a = Clock::now();
       double c0 = CpuMs();
-      Die(FromGrpc(stub->GetCoverage(&c, req, &r)), "coverage grpc");
+      Check(FromGrpc(stub->GetCoverage(&c, req, &r)), "coverage grpc");
       grpc_ms.push_back(Ms(a, Clock::now()));
       grpc_cpu.push_back(CpuMs() - c0);
     }
@@ -165,7 +155,7 @@ int main(int argc, char** argv) {
   for (int o = 0; o < n_orgs; ++o) {
     std::string id = Cat("org-", o);
     create_org(id);
-    Die(svc->orgs().PutDetections(OrgId(id), make_detections(500, o), false).status(), "500 detections");
+    Check(svc->orgs().PutDetections(OrgId(id), make_detections(500, o), false).status(), "500 detections");
     if ((o + 1) % std::max(1, n_orgs / 4) == 0) growth.emplace_back(o + 1, server.server().store()->DiskUsageBytes() - base);
   }
   printf("stored %d orgs x 500 detections in %.1f s\n", n_orgs, Ms(m0, Clock::now()) / 1000);
@@ -183,19 +173,19 @@ int main(int argc, char** argv) {
     v1::CoverageResponse r;
     auto a = Clock::now();
     double c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
-    Die(svc->Coverage(r1, &r), "coverage many");
+    Check(svc->Coverage(r1, &r), "coverage many");
     cold.push_back(Ms(a, Clock::now()));
     cold_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
     a = Clock::now();
     c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
     v1::CoverageResponse r2;
-    Die(svc->Coverage(r1, &r2), "coverage many warm");
+    Check(svc->Coverage(r1, &r2), "coverage many warm");
     warm.push_back(Ms(a, Clock::now()));
     warm_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
   }
-  Report(Cat("coverage of one of ", n_orgs, " orgs x 500, first call (median)").c_str(), Median(cold), "ms", 10,
+  Report(Cat("coverage of one of ", n_orgs, " orgs x 500, first call (median)"), Median(cold), "ms", 10,
          Median(cold_cpu));
-  Report(Cat("coverage of one of ", n_orgs, " orgs x 500, repeated (median)").c_str(), Median(warm), "ms", 10,
+  Report(Cat("coverage of one of ", n_orgs, " orgs x 500, repeated (median)"), Median(warm), "ms", 10,
          Median(warm_cpu));
   return 0;
 }

@@ -26,42 +26,15 @@
 #include "storage/import/decompress.h"
 #include "storage/import/turtle_d3fend.h"
 #include "storage/store.h"
+#include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
 #include "ttpgraph/v1/d3fend_service.grpc.pb.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-int failures = 0;
-void Report(const char* what, double value, const char* unit, double target) {
-  bool ok = value <= target;
-  if (!ok) ++failures;
-  printf("%-64s %10.3f %-3s target <= %-8.6g %s\n", what, value, unit, target, ok ? "ok" : "MISSED");
-  fflush(stdout);
-}
-void Info(const char* what, double value, const char* unit) {
-  printf("%-64s %10.3f %-3s (no target)\n", what, value, unit);
-  fflush(stdout);
-}
-
-template <typename Fn>
-double Median(int runs, Fn fn) {
-  std::vector<double> t;
-  for (int i = 0; i < runs; ++i) {
-    auto start = Clock::now();
-    fn();
-    t.push_back(Ms(Clock::now() - start));
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
+using ttpgraph::bench::Clock;
+using ttpgraph::bench::Ms;
+using ttpgraph::bench::Percentile;
 
 void Die(const std::string& what) {
   fprintf(stderr, "d3fend_bench: %s\n", what.c_str());
@@ -78,13 +51,14 @@ int main(int argc, char** argv) {
     else if (!strcmp(argv[i], "--calls")) calls = atoi(argv[i + 1]);
   }
   using namespace ttpgraph;
+  bench::Reporter report({/*label_width=*/64, /*precision=*/3, /*unit_width=*/3});
   const std::string gz = testing::ReadFile(testing::SharedData("d3fend/d3fend-protege-1.2.0.ttl.gz"));
   printf("D3FEND 1.2.0: %zu bytes gzip; %d runs, %d calls\n", gz.size(), runs, calls);
 
   // ---- import + inference, library level, fresh store each run ----------------
   int64_t triples = 0;
   size_t pairs = 0;
-  double full = Median(runs, [&] {
+  double full = bench::MedianMs(runs, [&] {
     testing::TempDir dir;
     StoreOptions so;
     so.path = dir.path() + "/db";
@@ -107,10 +81,10 @@ int main(int argc, char** argv) {
   // The median above includes opening and closing a fresh RocksDB; measure the
   // stages separately to report the import itself.
   std::string text = *MaybeGunzip(gz, 64 << 20);
-  double t_gunzip = Median(runs, [&] { (void)MaybeGunzip(gz, 64 << 20); });
+  double t_gunzip = bench::MedianMs(runs, [&] { (void)MaybeGunzip(gz, 64 << 20); });
   D3fendOntology onto;
-  double t_parse = Median(runs, [&] { onto = *ParseD3fendTurtle(text, "d3fend.ttl"); });
-  double t_infer = Median(runs, [&] { (void)D3fendIndex::Build(onto, "1.2.0"); });
+  double t_parse = bench::MedianMs(runs, [&] { onto = *ParseD3fendTurtle(text, "d3fend.ttl"); });
+  double t_infer = bench::MedianMs(runs, [&] { (void)D3fendIndex::Build(onto, "1.2.0"); });
   testing::TempDir dir;
   StoreOptions so;
   so.path = dir.path() + "/db";
@@ -118,19 +92,19 @@ int main(int argc, char** argv) {
   if (!store.ok()) Die(std::string(store.status().message()));
   D3fendStore d3f(store->get());
   int version = 0;
-  double t_write = Median(runs, [&] { (void)d3f.Put("1.2." + std::to_string(version++), onto, false); });
-  Info("  gunzip", t_gunzip, "ms");
-  Info("  serd parse + fact extraction", t_parse, "ms");
-  Info("  inference (closures, match, tree)", t_infer, "ms");
-  Info("  store write (one KvWrite batch)", t_write, "ms");
-  Report("import + inference of D3FEND 1.2.0 (gunzip+parse+infer+write)", (t_gunzip + t_parse + t_infer + t_write) / 1000.0,
-         "s", 0.5);
-  Info("same, including opening a fresh RocksDB", full / 1000.0, "s");
-  double t_load = Median(runs, [&] {
+  double t_write = bench::MedianMs(runs, [&] { (void)d3f.Put("1.2." + std::to_string(version++), onto, false); });
+  report.Info("  gunzip", t_gunzip, "ms");
+  report.Info("  serd parse + fact extraction", t_parse, "ms");
+  report.Info("  inference (closures, match, tree)", t_infer, "ms");
+  report.Info("  store write (one KvWrite batch)", t_write, "ms");
+  report.Target("import + inference of D3FEND 1.2.0 (gunzip+parse+infer+write)",
+                (t_gunzip + t_parse + t_infer + t_write) / 1000.0, "s", 0.5);
+  report.Info("same, including opening a fresh RocksDB", full / 1000.0, "s");
+  double t_load = bench::MedianMs(runs, [&] {
     auto o = d3f.Load("1.2.0");
     (void)D3fendIndex::Build(*o, "1.2.0");
   });
-  Info("load from the store + inference (first use after restart)", t_load, "ms");
+  report.Info("load from the store + inference (first use after restart)", t_load, "ms");
 
   // ---- over gRPC ----------------------------------------------------------------
   testing::TestServer server;
@@ -151,8 +125,8 @@ int main(int argc, char** argv) {
     if (!s.ok()) Die(s.error_message());
   };
   int rpc_version = 0;
-  double t_rpc = Median(runs, [&] { import_rpc("2.0." + std::to_string(rpc_version++)); });
-  Report("ImportD3fend RPC, 1.2.0 .gz streamed (new version each run)", t_rpc / 1000.0, "s", 0.5);
+  double t_rpc = bench::MedianMs(runs, [&] { import_rpc("2.0." + std::to_string(rpc_version++)); });
+  report.Target("ImportD3fend RPC, 1.2.0 .gz streamed (new version each run)", t_rpc / 1000.0, "s", 0.5);
   import_rpc("9.9.9");  // the newest: what queries use
 
   auto st = testing::ImportFile(server.client(), testing::SharedData("attack/enterprise-attack-18.1.json.gz"),
@@ -178,11 +152,12 @@ int main(int argc, char** argv) {
     return lat;
   };
   auto plain = measure("");
-  Report("GetCountermeasures over gRPC, p50", Percentile(plain, 0.5), "ms", 0.5);
-  Info("GetCountermeasures over gRPC, p99", Percentile(plain, 0.99), "ms");
+  report.Target("GetCountermeasures over gRPC, p50", Percentile(plain, 0.5), "ms", 0.5);
+  report.Info("GetCountermeasures over gRPC, p99", Percentile(plain, 0.99), "ms");
   auto with_release = measure("enterprise-attack@18.1");
-  Report("GetCountermeasures --release 18.1 (revoked-by) over gRPC, p50", Percentile(with_release, 0.5), "ms", 0.5);
-  Info("GetCountermeasures --release 18.1 over gRPC, p99", Percentile(with_release, 0.99), "ms");
+  report.Target("GetCountermeasures --release 18.1 (revoked-by) over gRPC, p50", Percentile(with_release, 0.5), "ms",
+                0.5);
+  report.Info("GetCountermeasures --release 18.1 over gRPC, p99", Percentile(with_release, 0.99), "ms");
 
   // ---- Atomic ----------------------------------------------------------------------
   {
@@ -196,7 +171,7 @@ int main(int argc, char** argv) {
     writer->WritesDone();
     auto s = writer->Finish();
     if (!s.ok()) Die(s.error_message());
-    Info("ImportAtomicIndex RPC, index.csv (2321 rows)", Ms(Clock::now() - start), "ms");
+    report.Info("ImportAtomicIndex RPC, index.csv (2321 rows)", Ms(Clock::now() - start), "ms");
   }
   std::vector<double> lat;
   for (int i = 0; i < calls; ++i) {
@@ -209,7 +184,7 @@ int main(int argc, char** argv) {
     lat.push_back(Ms(Clock::now() - start));
     if (!s.ok()) Die(s.error_message());
   }
-  Info("GetAtomicTests over gRPC, p50", Percentile(lat, 0.5), "ms");
-  printf("%s\n", failures ? "SOME TARGETS MISSED" : "all targets met");
-  return failures ? 1 : 0;
+  report.Info("GetAtomicTests over gRPC, p50", Percentile(lat, 0.5), "ms");
+  printf("%s\n", report.failures() ? "SOME TARGETS MISSED" : "all targets met");
+  return report.failures() ? 1 : 0;
 }

@@ -26,68 +26,16 @@ namespace {
 
 using Stub = v1::AnalysisService::Stub;
 
-// The AnalysisService stub on the same server the Client talks to (--server,
-// else $TTPGRAPH_SERVER, else 127.0.0.1:50051, as main.cc chooses).
-class Analysis {
+// The AnalysisService stub on the same server the Client talks to.
+class Analysis : public ServiceStub<v1::AnalysisService> {
  public:
-  explicit Analysis(const Args& a) {
-    const char* env = getenv("TTPGRAPH_SERVER");
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(64 << 20);
-    stub_ = v1::AnalysisService::NewStub(grpc::CreateCustomChannel(
-        a.Get("--server", env && *env ? env : "127.0.0.1:50051"), grpc::InsecureChannelCredentials(), args));
-  }
-  template <typename Req, typename Resp>
-  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return ttpgraph::FromGrpc(((*stub_).*method)(&ctx, req, resp));
-  }
-  // Every page merged into `resp`; page info cleared.
-  template <typename Req, typename Resp>
-  absl::Status CallAllPages(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
-                            Resp* resp) {
-    req.set_page_size(1000);
-    while (true) {
-      Resp page;
-      if (auto s = Call(method, req, &page); !s.ok()) return s;
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      resp->MergeFrom(page);
-      if (next.empty()) return absl::OkStatus();
-      req.set_page_token(next);
-    }
-  }
-
- private:
-  std::unique_ptr<Stub> stub_;
+  explicit Analysis(const Args& a) : ServiceStub(a, 64 << 20, 60) {}
 };
 
-std::string Id(const v1::AttackObject& o) { return o.attack_id().empty() ? o.stix_id() : o.attack_id(); }
 std::string Fixed(double v, int digits = 3) {
   char buf[32];
   snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
-}
-std::vector<std::string> SplitList(const Args& a, const std::string& flag) {
-  std::vector<std::string> out;
-  if (!a.Has(flag)) return out;
-  for (const std::string& v : a.flags.at(flag)) {
-    size_t start = 0;
-    while (start <= v.size()) {
-      size_t end = v.find(',', start);
-      if (end == std::string::npos) end = v.size();
-      if (end > start) out.push_back(v.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  return out;
-}
-std::string Need(const Args& a, const std::string& flag, const char* cmd) {
-  std::string v = a.Get(flag);
-  if (v.empty()) Die(std::string(cmd) + ": " + flag + " is required", 2);
-  return v;
 }
 std::string Release(const std::string& r) {
   // A bare version ("18.1") means enterprise-attack.
@@ -99,14 +47,6 @@ void PrintLayer(const v1::LayerResponse& resp) {
   fprintf(stderr, "ttpctl: layer with %d technique entries\n", resp.technique_entries());
 }
 
-std::string OrgOf(const Args& a) {
-  std::string org = a.Get("--org");
-  if (org.empty())
-    if (const char* env = getenv("TTPGRAPH_ORG")) org = env;
-  if (org.empty()) Die("give the organization: --org ORG (or $TTPGRAPH_ORG)", 2);
-  return org;
-}
-
 std::string ToJson(const google::protobuf::Message& m) {
   google::protobuf::util::JsonPrintOptions o;
   o.preserve_proto_field_names = true;
@@ -114,18 +54,6 @@ std::string ToJson(const google::protobuf::Message& m) {
   std::string out;
   if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) Die("cannot print JSON");
   return out;
-}
-
-int IntFlag(const Args& a, const std::string& flag, int def) {
-  if (!a.Has(flag)) return def;
-  try {
-    size_t used = 0;
-    int v = std::stoi(a.Get(flag), &used);
-    if (used != a.Get(flag).size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (...) {
-    Die(flag + ": not a number: " + a.Get(flag), 2);
-  }
 }
 
 std::string ActionName(v1::MappingMigration::Action x) {
@@ -170,7 +98,7 @@ std::string DeltaText(const v1::ObjectDelta& d) {
 
 int DiffCommand(Client&, const Args& a) {
   Analysis c(a);
-  const std::string from = Release(Need(a, "--from", "diff")), to = Release(Need(a, "--to", "diff"));
+  const std::string from = Release(RequiredFlag(a, "--from", "diff")), to = Release(RequiredFlag(a, "--to", "diff"));
   if (a.positional.size() > 1 && a.positional[1] == "layer") {
     v1::DiffLayerRequest req;
     req.set_from_release(from);
@@ -185,15 +113,15 @@ int DiffCommand(Client&, const Args& a) {
   v1::DiffReleasesRequest req;
   req.set_from_release(from);
   req.set_to_release(to);
-  for (auto& t : SplitList(a, "--type")) req.add_object_types(t);
-  for (auto& t : SplitList(a, "--category")) req.add_categories(t);
+  for (auto& t : FlagList(a, "--type")) req.add_object_types(t);
+  for (auto& t : FlagList(a, "--category")) req.add_categories(t);
   v1::DiffReleasesResponse resp;
   Check(c.CallAllPages(&Stub::DiffReleases, req, &resp));
   v1::MigrationPlan impact;
   const bool with_org = a.Has("--org");
   if (with_org) {
     v1::MigrationRequest mreq;
-    mreq.set_org_id(OrgOf(a));
+    mreq.set_org_id(Org(a));
     mreq.set_from_release(from);
     mreq.set_to_release(to);
     Check(c.CallAllPages(&Stub::PlanMigration, mreq, &impact));
@@ -312,7 +240,7 @@ int DiffCommand(Client&, const Args& a) {
 v1::OverlapRequest OverlapRequestFrom(const Args& a) {
   v1::OverlapRequest req;
   req.set_release(Release(a.Release()));
-  for (auto& g : SplitList(a, "--groups")) req.add_groups(g);
+  for (auto& g : FlagList(a, "--groups")) req.add_groups(g);
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -331,7 +259,7 @@ int OverlapCommand(Client&, const Args& a) {
   if (a.Has("--top-k") || a.Has("--group")) {
     v1::SimilarGroupsRequest req;
     req.set_release(Release(a.Release()));
-    req.set_group(Need(a, "--group", "overlap --top-k"));
+    req.set_group(RequiredFlag(a, "--group", "overlap --top-k"));
     int k = 10;
     if (a.Has("--top-k")) {
       try {
@@ -378,9 +306,9 @@ int OverlapCommand(Client&, const Args& a) {
 
 v1::GapRequest GapRequestFrom(const Args& a) {
   v1::GapRequest req;
-  req.set_org_id(OrgOf(a));
+  req.set_org_id(Org(a));
   if (a.Has("--release")) req.set_release(Release(a.Get("--release")));
-  std::vector<std::string> groups = SplitList(a, "--groups");
+  std::vector<std::string> groups = FlagList(a, "--groups");
   if (!groups.empty() && a.Has("--all-groups")) Die("gap: give --groups or --all-groups, not both", 2);
   if (groups.empty() && !a.Has("--all-groups")) Die("gap: give the threat: --groups G0016,G0007 or --all-groups", 2);
   if (a.Has("--all-groups")) req.mutable_threat()->set_all_groups(true);
@@ -447,10 +375,10 @@ int MigrateCommand(Client&, const Args& a) {
   Analysis c(a);
   if (a.positional.size() > 1) Die("migrate: unexpected '" + a.positional[1] + "'", 2);
   v1::ApplyMigrationRequest req;
-  req.set_org_id(OrgOf(a));
-  req.set_from_release(Release(Need(a, "--from", "migrate")));
-  req.set_to_release(Release(Need(a, "--to", "migrate")));
-  for (auto& d : SplitList(a, "--detections")) req.add_detection_ids(d);
+  req.set_org_id(Org(a));
+  req.set_from_release(Release(RequiredFlag(a, "--from", "migrate")));
+  req.set_to_release(Release(RequiredFlag(a, "--to", "migrate")));
+  for (auto& d : FlagList(a, "--detections")) req.add_detection_ids(d);
   req.set_apply(a.Has("--apply"));
   v1::ApplyMigrationResponse resp;
   Check(c.Call(&Stub::ApplyMigration, req, &resp));

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 namespace ttpctl {
 namespace {
@@ -84,15 +86,68 @@ void ProgressBar(const std::string& label, size_t done, size_t total) {
   if (done == total) fprintf(stderr, "\n");
 }
 
+std::string ServerAddress(const Args& a) {
+  const char* env = getenv("TTPGRAPH_SERVER");
+  return a.Get("--server", env && *env ? env : "127.0.0.1:50051");
+}
+
+std::string Org(const Args& a) {
+  std::string org = a.Get("--org");
+  if (org.empty())
+    if (const char* env = getenv("TTPGRAPH_ORG")) org = env;
+  if (org.empty()) Die("give the organization: --org ORG (or $TTPGRAPH_ORG)", 2);
+  return org;
+}
+
+std::string RequiredFlag(const Args& a, const std::string& flag, const char* cmd) {
+  std::string v = a.Get(flag);
+  if (v.empty()) Die(std::string(cmd) + ": " + flag + " is required", 2);
+  return v;
+}
+
+int IntFlag(const Args& a, const std::string& flag, int def) {
+  if (!a.Has(flag)) return def;
+  try {
+    size_t used = 0;
+    int v = std::stoi(a.Get(flag), &used);
+    if (used != a.Get(flag).size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (...) {
+    Die(flag + ": not a number: " + a.Get(flag), 2);
+  }
+}
+
+std::vector<std::string> CommaList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> FlagList(const Args& a, const std::string& flag) {
+  std::vector<std::string> out;
+  if (!a.Has(flag)) return out;
+  for (const std::string& v : a.flags.at(flag))
+    for (std::string& x : CommaList(v)) out.push_back(std::move(x));
+  return out;
+}
+
 std::string JoinStrings(const google::protobuf::RepeatedPtrField<std::string>& v, const char* sep) {
   std::string out;
   for (auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
+std::string Id(const v1::AttackObject& o) { return o.attack_id().empty() ? o.stix_id() : o.attack_id(); }
+
 std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v) {
   std::string out;
-  for (auto& o : v) out += (out.empty() ? "" : ", ") + (o.attack_id().empty() ? o.stix_id() : o.attack_id());
+  for (auto& o : v) out += (out.empty() ? "" : ", ") + Id(o);
   return out;
 }
 

@@ -7,7 +7,9 @@
 //       "  release list ...\n", {"--domain", "--version"});
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,8 +60,70 @@ void PrintTable(const std::vector<std::string>& header, const std::vector<std::v
 // A progress bar on stderr, only when stderr is a terminal.
 void ProgressBar(const std::string& label, size_t done, size_t total);
 
+// The server: --server, else $TTPGRAPH_SERVER, else 127.0.0.1:50051.
+std::string ServerAddress(const Args& a);
+// The organization: --org, else $TTPGRAPH_ORG; exits with usage status 2 when neither is set.
+std::string Org(const Args& a);
+// The value of a flag that must be given; `cmd` names the command in the error.
+std::string RequiredFlag(const Args& a, const std::string& flag, const char* cmd);
+// A whole-number flag (`def` when absent); exits with status 2 on anything else.
+int IntFlag(const Args& a, const std::string& flag, int def);
+// "a,b,,c" -> {a, b, c}.
+std::vector<std::string> CommaList(const std::string& s);
+// The comma lists of every occurrence of `flag`, in order.
+std::vector<std::string> FlagList(const Args& a, const std::string& flag);
+
+// The stub of one service on a channel of its own to ServerAddress() (the
+// shared Client predates the later services); every call has a deadline.
+template <typename Service>
+class ServiceStub {
+ public:
+  using Stub = typename Service::Stub;
+  // Messages received up to `max_receive_bytes`, sent up to `max_send_bytes`
+  // (-1: gRPC's default); calls time out after `default_seconds`.
+  ServiceStub(const Args& a, int max_receive_bytes, int default_seconds, int max_send_bytes = -1)
+      : default_seconds_(default_seconds) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(max_receive_bytes);
+    if (max_send_bytes >= 0) args.SetMaxSendMessageSize(max_send_bytes);
+    stub_ = Service::NewStub(grpc::CreateCustomChannel(ServerAddress(a), grpc::InsecureChannelCredentials(), args));
+  }
+
+  template <typename Req, typename Resp>
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+                    Resp* resp, int seconds = 0) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(seconds > 0 ? seconds : default_seconds_));
+    return ttpgraph::FromGrpc(((*stub_).*method)(&ctx, req, resp));
+  }
+  // Every page (1000 at a time) merged into `resp`: repeated fields
+  // concatenate; page info cleared.
+  template <typename Req, typename Resp>
+  absl::Status CallAllPages(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
+                            Resp* resp) {
+    req.set_page_size(1000);
+    while (true) {
+      Resp page;
+      if (auto s = Call(method, req, &page); !s.ok()) return s;
+      std::string next = page.page().next_page_token();
+      page.clear_page();
+      resp->MergeFrom(page);
+      if (next.empty()) return absl::OkStatus();
+      req.set_page_token(next);
+    }
+  }
+  Stub& stub() { return *stub_; }
+
+ private:
+  std::unique_ptr<Stub> stub_;
+  int default_seconds_;
+};
+
 std::string JoinStrings(const google::protobuf::RepeatedPtrField<std::string>& v, const char* sep = ", ");
-// ATT&CK IDs (or STIX ids when there is none), comma-separated.
+// The ATT&CK ID, or the STIX id when there is none.
+std::string Id(const v1::AttackObject& o);
+// Id() of each, comma-separated.
 std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v);
 std::string StatusWord(const v1::AttackObject& o);  // active / revoked / deprecated
 void PrintObjects(const v1::ObjectList& list);

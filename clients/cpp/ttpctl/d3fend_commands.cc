@@ -11,38 +11,10 @@
 namespace ttpctl {
 namespace {
 
-// The DefenseService stub on the same server as `Client` (same --server rule as main.cc).
-class Defense {
+// The DefenseService stub on the same server as `Client`, with uploads.
+class Defense : public ServiceStub<v1::DefenseService> {
  public:
-  explicit Defense(const Args& a) {
-    const char* env = getenv("TTPGRAPH_SERVER");
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(64 << 20);
-    stub_ = v1::DefenseService::NewStub(grpc::CreateCustomChannel(
-        a.Get("--server", env && *env ? env : "127.0.0.1:50051"), grpc::InsecureChannelCredentials(), args));
-  }
-  template <typename Req, typename Resp>
-  absl::Status Call(grpc::Status (v1::DefenseService::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                    const Req& req, Resp* resp, int seconds = 30) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-    return ttpgraph::FromGrpc(((*stub_).*method)(&ctx, req, resp));
-  }
-  // All pages merged (repeated fields concatenate).
-  template <typename Req, typename Resp>
-  absl::Status CallAllPages(grpc::Status (v1::DefenseService::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-                            Req req, Resp* resp) {
-    req.set_page_size(1000);
-    while (true) {
-      Resp page;
-      if (auto s = Call(method, req, &page); !s.ok()) return s;
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      resp->MergeFrom(page);
-      if (next.empty()) return absl::OkStatus();
-      req.set_page_token(next);
-    }
-  }
+  explicit Defense(const Args& a) : ServiceStub(a, 64 << 20, 30) {}
   // Streams `bytes` in 1 MiB chunks; `Header` is the first message's header.
   template <typename Req, typename Opts, typename Resp>
   absl::Status Upload(std::unique_ptr<grpc::ClientWriter<Req>> (v1::DefenseService::Stub::*method)(grpc::ClientContext*,
@@ -50,7 +22,7 @@ class Defense {
                       const std::string& bytes, const Opts& header, Resp* resp) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-    auto writer = ((*stub_).*method)(&ctx, resp);
+    auto writer = (stub().*method)(&ctx, resp);
     Req msg;
     *msg.mutable_header() = header;
     msg.mutable_header()->set_expected_bytes(static_cast<int64_t>(bytes.size()));
@@ -66,10 +38,6 @@ class Defense {
     writer->WritesDone();
     return ttpgraph::FromGrpc(writer->Finish());
   }
-  v1::DefenseService::Stub& stub() { return *stub_; }
-
- private:
-  std::unique_ptr<v1::DefenseService::Stub> stub_;
 };
 
 std::string BaseName(const std::string& path) {

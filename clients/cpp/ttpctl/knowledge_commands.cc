@@ -1,7 +1,6 @@
 // ttpctl object / tactic / technique / group: questions about one release.
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "clients/cpp/ttpctl/common.h"
 

@@ -52,7 +52,6 @@ int main(int argc, char** argv) {
     Usage(stderr);
     ttpctl::Die("unknown command '" + a.positional[0] + "'", 2);
   }
-  const char* env = getenv("TTPGRAPH_SERVER");
-  ttpgraph::Client client(a.Get("--server", env && *env ? env : "127.0.0.1:50051"));
+  ttpgraph::Client client(ttpctl::ServerAddress(a));
   return it->second.fn(client, a);
 }

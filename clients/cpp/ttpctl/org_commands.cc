@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <sstream>
 
 #include "clients/cpp/ttpctl/common.h"
 #include "ttpgraph/v1/org_service.grpc.pb.h"
@@ -14,40 +13,11 @@
 namespace ttpctl {
 namespace {
 
-// The OrgService stub on its own channel (the shared Client predates it),
-// every call with a deadline.
-class OrgClient {
+// The OrgService stub on its own channel (the shared Client predates it).
+class OrgClient : public ServiceStub<v1::OrgService> {
  public:
-  explicit OrgClient(const Args& a) {
-    const char* env = getenv("TTPGRAPH_SERVER");
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(256 << 20);
-    args.SetMaxSendMessageSize(64 << 20);
-    stub_ = v1::OrgService::NewStub(grpc::CreateCustomChannel(a.Get("--server", env && *env ? env : "127.0.0.1:50051"),
-                                                              grpc::InsecureChannelCredentials(), args));
-  }
-  v1::OrgService::Stub& stub() { return *stub_; }
-  template <typename Req, typename Resp>
-  absl::Status Call(grpc::Status (v1::OrgService::Stub::*m)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    Resp* resp, int seconds = 60) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
-    return ttpgraph::FromGrpc((stub_.get()->*m)(&ctx, req, resp));
-  }
-
- private:
-  std::unique_ptr<v1::OrgService::Stub> stub_;
+  explicit OrgClient(const Args& a) : ServiceStub(a, 256 << 20, 60, 64 << 20) {}
 };
-
-std::string Org(const Args& a) {
-  std::string org = a.Get("--org");
-  if (org.empty()) {
-    const char* env = getenv("TTPGRAPH_ORG");
-    if (env) org = env;
-  }
-  if (org.empty()) Die("give the organization: --org ORG (or $TTPGRAPH_ORG)", 2);
-  return org;
-}
 
 const char* StateName(v1::DetectionState s) {
   switch (s) {
@@ -62,14 +32,6 @@ v1::DetectionState ParseState(const std::string& s) {
   if (s == "disabled") return v1::DISABLED;
   if (s == "testing") return v1::TESTING;
   Die("unknown state '" + s + "' (enabled, disabled or testing)", 2);
-}
-
-std::vector<std::string> CommaList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
 }
 
 void PrintOrgs(const google::protobuf::RepeatedPtrField<v1::Organization>& orgs) {
@@ -101,18 +63,8 @@ int OrgCommand(Client&, const Args& a) {
     return 0;
   }
   if (verb == "list") {
-    v1::ListOrganizationsRequest req;
-    req.set_page_size(1000);
     v1::ListOrganizationsResponse all;
-    while (true) {
-      v1::ListOrganizationsResponse page;
-      Check(c.Call(&v1::OrgService::Stub::ListOrganizations, req, &page));
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      all.MergeFrom(page);
-      if (next.empty()) break;
-      req.set_page_token(next);
-    }
+    Check(c.CallAllPages(&v1::OrgService::Stub::ListOrganizations, v1::ListOrganizationsRequest(), &all));
     if (JsonOutput()) return PrintJson(all), 0;
     PrintOrgs(all.organizations());
     return 0;
@@ -275,17 +227,8 @@ int DetectionCommand(Client&, const Args& a) {
     req.set_source_format(a.Get("--source-format"));
     req.set_tag(a.Get("--tag"));
     req.set_omit_query(!a.Has("--with-query"));
-    req.set_page_size(1000);
     v1::ListDetectionsResponse all;
-    while (true) {
-      v1::ListDetectionsResponse page;
-      Check(c.Call(&v1::OrgService::Stub::ListDetections, req, &page));
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      all.MergeFrom(page);
-      if (next.empty()) break;
-      req.set_page_token(next);
-    }
+    Check(c.CallAllPages(&v1::OrgService::Stub::ListDetections, req, &all));
     if (JsonOutput()) return PrintJson(all), 0;
     std::vector<std::vector<std::string>> rows;
     for (auto& d : all.detections())

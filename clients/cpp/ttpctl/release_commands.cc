@@ -1,7 +1,6 @@
 // ttpctl release ...: import, list, show and delete ATT&CK releases.
 #include <map>
 #include <regex>
-#include <sstream>
 
 #include "clients/cpp/ttpctl/common.h"
 
@@ -52,9 +51,7 @@ int ReleaseCommand(Client& c, const Args& a) {
       req.mutable_options()->clear_domain();
       req.mutable_options()->clear_version();
       req.set_collection(a.Get("--collection"));
-      std::stringstream vs(a.Get("--versions"));
-      for (std::string v; std::getline(vs, v, ',');)
-        if (!v.empty()) req.add_versions(v);
+      for (const std::string& v : CommaList(a.Get("--versions"))) req.add_versions(v);
       Check(c.ImportFrom(req, &all));
     }
     if (a.positional.size() < 3 && !a.Has("--index")) Die("release import: give at least one PATH or URL", 2);
