@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -176,6 +177,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   Store* raw = store.get();
   ingest->Start([raw] { raw->CompactImported(); });
   store->ingest_ = std::move(ingest);
+  // Imported files still uncompressed (a close stopped their compaction): compress them now.
+  for (auto* family : {store->objects_, store->records_}) {
+    if (BestCompression() == rocksdb::kNoCompression) break;
+    rocksdb::TablePropertiesCollection tables;
+    if (!store->db_->GetPropertiesOfAllTables(family, &tables).ok()) continue;
+    if (std::any_of(tables.begin(), tables.end(),
+                    [](const auto& t) { return t.second->compression_name == "NoCompression"; })) {
+      store->ingest_->RequestCompaction();
+      break;
+    }
+  }
   return store;
 }
 
@@ -194,7 +206,10 @@ void Store::CompactImported() {
 }
 
 Store::~Store() {
-  ingest_.reset();  // waits for the compaction of the last import
+  // Closing must not wait for a compression (at the lowest CPU priority it can
+  // take long on a busy machine): stop it; the next open resumes it.
+  if (db_) db_->DisableManualCompaction();
+  ingest_.reset();  // joins the compaction thread
   if (!db_) return;
   // With a WAL, RocksDB does not flush at close; flushing here keeps the next
   // open from replaying the imports' WAL (seconds for a few releases).

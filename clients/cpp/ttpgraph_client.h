@@ -28,6 +28,23 @@ namespace v1 = ::ttpgraph::v1;
 
 absl::Status FromGrpc(const grpc::Status& s);
 
+// Calls `call_page(req, &page)` for page after page (1000 at a time) until
+// the last, merging every page into `resp` (repeated fields concatenate);
+// resp's page info is cleared.
+template <typename Req, typename Resp, typename CallPage>
+absl::Status MergeAllPages(Req req, Resp* resp, CallPage call_page) {
+  req.set_page_size(1000);
+  while (true) {
+    Resp page;
+    if (absl::Status s = call_page(req, &page); !s.ok()) return s;
+    std::string next = page.page().next_page_token();
+    page.clear_page();
+    resp->MergeFrom(page);
+    if (next.empty()) return absl::OkStatus();
+    req.set_page_token(next);
+  }
+}
+
 class Client {
  public:
   // Deadline for queries. Default: 30 s. Imports get `import_timeout`.
@@ -53,16 +70,7 @@ class Client {
   template <typename Stub, typename Req, typename Resp>
   absl::Status CallAllPages(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
                             Resp* resp) {
-    req.set_page_size(1000);
-    while (true) {
-      Resp page;
-      if (auto s = Call(method, req, &page); !s.ok()) return s;
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      resp->MergeFrom(page);
-      if (next.empty()) return absl::OkStatus();
-      req.set_page_token(next);
-    }
+    return MergeAllPages(std::move(req), resp, [&](const Req& r, Resp* page) { return Call(method, r, page); });
   }
 
   // Streams a bundle (plain or gzip bytes) in 1 MiB chunks. `progress` is

@@ -33,25 +33,17 @@
 #include "storage/import/bundle_parser.h"
 #include "storage/import/decompress.h"
 #include "storage/store.h"
+#include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+namespace bench = ttpgraph::bench;
+using bench::Clock;
 namespace v1 = ttpgraph::v1;
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-int failures = 0;
-int reports = 0;
-void Report(const char* what, double value, const char* unit, double target, bool lower_is_better = true) {
-  bool ok = lower_is_better ? value <= target : value >= target;
-  if (!ok) ++failures;
-  ++reports;
-  printf("%-58s %10.2f %-5s target %s %-8.6g %s\n", what, value, unit, lower_is_better ? "<=" : ">=", target,
-         ok ? "ok" : "MISSED");
-  fflush(stdout);
-}
+using bench::Ms;
+bench::Reporter report({/*label_width=*/58, /*precision=*/2, /*unit_width=*/5});
 
 int FreePort() {
   // Bind port 0 through a throwaway server and let it go.
@@ -169,7 +161,7 @@ int main(int argc, char** argv) {
         for (auto& n : (*g)->nodes())
           if (n.type == "intrusion-set" && n.active() && n.in_domain) groups.push_back(n.attack_id);
     }
-    Report("graph build on first use (read records + build, best of 3)", best_build, "ms", 150);
+    report.Target("graph build on first use (read records + build, best of 3)", best_build, "ms", 150);
   }
 
   // ---- Import end to end through a real server. ----
@@ -197,7 +189,7 @@ int main(int argc, char** argv) {
     }
     return Ms(Clock::now() - t);
   };
-  Report("import 18.1 from a local file, end to end (gRPC stream)", import("18.1"), "ms", 500);
+  report.Target("import 18.1 from a local file, end to end (gRPC stream)", import("18.1"), "ms", 500);
 
   v1::GroupTechniquesRequest g16;
   g16.set_release("enterprise-attack@18.1");
@@ -206,7 +198,7 @@ int main(int argc, char** argv) {
     auto t = Clock::now();
     v1::GroupTechniquesResponse resp;
     (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, g16, &resp);
-    Report("first query after import (graph built on first use)", Ms(Clock::now() - t), "ms", 150);
+    report.Target("first query after import (graph built on first use)", Ms(Clock::now() - t), "ms", 150);
   }
 
   // ---- Latency and throughput of techniques used by a group. ----
@@ -221,7 +213,6 @@ int main(int argc, char** argv) {
       (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
       lat.push_back(Ms(Clock::now() - t));
     }
-    std::sort(lat.begin(), lat.end());
     std::vector<double> base;  // the floor: a tiny query of the same service on the same channel
     for (int i = 0; i < 1000; ++i) {
       v1::TechniqueRequest req;
@@ -232,7 +223,6 @@ int main(int argc, char** argv) {
       (void)client.Call(&v1::KnowledgeService::Stub::GetTechniqueTactics, req, &resp);
       base.push_back(Ms(Clock::now() - t));
     }
-    std::sort(base.begin(), base.end());
     std::vector<double> big;  // the largest answer: all 249 techniques of G0016 in one page
     for (int i = 0; i < 300; ++i) {
       v1::GroupTechniquesRequest req = g16;
@@ -242,11 +232,10 @@ int main(int argc, char** argv) {
       (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
       big.push_back(Ms(Clock::now() - t));
     }
-    std::sort(big.begin(), big.end());
     printf("(loopback gRPC floor on this machine now: GetTechniqueTactics p50 %.3f ms; G0016 all 249 techniques in one page p50 %.3f ms)\n",
-           base[base.size() / 2], big[big.size() / 2]);
-    Report("group techniques over loopback gRPC, p50", lat[lat.size() / 2], "ms", 0.3);
-    Report("group techniques over loopback gRPC, p99", lat[lat.size() * 99 / 100], "ms", 2);
+           bench::Median(base), bench::Median(big));
+    report.Target("group techniques over loopback gRPC, p50", bench::Median(lat), "ms", 0.3);
+    report.Target("group techniques over loopback gRPC, p99", bench::Percentile(lat, 0.99), "ms", 2);
   }
   // Throughput: 8 client threads, each keeping one call in flight, on one
   // channel (8 concurrent HTTP/2 streams on one connection, as gRPC clients
@@ -278,7 +267,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     stop = true;
     for (auto& th : threads) th.join();
-    Report(shared ? "group techniques throughput, 8 streams on one channel" : "group techniques throughput, 8 streams on 8 channels",
+    report.Target(shared ? "group techniques throughput, 8 streams on one channel" : "group techniques throughput, 8 streams on 8 channels",
            done / (Ms(Clock::now() - t0) / 1000), "q/s", 5000, /*lower_is_better=*/false);
   }
 
@@ -291,7 +280,7 @@ int main(int argc, char** argv) {
     v1::GroupTechniquesResponse resp;
     (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
   }
-  Report("server RSS, six enterprise releases imported, graphs built", d.RssKb() / 1024.0, "MB", 400);
+  report.Target("server RSS, six enterprise releases imported, graphs built", d.RssKb() / 1024.0, "MB", 400);
   d.Stop();
 
   {
@@ -306,7 +295,7 @@ int main(int argc, char** argv) {
       fprintf(stderr, "first answer after restart failed: %s\n", s.ToString().c_str());
       exit(2);
     }
-    Report("restart with six releases -> first answer", Ms(Clock::now() - t), "ms", 500);
+    report.Target("restart with six releases -> first answer", Ms(Clock::now() - t), "ms", 500);
     d.Stop();
   }
   const int64_t six_bytes = DirBytes(db);
@@ -327,8 +316,8 @@ int main(int argc, char** argv) {
   }
   const int64_t one_bytes = DirBytes(one_dir.path() + "/db");
   printf("RocksDB directory: six releases %.1f MB, 18.1 alone %.1f MB\n", six_bytes / 1048576.0, one_bytes / 1048576.0);
-  Report("RocksDB size, six releases / one release", static_cast<double>(six_bytes) / one_bytes, "x", 2);
+  report.Target("RocksDB size, six releases / one release", static_cast<double>(six_bytes) / one_bytes, "x", 2);
 
-  printf("\n%d passed, %d failed\n", reports - failures, failures);
-  return failures == 0 ? 0 : 1;
+  printf("\n%d passed, %d failed\n", report.reports() - report.failures(), report.failures());
+  return report.failures() == 0 ? 0 : 1;
 }

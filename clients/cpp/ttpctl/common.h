@@ -97,21 +97,11 @@ class ServiceStub {
                      std::chrono::seconds(seconds > 0 ? seconds : default_seconds_));
     return ttpgraph::FromGrpc(((*stub_).*method)(&ctx, req, resp));
   }
-  // Every page (1000 at a time) merged into `resp`: repeated fields
-  // concatenate; page info cleared.
+  // Every page merged into `resp` (MergeAllPages).
   template <typename Req, typename Resp>
   absl::Status CallAllPages(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
                             Resp* resp) {
-    req.set_page_size(1000);
-    while (true) {
-      Resp page;
-      if (auto s = Call(method, req, &page); !s.ok()) return s;
-      std::string next = page.page().next_page_token();
-      page.clear_page();
-      resp->MergeFrom(page);
-      if (next.empty()) return absl::OkStatus();
-      req.set_page_token(next);
-    }
+    return ttpgraph::MergeAllPages(std::move(req), resp, [&](const Req& r, Resp* page) { return Call(method, r, page); });
   }
   Stub& stub() { return *stub_; }
 
