@@ -67,6 +67,7 @@ struct Store::Ingest {
   std::mutex mu;
   std::condition_variable cv;
   bool compact_pending = false;  // guarded by mu
+  bool compacting = false;       // guarded by mu
   bool stopping = false;         // guarded by mu
   std::thread compactor;
 
@@ -79,9 +80,12 @@ struct Store::Ingest {
         cv.wait(lock, [&] { return compact_pending || stopping; });
         if (!compact_pending) return;
         compact_pending = false;
+        compacting = true;
         lock.unlock();
         compact();
         lock.lock();
+        compacting = false;
+        cv.notify_all();
       }
     });
   }
@@ -90,14 +94,18 @@ struct Store::Ingest {
       std::lock_guard<std::mutex> lock(mu);
       compact_pending = true;
     }
-    cv.notify_one();
+    cv.notify_all();
+  }
+  void WaitIdle() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return (!compact_pending && !compacting) || !compactor.joinable(); });
   }
   ~Ingest() {
     {
       std::lock_guard<std::mutex> lock(mu);
       stopping = true;
     }
-    cv.notify_one();
+    cv.notify_all();
     if (compactor.joinable()) compactor.join();
   }
 };
@@ -190,6 +198,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
   return store;
 }
+
+void Store::WaitForCompaction() { ingest_->WaitIdle(); }
 
 void Store::CompactImported() {
   // Rewrites every level of the families an import fills, down to the last

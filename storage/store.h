@@ -98,6 +98,10 @@ class Store {
 
   // Bytes on disk of the database directory's live files.
   int64_t DiskUsageBytes() const;
+  // Blocks until the background compaction that compresses imported files
+  // (requested by an import, or at open for files a close left uncompressed)
+  // is done: for measuring the store at rest.
+  void WaitForCompaction();
 
  private:
   Store() = default;
