@@ -22,8 +22,7 @@ void SortUnique(const GroupUsageIndex& usage, std::vector<NodeId>* ids) {
 
 absl::StatusOr<GroupUsageIndex> GroupUsageIndex::Build(const ReleaseGraph& g, const UsagePaths& paths,
                                                        const QueryLimits& limits) {
-  if (!paths.direct && !paths.software && !paths.campaigns)
-    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
   GroupUsageIndex idx;
   idx.paths_ = paths;
   for (NodeId n = 0; n < g.nodes().size(); ++n) {

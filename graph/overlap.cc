@@ -20,8 +20,7 @@ absl::Status CheckDeadline(const QueryLimits& limits, const char* what) {
 
 absl::StatusOr<GroupTechniqueIndex> GroupTechniqueIndex::Build(const ReleaseGraph& g, const UsagePaths& paths,
                                                                const QueryLimits& limits) {
-  if (!paths.direct && !paths.software && !paths.campaigns)
-    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
   GroupTechniqueIndex idx;
   idx.g_ = &g;
   idx.paths_ = paths;

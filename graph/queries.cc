@@ -207,6 +207,12 @@ void ForEachTechniqueUsed(const ReleaseGraph& g, NodeId user, Fn fn) {
 }
 }  // namespace
 
+absl::Status CheckUsagePaths(const UsagePaths& paths) {
+  if (!paths.direct && !paths.software && !paths.campaigns)
+    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  return absl::OkStatus();
+}
+
 std::vector<GroupTechnique> TechniquesUsedByGroup(const ReleaseGraph& g, NodeId group, const UsagePaths& paths) {
   std::map<NodeId, GroupTechnique> by_tech;
   if (paths.direct)

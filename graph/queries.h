@@ -61,6 +61,8 @@ struct UsagePaths {
   bool software = true;
   bool campaigns = true;
 };
+// INVALID_ARGUMENT when all three paths are excluded.
+absl::Status CheckUsagePaths(const UsagePaths& paths);
 struct GroupTechnique {
   NodeId technique = kNoNode;
   bool direct = false;

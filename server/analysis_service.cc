@@ -164,8 +164,7 @@ absl::StatusOr<std::shared_ptr<const AnalysisServiceImpl::DiffEntry>> AnalysisSe
 
 absl::StatusOr<std::shared_ptr<const AnalysisServiceImpl::IndexEntry>> AnalysisServiceImpl::Index(
     const std::string& release, const UsagePaths& paths, const QueryLimits& limits) {
-  if (!paths.direct && !paths.software && !paths.campaigns)
-    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
   TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(release));
   const std::string key = Cat(g->id().Name(), "/", PathsKey(paths));
   {
@@ -469,8 +468,7 @@ absl::StatusOr<AnalysisServiceImpl::GapRun> AnalysisServiceImpl::RunGap(const v1
           "(threat.all_groups)");
   }
   const UsagePaths paths = PathsOf(req.exclude_direct(), req.exclude_software(), req.exclude_campaigns());
-  if (!paths.direct && !paths.software && !paths.campaigns)
-    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
   if (req.min_groups() < 0)
     return absl::InvalidArgumentError(Cat("min_groups: must be at least 1 (0 = default 1), got ", req.min_groups()));
   if (req.max_recommendations() < 0 || req.max_recommendations() > kMaxRecommendations)

@@ -125,8 +125,7 @@ absl::Status KnowledgeServiceImpl::GetGroupTechniques(const grpc::ByteBuffer& re
   TTP_ASSIGN_OR_RETURN(GraphPtr g, graphs_->Get(req.release()));
   TTP_ASSIGN_OR_RETURN(NodeId group, ResolveTyped(*g, req.group(), kGroupTypes, "group"));
   UsagePaths paths{!req.exclude_direct(), !req.exclude_software(), !req.exclude_campaigns()};
-  if (!paths.direct && !paths.software && !paths.campaigns)
-    return absl::InvalidArgumentError("all three usage paths are excluded: keep at least one");
+  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
   if (!v1::ObjectView_IsValid(req.view()))
     return absl::InvalidArgumentError(Cat("unknown view ", static_cast<int>(req.view()), ": OBJECT_VIEW_BASIC or OBJECT_VIEW_FULL"));
   std::shared_ptr<const GroupAnswer> answer =
