@@ -57,34 +57,6 @@ int FreePort() {
   return port;
 }
 
-struct Daemon {
-  pid_t pid = -1;
-  std::string address;
-  void Start(const std::string& bin, const std::string& data_dir, int port) {
-    address = "127.0.0.1:" + std::to_string(port);
-    pid = fork();
-    if (pid == 0) {
-      execl(bin.c_str(), bin.c_str(), "--listen", address.c_str(), "--data-dir", data_dir.c_str(), "--quiet",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  void Stop() {
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    pid = -1;
-  }
-  long RssKb() const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-  }
-};
-
 // Polls the TCP port until the server accepts connections (a gRPC channel
 // would back off for a second or more after a refused connection).
 void WaitForPort(int port) {
@@ -103,16 +75,39 @@ void WaitForPort(int port) {
   exit(2);
 }
 
-int64_t DirBytes(const std::string& dir) {
-  // Error-code forms: a running server's compaction deletes files meanwhile.
-  int64_t total = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code size_ec;
-    const auto size = it->file_size(size_ec);
-    if (!size_ec && it->is_regular_file(size_ec)) total += static_cast<int64_t>(size);
+struct Daemon {
+  pid_t pid = -1;
+  std::string address;
+  void Start(const std::string& bin, const std::string& data_dir, int port) {
+    address = "127.0.0.1:" + std::to_string(port);
+    pid = fork();
+    if (pid == 0) {
+      execl(bin.c_str(), bin.c_str(), "--listen", address.c_str(), "--data-dir", data_dir.c_str(), "--quiet",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    WaitForPort(port);
   }
+  void Stop() {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    pid = -1;
+  }
+  long RssKb() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+  }
+};
+
+int64_t DirBytes(const std::string& dir) {
+  int64_t total = 0;
+  for (auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) total += static_cast<int64_t>(e.file_size());
   return total;
 }
 
@@ -193,11 +188,6 @@ int main(int argc, char** argv) {
   Daemon d;
   d.Start(bin, db, FreePort());
   ttpgraph::Client client(d.address);
-  {
-    v1::ListReleasesResponse r;
-    for (int i = 0; i < 20000 && !client.Call(&v1::ReleaseService::Stub::ListReleases, v1::ListReleasesRequest(), &r).ok(); ++i)
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
-  }
   auto import = [&](const std::string& v) {
     auto t = Clock::now();
     std::string bytes = ttpgraph::testing::ReadFile(bundle_path(v));
@@ -310,7 +300,6 @@ int main(int argc, char** argv) {
     const int port = FreePort();
     auto t = Clock::now();
     d.Start(bin, db, port);
-    WaitForPort(port);
     ttpgraph::Client c2(d.address);
     v1::GroupTechniquesResponse first;
     auto s = c2.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, g16, &first);
@@ -327,9 +316,6 @@ int main(int argc, char** argv) {
     Daemon one;
     one.Start(bin, one_dir.path() + "/db", FreePort());
     ttpgraph::Client c1(one.address);
-    v1::ListReleasesResponse r;
-    for (int i = 0; i < 20000 && !c1.Call(&v1::ReleaseService::Stub::ListReleases, v1::ListReleasesRequest(), &r).ok(); ++i)
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
     v1::ImportOptions o;
     o.set_domain("enterprise-attack");
     o.set_version("18.1");
