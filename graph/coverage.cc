@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "absl/time/clock.h"
+#include "graph/detection_mapping.h"
 #include "graph/queries.h"
 #include "storage/strings.h"
 
@@ -27,8 +28,10 @@ Resolution Resolve(const ReleaseGraph& g, const std::string& id, const QueryLimi
   const Node& node = g.node(*n);
   if (node.revoked) {
     RevokedChain chain = FollowRevokedBy(g, *n, limits);
-    if (chain.hops.empty() || chain.cycle || !g.node(chain.hops.back()).active()) {
-      r.stale_reason = chain.cycle ? "revoked; its revoked-by chain loops" : "revoked without an active successor";
+    if (!chain.ends_active(g)) {
+      r.stale_reason = chain.cycle      ? "revoked; its revoked-by chain loops"
+                       : chain.too_long ? "revoked; its revoked-by chain is too long"
+                                        : "revoked without an active successor";
       return r;
     }
     r.target = chain.hops.back();
@@ -51,6 +54,15 @@ CoverageStatus Better(CoverageStatus a, CoverageStatus b) { return a > b ? a : b
 
 }  // namespace
 
+NodeId ResolveInventoryComponent(const ReleaseGraph& g, const DetectabilityIndex& index, const InventoryEntry& e) {
+  for (const std::string* key : {&e.data_component_stix_id, &e.data_component, &e.data_component_name}) {
+    if (key->empty()) continue;
+    NodeId dc = index.FindComponent(*key);
+    if (dc != kNoNode && g.node(dc).active()) return dc;
+  }
+  return kNoNode;
+}
+
 const char* CoverageStatusName(CoverageStatus s) {
   switch (s) {
     case CoverageStatus::kDetected: return "DETECTED";
@@ -65,6 +77,16 @@ bool Counts(DetectionState state, const std::string& source_format, std::string_
   const std::string status = ToLower(sigma_status);
   return !(source_format == "sigma" && (status == "deprecated" || status == "unsupported"));
 }
+
+// A technique ID the mapping release did not know counts wherever it exists
+// (SPEC.md "Detection"): coverage resolves it again, like the mapped ones.
+// IDs that are not technique IDs at all never resolve and are left out.
+void AddUnresolved(const std::vector<std::string>& unresolved, std::vector<std::string>* techniques) {
+  for (const std::string& id : unresolved)
+    if (WellFormedTechniqueId(id) && std::find(techniques->begin(), techniques->end(), id) == techniques->end())
+      techniques->push_back(id);
+}
+
 }  // namespace
 
 bool DetectionCounts(const Detection& d) { return Counts(d.state, d.source_format, d.sigma_status); }
@@ -76,6 +98,7 @@ OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, 
   v.detections.reserve(detections.size());
   for (DetectionBrief& d : detections) {
     const bool counts = DetectionCounts(d);
+    AddUnresolved(d.unresolved_techniques, &d.techniques);
     v.detections.push_back(OrgDetection{std::move(d.id), std::move(d.name), counts, std::move(d.techniques),
                                         std::move(d.data_components)});
   }
@@ -88,8 +111,11 @@ OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections
   OrgView v;
   v.org_id = std::move(org_id);
   v.detections.reserve(detections.size());
-  for (const Detection& d : detections)
-    v.detections.push_back(OrgDetection{d.id, d.name, DetectionCounts(d), d.techniques, d.data_components});
+  for (const Detection& d : detections) {
+    std::vector<std::string> techniques = d.techniques;
+    AddUnresolved(d.unresolved_techniques, &techniques);
+    v.detections.push_back(OrgDetection{d.id, d.name, DetectionCounts(d), std::move(techniques), d.data_components});
+  }
   v.inventory = std::move(inventory);
   return v;
 }
@@ -112,18 +138,16 @@ absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const Re
                                                                         const OrgView& org, const QueryLimits& limits) {
   auto out = std::make_shared<CompiledCoverage>();
   CompiledCoverage& c = *out;
-  auto past_deadline = [&] { return absl::Now() > limits.deadline; };
-  auto deadline_error = [] { return absl::DeadlineExceededError("coverage took longer than the deadline"); };
   const std::vector<NodeId>& techniques = g.techniques();
   const size_t n_tech = techniques.size();
 
   // Telemetry the organization collects.
   std::vector<char> collected(g.nodes().size(), 0);
   for (const InventoryEntry& e : org.inventory) {
-    if (!e.data_component.empty()) {
-      NodeId dc = index.FindComponent(e.data_component);
-      if (dc == kNoNode || !g.node(dc).active()) {
-        c.unresolved_inventory.push_back(e.data_component);
+    if (!e.data_component.empty() || !e.data_component_stix_id.empty()) {
+      NodeId dc = ResolveInventoryComponent(g, index, e);
+      if (dc == kNoNode) {
+        c.unresolved_inventory.push_back(e.data_component.empty() ? e.data_component_stix_id : e.data_component);
         continue;
       }
       collected[dc] = 1;
@@ -146,7 +170,8 @@ absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const Re
   std::unordered_map<std::string, Resolution> resolved;
   std::unordered_map<std::string, NodeId> components;
   for (uint32_t i = 0; i < org.detections.size(); ++i) {
-    if ((i & 1023) == 1023 && past_deadline()) return deadline_error();
+    if ((i & 1023) == 1023)
+      if (absl::Status s = limits.Check("compiling coverage"); !s.ok()) return s;
     const OrgDetection& d = org.detections[i];
     if (!d.counts) {
       ++c.detections_ignored;
@@ -168,15 +193,19 @@ absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const Re
       ++per_slot[slot];
       hits.emplace_back(slot, i);
     }
+    // The data components a detection reads are alternatives: it can fire
+    // when any one is collected, and cannot when none is.
     if (!d.data_components.empty()) {
       UnfireableDetection u{i, {}};
+      bool fires = false;
       for (const std::string& dcid : d.data_components) {
         auto it = components.find(dcid);
         if (it == components.end()) it = components.emplace(dcid, index.FindComponent(dcid)).first;
         if (it->second == kNoNode) u.missing_components.push_back(Cat(dcid, " (not in ", g.id().Name(), ")"));
-        else if (!collected[it->second]) u.missing_components.push_back(index.Label(it->second));
+        else if (collected[it->second]) fires = true;
+        else u.missing_components.push_back(index.Label(it->second));
       }
-      if (!u.missing_components.empty()) c.cannot_fire.push_back(std::move(u));
+      if (!fires) c.cannot_fire.push_back(std::move(u));
     }
   }
   c.techniques.resize(n_tech);
@@ -232,7 +261,7 @@ absl::StatusOr<std::shared_ptr<const CompiledCoverage>> CompileCoverage(const Re
                     : all_logged[s] ? Better(ct.status, CoverageStatus::kLogged)
                                     : ct.status;
   }
-  if (past_deadline()) return deadline_error();
+  if (absl::Status s = limits.Check("compiling coverage"); !s.ok()) return s;
   return std::shared_ptr<const CompiledCoverage>(std::move(out));
 }
 
@@ -285,7 +314,7 @@ absl::StatusOr<CoverageReport> ComputeCoverage(const ReleaseGraph& g, const Dete
     }
     report.techniques.push_back(std::move(c));
   }
-  if (absl::Now() > limits.deadline) return absl::DeadlineExceededError("coverage took longer than the deadline");
+  if (absl::Status s = limits.Check("computing coverage"); !s.ok()) return s;
 
   // Per-tactic summary, matrix order.
   std::string only_tactic;

@@ -15,9 +15,14 @@
 // Detection technique IDs are resolved in the asked release: a revoked ID is
 // carried to the end of its revoked-by chain (reported in `carried`); a
 // deprecated ID, a revoked ID without an active successor and an ID the release
-// does not know are reported in `stale`, never dropped silently. A counting
-// detection whose data components are not all collected is reported in
-// `cannot_fire`.
+// does not know are reported in `stale`, never dropped silently; an ID the
+// mapping release did not know (Detection::unresolved_techniques) is resolved
+// here again, so it counts on every release that has it. The data components
+// a detection reads are alternatives: a counting detection none of whose
+// components is collected is reported in `cannot_fire`. An inventory entry
+// resolves by the data component's STIX id, then its ID or name as given, then
+// its stored name (ResolveInventoryComponent), so it keeps its meaning across
+// releases.
 //
 //   OrgView view = MakeOrgView(detections, inventory);
 //   auto report = ComputeCoverage(*g, view, QueryLimits{});
@@ -58,6 +63,10 @@ struct OrgView {
   std::vector<OrgDetection> detections;
   std::vector<InventoryEntry> inventory;
 };
+
+// The active data component of `g` an inventory entry names (by STIX id, then
+// the ID or name as given, then the stored name), or kNoNode.
+NodeId ResolveInventoryComponent(const ReleaseGraph& g, const DetectabilityIndex& index, const InventoryEntry& e);
 
 // True when a stored detection counts for coverage.
 bool DetectionCounts(const Detection& d);

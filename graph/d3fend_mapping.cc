@@ -334,7 +334,7 @@ std::shared_ptr<const RevokedInto> BuildRevokedInto(const ReleaseGraph& g, const
     const Node& node = g.node(t);
     if (!node.revoked || node.attack_id.empty()) continue;
     RevokedChain chain = FollowRevokedBy(g, t, limits);
-    if (!chain.hops.empty() && chain.hops.back() != t) out->predecessors[chain.hops.back()].push_back(t);
+    if (chain.ends_active(g)) out->predecessors[chain.hops.back()].push_back(t);
   }
   return out;
 }
@@ -343,15 +343,12 @@ absl::StatusOr<ReleaseCountermeasures> CountermeasuresInRelease(const D3fendInde
                                                                 std::string_view technique,
                                                                 const QueryLimits& limits,
                                                                 const RevokedInto* revoked_into) {
-  auto n = ResolveTyped(g, technique, {"attack-pattern"}, "technique");
-  if (!n.ok()) return n.status();
+  auto a = ResolveActive(g, technique, {"attack-pattern"}, "technique", limits);
+  if (!a.ok()) return a.status();
   ReleaseCountermeasures out;
-  out.asked = out.resolved = *n;
-  if (g.node(*n).revoked) {
-    RevokedChain chain = FollowRevokedBy(g, *n, limits);
-    out.revoked_chain = chain.hops;
-    if (!chain.hops.empty()) out.resolved = chain.hops.back();
-  }
+  out.asked = a->asked;
+  out.resolved = a->answered;
+  out.revoked_chain = std::move(a->chain);
   out.answer = index.CountermeasuresFor(g.node(out.resolved).attack_id);
   // D3FEND is built against one ATT&CK version: an ID it still knows may be
   // revoked into the asked technique in this release.

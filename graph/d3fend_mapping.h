@@ -40,7 +40,7 @@
 #include "absl/status/statusor.h"
 #include "graph/query_limits.h"
 #include "graph/release_graph.h"
-#include "storage/import/turtle_d3fend.h"
+#include "storage/d3fend_model.h"
 
 namespace ttpgraph {
 
@@ -149,9 +149,11 @@ class D3fendIndex {
 };
 
 // Countermeasures of a technique as named in one ATT&CK release: the ID is
-// resolved in `g` (NOT_FOUND when the release does not have it, INVALID_ARGUMENT
-// when it is not a technique); a technique revoked in `g` is replaced by the
-// end of its revoked-by chain. Techniques that D3FEND still knows under an ID
+// resolved in `g` by the revoked-object rule (queries.h ResolveActive: NOT_FOUND
+// when the release does not have it, INVALID_ARGUMENT when it is not a
+// technique, FAILED_PRECONDITION when it is deprecated or its revoked-by chain
+// ends in no active technique); a revoked technique answers for the end of its
+// chain. Techniques that D3FEND still knows under an ID
 // revoked (in `g`) into the asked one contribute their countermeasures too, in
 // `via_revoked`.
 struct ReleaseCountermeasures {

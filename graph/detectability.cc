@@ -54,6 +54,13 @@ std::shared_ptr<const DetectabilityIndex> DetectabilityIndex::Build(const Releas
     for (auto& [name, channel] : sources) idx->by_log_source_[ToLower(name)].emplace_back(ToLower(channel), dc);
   }
   SortByAttackId(g, &idx->components_);
+  size_t bytes = sizeof(DetectabilityIndex) + idx->by_technique_.capacity() * sizeof(std::vector<NodeId>) +
+                 idx->technique_slot_.capacity() * sizeof(uint32_t) + idx->components_.capacity() * sizeof(NodeId);
+  for (const auto& v : idx->by_technique_) bytes += v.capacity() * sizeof(NodeId);
+  for (const auto& [dc, v] : idx->log_sources_) bytes += 64 + v.capacity() * 80;
+  for (const auto& [k, v] : idx->by_log_source_) bytes += 64 + k.size() + v.capacity() * 48;
+  bytes += idx->by_key_.size() * 64 + idx->labels_.size() * 64;
+  idx->approx_bytes_ = bytes;
   return idx;
 }
 

@@ -48,6 +48,8 @@ class DetectabilityIndex {
   // dense per-technique arrays index by it instead of by NodeId.
   static constexpr uint32_t kNoSlot = 0xffffffffu;
   uint32_t TechniqueSlot(NodeId n) const { return n < technique_slot_.size() ? technique_slot_[n] : kNoSlot; }
+  // Approximate heap bytes held (for the release registry's memory budget).
+  size_t ApproxBytes() const { return approx_bytes_; }
 
  private:
   DetectabilityIndex() = default;
@@ -59,6 +61,7 @@ class DetectabilityIndex {
   std::vector<NodeId> components_;
   std::unordered_map<NodeId, std::string> labels_;  // every data component
   std::vector<uint32_t> technique_slot_;            // indexed by NodeId
+  size_t approx_bytes_ = 0;
 };
 
 // "DC0032 Process Creation" (or the STIX id when there is no ATT&CK ID).

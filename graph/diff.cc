@@ -20,11 +20,6 @@ constexpr const char* kCategoryNames[kChangeCategoryCount] = {
     "additions", "major_version_changes", "minor_version_changes", "other_version_changes", "patches",
     "revocations", "deprecations", "deletions", "unchanged"};
 
-absl::Status CheckDeadline(const QueryLimits& limits, const char* what) {
-  if (absl::Now() > limits.deadline) return absl::DeadlineExceededError(Cat("deadline passed while ", what));
-  return absl::OkStatus();
-}
-
 // diff_stix's AttackObjectVersion: "major.minor", 0.0 when absent.
 struct ObjVersion {
   long major = 0, minor = 0;
@@ -194,7 +189,7 @@ NodeId ParentInTo(const ReleaseGraph& to, const std::string& stix, const QueryLi
   if (n == kNoNode) return kNoNode;
   if (to.node(n).revoked) {
     RevokedChain c = FollowRevokedBy(to, n, limits);
-    if (c.hops.empty() || !to.node(c.hops.back()).active()) return kNoNode;
+    if (!c.ends_active(to)) return kNoNode;
     n = c.hops.back();
   }
   if (!to.node(n).active()) return kNoNode;
@@ -252,7 +247,8 @@ std::vector<std::string> DiffContentKeys(const ReleaseGraph& from, const Release
 }
 
 absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseGraph& to, const DiffContent& content,
-                                        const QueryLimits& limits) {
+                                        const QueryLimits& limits, const UsagePaths& group_paths) {
+  if (absl::Status s = CheckUsagePaths(group_paths); !s.ok()) return s;
   if (from.id().domain != to.id().domain)
     return absl::InvalidArgumentError(Cat("cannot diff releases of different domains: ", from.id().Name(), " and ",
                                           to.id().Name()));
@@ -347,7 +343,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
     c.old_version = o.version;
     r.changes.push_back(std::move(c));
   }
-  if (auto s = CheckDeadline(limits, "classifying objects"); !s.ok()) return s;
+  if (auto s = limits.Check("classifying objects"); !s.ok()) return s;
   auto name_of = [&](const ObjectChange& c) -> const Node& { return c.to != kNoNode ? to.node(c.to) : from.node(c.from); };
   std::sort(r.changes.begin(), r.changes.end(), [&](const ObjectChange& a, const ObjectChange& b) {
     if (a.object_type != b.object_type) return a.object_type < b.object_type;
@@ -381,8 +377,13 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
     return out;
   };
 
+  auto group_techniques = [&](const ReleaseGraph& g, NodeId group) {
+    std::vector<NodeId> out;
+    for (const GroupTechnique& gt : TechniquesUsedByGroup(g, group, group_paths)) out.push_back(gt.technique);
+    return out;
+  };
   for (auto [fn, tn] : active_pairs("intrusion-set")) {
-    GroupDelta d{fn, tn, Delta(from, direct_techniques(from, fn), to, direct_techniques(to, tn)),
+    GroupDelta d{fn, tn, Delta(from, group_techniques(from, fn), to, group_techniques(to, tn)),
                  Delta(from, GroupSoftware(from, fn), to, GroupSoftware(to, tn))};
     if (!d.techniques.empty() || !d.software.empty()) r.groups.push_back(std::move(d));
   }
@@ -398,7 +399,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
                     Delta(from, attributed_groups(from, fn), to, attributed_groups(to, tn))};
     if (!d.techniques.empty() || !d.groups.empty()) r.campaigns.push_back(std::move(d));
   }
-  if (auto s = CheckDeadline(limits, "diffing group relationships"); !s.ok()) return s;
+  if (auto s = limits.Check("diffing group relationships"); !s.ok()) return s;
 
   auto technique_pairs = active_pairs("attack-pattern");
   std::map<std::pair<std::string, std::string>, int> moves;
@@ -467,7 +468,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
   };
   count_detects(from, &r.from_detects);
   count_detects(to, &r.to_detects);
-  if (auto s = CheckDeadline(limits, "diffing technique relationships"); !s.ok()) return s;
+  if (auto s = limits.Check("diffing technique relationships"); !s.ok()) return s;
 
   // ---- 3. Technique fates (input of a migration plan) -------------------------
   std::map<std::string, std::vector<size_t>> by_successor;  // successor STIX id -> fates
@@ -486,8 +487,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
       f.category = ChangeCategory::kRevocation;
       RevokedChain chain = FollowRevokedBy(to, f.to, limits);
       f.chain_cycle = chain.cycle;
-      if (!chain.cycle && !chain.hops.empty() && to.node(chain.hops.back()).active() &&
-          to.node(chain.hops.back()).type == "attack-pattern")
+      if (chain.ends_active(to) && to.node(chain.hops.back()).type == "attack-pattern")
         f.successor = chain.hops.back();
     } else if (to.node(f.to).deprecated) {
       f.kind = TechniqueFateKind::kDeprecated;

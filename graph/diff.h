@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "graph/queries.h"
 #include "graph/query_limits.h"
 #include "graph/release_graph.h"
 
@@ -119,8 +120,9 @@ struct SetDelta {
   bool empty() const { return gained.empty() && lost.empty(); }
 };
 
-// Per group: direct `uses` (group -> technique, group -> software), active
-// relationships to active targets.
+// Per group: the techniques it uses over the diff's usage paths (direct, via
+// software, via attributed campaigns, as TechniquesUsedByGroup), and the
+// software it uses directly.
 struct GroupDelta {
   NodeId from = kNoNode, to = kNoNode;  // kNoNode where the group is absent or inactive
   SetDelta techniques;
@@ -233,7 +235,9 @@ std::vector<std::string> DiffContentKeys(const ReleaseGraph& from, const Release
 // Stored JSON by object key.
 using DiffContent = std::unordered_map<std::string, std::string>;
 
+// `group_paths`: the usage paths over which a group's techniques are compared
+// (the same as "techniques used by a group"; default: all three).
 absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseGraph& to, const DiffContent& content,
-                                        const QueryLimits& limits);
+                                        const QueryLimits& limits, const UsagePaths& group_paths = UsagePaths{});
 
 }  // namespace ttpgraph

@@ -7,11 +7,6 @@
 namespace ttpgraph {
 namespace {
 
-absl::Status CheckDeadline(const QueryLimits& limits, const char* what) {
-  if (absl::Now() > limits.deadline) return absl::DeadlineExceededError(Cat("deadline passed while ", what));
-  return absl::OkStatus();
-}
-
 // Sorted by ATT&CK ID (the index's precomputed rank), duplicates dropped.
 void SortUnique(const GroupUsageIndex& usage, std::vector<NodeId>* ids) {
   std::sort(ids->begin(), ids->end(), [&](NodeId a, NodeId b) { return usage.Rank(a) < usage.Rank(b); });
@@ -19,37 +14,6 @@ void SortUnique(const GroupUsageIndex& usage, std::vector<NodeId>* ids) {
 }
 
 }  // namespace
-
-absl::StatusOr<GroupUsageIndex> GroupUsageIndex::Build(const ReleaseGraph& g, const UsagePaths& paths,
-                                                       const QueryLimits& limits) {
-  if (absl::Status s = CheckUsagePaths(paths); !s.ok()) return s;
-  GroupUsageIndex idx;
-  idx.paths_ = paths;
-  for (NodeId n = 0; n < g.nodes().size(); ++n) {
-    const Node& o = g.node(n);
-    if (o.type == "intrusion-set" && o.active() && o.in_domain) idx.groups_.push_back(n);
-  }
-  SortByAttackId(g, &idx.groups_);
-  idx.index_of_node_.assign(g.nodes().size(), -1);
-  idx.uses_.resize(idx.groups_.size());
-  for (size_t i = 0; i < idx.groups_.size(); ++i) {
-    idx.index_of_node_[idx.groups_[i]] = static_cast<int>(i);
-    if (i % 32 == 0)
-      if (auto s = CheckDeadline(limits, "collecting group techniques"); !s.ok()) return s;
-    idx.uses_[i] = TechniquesUsedByGroup(g, idx.groups_[i], paths);
-  }
-  std::vector<NodeId> all(g.nodes().size());
-  for (NodeId n = 0; n < all.size(); ++n) all[n] = n;
-  SortByAttackId(g, &all);
-  idx.rank_.resize(all.size());
-  for (uint32_t i = 0; i < all.size(); ++i) idx.rank_[all[i]] = i;
-  return idx;
-}
-
-const std::vector<GroupTechnique>* GroupUsageIndex::UsesOf(NodeId group) const {
-  if (group >= index_of_node_.size() || index_of_node_[group] < 0) return nullptr;
-  return &uses_[index_of_node_[group]];
-}
 
 absl::StatusOr<GapReport> ComputeGaps(const ReleaseGraph& g, const DetectabilityIndex& detectability,
                                       const GroupUsageIndex& usage, const CoverageReport& coverage,
@@ -93,7 +57,7 @@ absl::StatusOr<GapReport> ComputeGaps(const ReleaseGraph& g, const Detectability
       a.campaigns.insert(a.campaigns.end(), gt.via_campaigns.begin(), gt.via_campaigns.end());
     }
   }
-  if (auto s = CheckDeadline(limits, "collecting the selection's techniques"); !s.ok()) return s;
+  if (auto s = limits.Check("collecting the selection's techniques"); !s.ok()) return s;
   report.techniques_used = static_cast<int>(acc.size());
 
   for (Acc& a : acc) {

@@ -6,9 +6,9 @@
 // greedily, with the count each adds.
 //
 // The coverage comes from graph/coverage.h (computed by the caller for the
-// same graph), the usage from a GroupUsageIndex: every active in-domain
-// group's techniques with provenance (queries.h TechniquesUsedByGroup), built
-// once per (release, usage paths) and shared.
+// same graph), the usage from a GroupUsageIndex (graph/group_usage.h): every
+// active in-domain group's techniques with provenance, built once per
+// (release, usage paths) and shared.
 //
 //   auto usage = GroupUsageIndex::Build(*g, UsagePaths{}, QueryLimits{});
 //   auto cov = ComputeCoverage(*g, *dindex, view, CoverageOptions{}, QueryLimits{});
@@ -31,32 +31,12 @@
 #include "absl/status/statusor.h"
 #include "graph/coverage.h"
 #include "graph/detectability.h"
+#include "graph/group_usage.h"
 #include "graph/queries.h"
 #include "graph/query_limits.h"
 #include "graph/release_graph.h"
 
 namespace ttpgraph {
-
-class GroupUsageIndex {
- public:
-  static absl::StatusOr<GroupUsageIndex> Build(const ReleaseGraph& g, const UsagePaths& paths,
-                                               const QueryLimits& limits);
-  const UsagePaths& paths() const { return paths_; }
-  // Active in-domain groups, by ATT&CK ID.
-  const std::vector<NodeId>& groups() const { return groups_; }
-  // Techniques used by `group` with provenance; nullptr when it is not indexed.
-  const std::vector<GroupTechnique>* UsesOf(NodeId group) const;
-  // Position of a node in the graph's nodes sorted as SortByAttackId sorts
-  // (ATT&CK ID, name, node id): sorting by it is sorting by ATT&CK ID.
-  uint32_t Rank(NodeId n) const { return rank_[n]; }
-
- private:
-  UsagePaths paths_;
-  std::vector<NodeId> groups_;
-  std::vector<int> index_of_node_;  // node id -> position in groups_, -1 elsewhere
-  std::vector<std::vector<GroupTechnique>> uses_;
-  std::vector<uint32_t> rank_;  // by node id
-};
 
 struct GapOptions {
   int min_groups = 1;              // techniques used by fewer selected groups are left out

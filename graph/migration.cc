@@ -1,5 +1,8 @@
 #include "graph/migration.h"
 
+#include <map>
+#include <set>
+
 #include <algorithm>
 
 #include "graph/queries.h"
@@ -49,13 +52,13 @@ MappingPlan PlanMapping(const ReleaseGraph& from, const ReleaseGraph& to, const 
   const NodeId asked = n;
   if (from.node(n).revoked) {
     RevokedChain chain = FollowRevokedBy(from, n, limits);
-    NodeId end = chain.hops.empty() ? kNoNode : chain.hops.back();
-    if (end == kNoNode || chain.cycle || !from.node(end).active()) {
+    if (!chain.ends_active(from)) {
       m.from_node = n;
       m.action = MigrationAction::kOrphaned;
       m.reasons.push_back(Cat("revoked in ", from.id().Name(), " without an active successor"));
       return m;
     }
+    const NodeId end = chain.hops.back();
     m.reasons.push_back(Cat("revoked in ", from.id().Name(), " by ", IdOf(from, end)));
     n = end;
   }
@@ -125,6 +128,13 @@ const char* MigrationActionName(MigrationAction a) {
   return "?";
 }
 
+MigrationAction MigrationActionFor(const TechniqueFate& f) {
+  if (f.kind == TechniqueFateKind::kDeprecated || f.kind == TechniqueFateKind::kDeleted ||
+      (f.kind == TechniqueFateKind::kRevoked && f.successor == kNoNode))
+    return MigrationAction::kOrphaned;
+  return f.NeedsReview() ? MigrationAction::kReview : MigrationAction::kAuto;
+}
+
 int MigrationSeverity(MigrationAction a) {
   switch (a) {
     case MigrationAction::kUnchanged: return 0;
@@ -153,8 +163,8 @@ absl::StatusOr<MigrationPlan> PlanMigration(const ReleaseGraph& from, const Rele
   plan.to_release = to.id();
   const std::string to_name = to.id().Name();
   for (uint32_t d = 0; d < detections.size(); ++d) {
-    if (d % 1024 == 0 && absl::Now() > limits.deadline)
-      return absl::DeadlineExceededError("deadline passed while planning the migration");
+    if (d % 1024 == 0)
+      if (absl::Status s = limits.Check("planning the migration"); !s.ok()) return s;
     const Detection& det = detections[d];
     if (det.release == to_name) {
       ++plan.detections_at_target;
@@ -227,6 +237,47 @@ std::vector<Detection> MigratedDetections(const MigrationPlan& plan, const std::
     out.push_back(std::move(d));
   }
   return out;
+}
+
+absl::StatusOr<MigrationImpact> ComputeMigrationImpact(const ReleaseGraph& from, const DetectabilityIndex& from_index,
+                                                       const ReleaseGraph& to, const DetectabilityIndex& to_index,
+                                                       const DiffReport& diff, const MigrationPlan& plan,
+                                                       const std::vector<Detection>& planned,
+                                                       const std::vector<Detection>& all,
+                                                       const std::vector<InventoryEntry>& inventory,
+                                                       const QueryLimits& limits) {
+  std::vector<Detection> migrated = MigratedDetections(plan, planned);
+  std::map<std::string, const Detection*> replaced;
+  for (const Detection& d : migrated) replaced[d.id] = &d;
+  std::vector<Detection> after = all;
+  for (Detection& d : after)
+    if (auto it = replaced.find(d.id); it != replaced.end()) d = *it->second;
+  MigrationImpact impact;
+  auto before_cov = ComputeCoverage(from, from_index, MakeOrgView("", all, inventory), CoverageOptions{}, limits);
+  if (!before_cov.ok()) return before_cov.status();
+  auto after_cov = ComputeCoverage(to, to_index, MakeOrgView("", after, inventory), CoverageOptions{}, limits);
+  if (!after_cov.ok()) return after_cov.status();
+  impact.before = std::move(*before_cov);
+  impact.after = std::move(*after_cov);
+
+  std::set<NodeId> detected_after;
+  for (const TechniqueCoverage& c : impact.after.techniques)
+    if (c.status == CoverageStatus::kDetected) detected_after.insert(c.technique);
+  std::vector<NodeId> counterpart(from.nodes().size(), kNoNode);
+  for (const TechniqueFate& f : diff.technique_fates)
+    counterpart[f.from] = f.kind == TechniqueFateKind::kRevoked ? f.successor
+                          : (f.kind == TechniqueFateKind::kSame || f.kind == TechniqueFateKind::kMajorChange) ? f.to
+                                                                                                               : kNoNode;
+  std::set<NodeId> kept;
+  for (const TechniqueCoverage& c : impact.before.techniques) {
+    if (c.status != CoverageStatus::kDetected) continue;
+    const NodeId cp = counterpart[c.technique];
+    if (cp != kNoNode && detected_after.count(cp)) kept.insert(cp);
+    else impact.lost_detected.push_back(c.technique);
+  }
+  for (NodeId n : detected_after)
+    if (!kept.count(n)) impact.gained_detected.push_back(n);
+  return impact;
 }
 
 }  // namespace ttpgraph

@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "graph/coverage.h"
+#include "graph/detectability.h"
 #include "graph/diff.h"
 #include "graph/query_limits.h"
 #include "graph/release_graph.h"
@@ -42,6 +44,10 @@ namespace ttpgraph {
 
 enum class MigrationAction : uint8_t { kUnchanged, kAuto, kReview, kOrphaned, kUnknown, kAtTarget };
 const char* MigrationActionName(MigrationAction a);  // "UNCHANGED", "AUTO", ...
+// What a technique's fate means for a mapping to it: ORPHANED (deprecated,
+// deleted, revoked without an active successor), REVIEW (TechniqueFate::NeedsReview)
+// or AUTO.
+MigrationAction MigrationActionFor(const TechniqueFate& f);
 // How bad an action is, for a detection's worst action:
 // ORPHANED > UNKNOWN > REVIEW > AUTO > AT_TARGET > UNCHANGED.
 int MigrationSeverity(MigrationAction a);
@@ -81,5 +87,24 @@ absl::StatusOr<MigrationPlan> PlanMigration(const ReleaseGraph& from, const Rele
 // The detections the plan changes, rewritten (techniques, release, a note);
 // `detections` must be the vector the plan was made from.
 std::vector<Detection> MigratedDetections(const MigrationPlan& plan, const std::vector<Detection>& detections);
+
+// What applying a plan does to the organization's coverage: its whole
+// detection set (`all`) and inventory on `from` as they are, and on `to` with
+// the plan's detections (`planned`, the vector the plan was made from)
+// migrated. A technique of `from` and one of `to` are counterparts when they
+// are the same object or `to` revoked the first into the second.
+struct MigrationImpact {
+  CoverageReport before;                // on `from`
+  CoverageReport after;                 // on `to`
+  std::vector<NodeId> lost_detected;    // of `from`: DETECTED, its counterpart on `to` not
+  std::vector<NodeId> gained_detected;  // of `to`: DETECTED, no DETECTED counterpart on `from`
+};
+absl::StatusOr<MigrationImpact> ComputeMigrationImpact(const ReleaseGraph& from, const DetectabilityIndex& from_index,
+                                                       const ReleaseGraph& to, const DetectabilityIndex& to_index,
+                                                       const DiffReport& diff, const MigrationPlan& plan,
+                                                       const std::vector<Detection>& planned,
+                                                       const std::vector<Detection>& all,
+                                                       const std::vector<InventoryEntry>& inventory,
+                                                       const QueryLimits& limits);
 
 }  // namespace ttpgraph

@@ -9,6 +9,12 @@
 
 namespace ttpgraph {
 namespace {
+// "an " before a vowel ("an attack-pattern", "an intrusion-set"), else "a ".
+const char* Article(std::string_view word) {
+  return !word.empty() && std::string_view("aeiou").find(word[0]) != std::string_view::npos ? "an " : "a ";
+}
+}  // namespace
+namespace {
 
 bool IsSoftware(const Node& n) { return n.type == "malware" || n.type == "tool"; }
 
@@ -53,7 +59,7 @@ absl::StatusOr<NodeId> ResolveObject(const ReleaseGraph& g, std::string_view id,
     NodeId n = g.FindStix(id);
     if (n == kNoNode) return absl::NotFoundError(Cat("no object ", id, " in ", g.id().Name()));
     if (!type.empty() && g.node(n).type != type)
-      return absl::InvalidArgumentError(Cat(id, " is a ", g.node(n).type, ", not a ", type));
+      return absl::InvalidArgumentError(Cat(id, " is ", Article(g.node(n).type), g.node(n).type, ", not ", Article(type), type));
     return n;
   }
   std::vector<NodeId> matches;
@@ -88,7 +94,7 @@ absl::StatusOr<NodeId> ResolveTyped(const ReleaseGraph& g, std::string_view id,
   if (!g.FindAttackId(id).empty() || g.FindStix(id) != kNoNode) {
     auto any = ResolveObject(g, id);
     if (any.ok())
-      return absl::InvalidArgumentError(Cat(id, " is a ", g.node(*any).type, ", not a ", what));
+      return absl::InvalidArgumentError(Cat(id, " is ", Article(g.node(*any).type), g.node(*any).type, ", not a ", what));
   }
   return absl::NotFoundError(Cat("unknown ", what, " ", id, " in ", g.id().Name()));
 }
@@ -97,13 +103,63 @@ RevokedChain FollowRevokedBy(const ReleaseGraph& g, NodeId n, const QueryLimits&
   RevokedChain chain;
   std::set<NodeId> seen = {n};
   for (NodeId cur = g.RevokedBySuccessor(n); cur != kNoNode; cur = g.RevokedBySuccessor(cur)) {
-    if (!seen.insert(cur).second || chain.hops.size() >= limits.max_depth) {
+    if (!seen.insert(cur).second) {
       chain.cycle = true;
+      break;
+    }
+    if (chain.hops.size() >= limits.max_depth) {
+      chain.too_long = true;
       break;
     }
     chain.hops.push_back(cur);
   }
   return chain;
+}
+
+bool RevokedChain::ends_active(const ReleaseGraph& g) const {
+  return !hops.empty() && !cycle && !too_long && g.node(hops.back()).active();
+}
+
+absl::StatusOr<ActiveObject> ResolveActive(const ReleaseGraph& g, std::string_view id,
+                                           const std::vector<std::string_view>& types, std::string_view what,
+                                           const QueryLimits& limits) {
+  auto n = ResolveTyped(g, id, types, what);
+  if (!n.ok()) return n.status();
+  ActiveObject a;
+  a.asked = a.answered = *n;
+  const Node& asked = g.node(*n);
+  const std::string name = asked.attack_id.empty() ? asked.stix_id : asked.attack_id;
+  if (asked.revoked) {
+    RevokedChain chain = FollowRevokedBy(g, *n, limits);
+    std::vector<std::string> hops = {name};
+    for (NodeId h : chain.hops) hops.push_back(g.node(h).attack_id.empty() ? g.node(h).stix_id : g.node(h).attack_id);
+    const std::string path = Join(hops, " -> ");
+    if (chain.cycle)
+      return absl::FailedPreconditionError(Cat(what, " ", name, " is revoked in ", g.id().Name(),
+                                               " and its revoked-by chain loops: ", path, " -> ..."));
+    if (chain.too_long)
+      return absl::FailedPreconditionError(Cat(what, " ", name, " is revoked in ", g.id().Name(),
+                                               " and its revoked-by chain is too long (more than ", limits.max_depth,
+                                               " hops): ", path, " -> ..."));
+    if (chain.hops.empty())
+      return absl::FailedPreconditionError(Cat(what, " ", name, " is revoked in ", g.id().Name(),
+                                               " and names no successor (its revoked-by chain ends in nothing)"));
+    const Node& end = g.node(chain.hops.back());
+    if (!end.active() || !std::count(types.begin(), types.end(), std::string_view(end.type)))
+      return absl::FailedPreconditionError(Cat(what, " ", name, " is revoked in ", g.id().Name(),
+                                               " and its revoked-by chain ends in ", hops.back(),
+                                               end.revoked ? ", revoked without a successor"
+                                               : end.deprecated ? ", which is deprecated"
+                                                                : Cat(", ", Article(end.type), end.type, ", not a ", what),
+                                               ": ", path));
+    a.answered = chain.hops.back();
+    a.chain = std::move(chain.hops);
+    return a;
+  }
+  if (asked.deprecated)
+    return absl::FailedPreconditionError(Cat(what, " ", name, " is deprecated in ", g.id().Name(),
+                                             " (no successor to answer for)"));
+  return a;
 }
 
 absl::StatusOr<std::vector<NodeId>> ListTechniques(const ReleaseGraph& g, const TechniqueFilter& f) {
@@ -154,7 +210,7 @@ std::vector<NodeId> SearchObjects(const ReleaseGraph& g, std::string_view query,
     if (types.empty() ? o.attack_id.empty() : std::find(types.begin(), types.end(), o.type) == types.end()) continue;
     if ((o.revoked && !include_revoked) || (o.deprecated && !include_deprecated)) continue;
     bool hit = Contains(ToLower(o.name), q) ||
-               ToLower(o.attack_id) == q ||
+               Contains(ToLower(o.attack_id), q) ||
                std::any_of(o.aliases.begin(), o.aliases.end(),
                            [&](const std::string& a) { return Contains(ToLower(a), q); });
     if (hit) out.push_back(n);

@@ -31,9 +31,29 @@ absl::StatusOr<NodeId> ResolveTyped(const ReleaseGraph& g, std::string_view id,
 struct RevokedChain {
   std::vector<NodeId> hops;  // hops[0] is the direct successor; empty when not revoked
   bool cycle = false;        // the chain came back to a node already seen
+  bool too_long = false;     // stopped after limits.max_depth hops (not a loop)
+  // The chain ends in an active object (not cut short, not looping).
+  bool ends_active(const ReleaseGraph& g) const;
 };
 // Follows revoked-by to its end, with a cycle guard and limits.max_depth.
 RevokedChain FollowRevokedBy(const ReleaseGraph& g, NodeId n, const QueryLimits& limits);
+
+// The one rule for asking about an object that may be revoked (SPEC.md
+// "Asking about a revoked object"), for every query but GetObject: an active
+// object answers for itself; a revoked one for the active object at the end
+// of its revoked-by chain (`chain` says how it got there).
+struct ActiveObject {
+  NodeId asked = kNoNode;     // the object the ID names
+  NodeId answered = kNoNode;  // the active object the query answers for
+  std::vector<NodeId> chain;  // revoked-by hops from `asked` to `answered`; empty unless revoked
+};
+// Resolves `id` as ResolveTyped does, then applies the rule. FAILED_PRECONDITION,
+// naming where the chain ends, when the object is deprecated, or revoked and
+// its chain ends in nothing, in a deprecated or revoked object, in another
+// type, loops, or is longer than limits.max_depth ("too long").
+absl::StatusOr<ActiveObject> ResolveActive(const ReleaseGraph& g, std::string_view id,
+                                           const std::vector<std::string_view>& types, std::string_view what,
+                                           const QueryLimits& limits);
 
 struct TechniqueFilter {
   std::string tactic;    // shortname or TA id; empty = any

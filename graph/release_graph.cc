@@ -166,7 +166,34 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
   g->bgl_ = std::make_unique<internal::BglGraph>();
   g->bgl_->csr = internal::Csr(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), props.begin(),
                                static_cast<uint32_t>(g->nodes_.size()));
+  g->approx_bytes_ = g->EstimateBytes();
   return std::shared_ptr<const ReleaseGraph>(std::move(g));
+}
+
+size_t ReleaseGraph::EstimateBytes() const {
+  auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  auto strs = [&](const std::vector<std::string>& v) {
+    size_t b = v.capacity() * sizeof(std::string);
+    for (const auto& x : v) b += str(x);
+    return b;
+  };
+  size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node);
+  for (const Node& n : nodes_) {
+    for (const std::string* s : {&n.stix_id, &n.type, &n.attack_id, &n.name, &n.version, &n.modified, &n.url,
+                                 &n.object_key, &n.description, &n.data_source})
+      bytes += str(*s);
+    bytes += strs(n.platforms) + strs(n.aliases) + strs(n.tactics) + n.refs.capacity() * sizeof(NodeId);
+    for (const LogSourceRef& ls : n.log_sources) bytes += sizeof(LogSourceRef) + str(ls.name) + str(ls.channel);
+  }
+  // Hash maps: a node and a bucket per entry, roughly.
+  constexpr size_t kMapEntry = 48;
+  bytes += (by_stix_.size() + by_attack_id_.size() + tactic_by_shortname_.size() + revoked_by_.size() +
+            parent_.size()) * kMapEntry;
+  for (const auto& [id, v] : by_attack_id_) bytes += str(id) + v.capacity() * sizeof(NodeId);
+  bytes += (tactics_.capacity() + techniques_.capacity()) * sizeof(NodeId);
+  // The CSR graph: offsets per node, target and property per edge (both directions).
+  bytes += nodes_.size() * 2 * sizeof(uint32_t) + edge_count() * 4 * sizeof(uint32_t);
+  return bytes;
 }
 
 NodeId ReleaseGraph::FindStix(std::string_view stix_id) const {

@@ -102,9 +102,12 @@ class ReleaseGraph {
 
   const internal::BglGraph& bgl() const { return *bgl_; }
   size_t edge_count() const;
+  // Approximate heap bytes held (for the release registry's memory budget).
+  size_t ApproxBytes() const { return approx_bytes_; }
 
  private:
   ReleaseGraph() = default;
+  size_t EstimateBytes() const;
   ReleaseId id_;
   std::vector<Node> nodes_;
   std::unordered_map<std::string_view, NodeId> by_stix_;
@@ -115,6 +118,7 @@ class ReleaseGraph {
   std::vector<NodeId> tactics_;
   std::vector<NodeId> techniques_;
   std::unique_ptr<internal::BglGraph> bgl_;
+  size_t approx_bytes_ = 0;
 };
 
 // Relationship types by name ("uses" -> kUses, ...).

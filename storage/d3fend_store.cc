@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "storage/import/sha256.h"
+#include "storage/import/turtle_d3fend.h"
 #include "storage/model.h"
 #include "storage/strings.h"
 

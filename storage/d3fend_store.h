@@ -26,7 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "storage/import/turtle_d3fend.h"
+#include "storage/d3fend_model.h"
 #include "storage/store.h"
 
 namespace ttpgraph {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
+#include <random>
 #include <set>
 
 #include "absl/time/clock.h"
@@ -17,7 +19,10 @@ namespace {
 // fields at the end.
 constexpr char kOrgFormat = 1;
 constexpr char kDetectionFormat = 1;
-constexpr char kInventoryFormat = 1;
+// Format 2 adds each data component's STIX id and name (format 1 records read
+// with both empty).
+constexpr char kInventoryFormat = 2;
+constexpr char kInventoryFormatV1 = 1;
 
 using internal::PutString;
 using internal::PutStrings;
@@ -25,6 +30,15 @@ using internal::PutVarint;
 using internal::VarintReader;
 
 int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+// A random 63-bit id: an organization deleted and created again under the same
+// id never shares an incarnation with its predecessor.
+uint64_t NewIncarnation() {
+  static std::mutex mu;
+  static std::mt19937_64 gen{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  return (gen() >> 1) | 1;
+}
 
 std::string EncodeInventory(const std::vector<InventoryEntry>& entries) {
   std::string out(1, kInventoryFormat);
@@ -34,6 +48,8 @@ std::string EncodeInventory(const std::vector<InventoryEntry>& entries) {
     PutString(&out, e.log_source_name);
     PutString(&out, e.log_source_channel);
     PutString(&out, e.source);
+    PutString(&out, e.data_component_stix_id);
+    PutString(&out, e.data_component_name);
   }
   return out;
 }
@@ -42,15 +58,21 @@ absl::StatusOr<std::vector<InventoryEntry>> DecodeInventory(std::string_view byt
   VarintReader r(bytes);
   const char f = static_cast<char>(r.Byte());
   const uint64_t n = r.Varint();
-  if (!r.ok() || f != kInventoryFormat || n > bytes.size()) return absl::DataLossError("corrupt inventory record");
+  if (!r.ok() || (f != kInventoryFormat && f != kInventoryFormatV1) || n > r.remaining())
+    return absl::DataLossError("corrupt inventory record");
   std::vector<InventoryEntry> out(n);
   for (auto& e : out) {
     r.String(&e.data_component);
     r.String(&e.log_source_name);
     r.String(&e.log_source_channel);
     r.String(&e.source);
+    if (f == kInventoryFormat) {
+      r.String(&e.data_component_stix_id);
+      r.String(&e.data_component_name);
+    }
     if (!r.ok()) return absl::DataLossError("corrupt inventory record");
   }
+  if (!r.done()) return absl::DataLossError("corrupt inventory record");
   return out;
 }
 
@@ -103,6 +125,7 @@ std::string EncodeOrganization(const Organization& o) {
   PutString(&out, o.release);
   for (int64_t v : {o.detection_count, o.inventory_count, o.created_at_unix_ms, o.updated_at_unix_ms, o.generation})
     PutVarint(&out, static_cast<uint64_t>(v));
+  PutVarint(&out, o.incarnation);
   return out;
 }
 
@@ -116,7 +139,9 @@ absl::StatusOr<Organization> DecodeOrganization(std::string_view bytes) {
   for (int64_t* v : {&o.detection_count, &o.inventory_count, &o.created_at_unix_ms, &o.updated_at_unix_ms,
                      &o.generation})
     *v = static_cast<int64_t>(r.Varint());
-  if (!r.ok() || f != kOrgFormat) return absl::DataLossError("corrupt organization record");
+  // Records written before incarnations: the creation time stands in for it.
+  o.incarnation = r.ok() && r.remaining() > 0 ? r.Varint() : static_cast<uint64_t>(o.created_at_unix_ms);
+  if (!r.done() || f != kOrgFormat) return absl::DataLossError("corrupt organization record");
   return o;
 }
 
@@ -187,7 +212,8 @@ absl::StatusOr<DetectionBrief> DecodeDetectionBrief(std::string_view bytes) {
   r.SkipString();   // description
   r.String(&d.sigma_status);
   for (int i = 0; i < 6; ++i) r.SkipString();  // category, product, service, path, level, author
-  for (int i = 0; i < 3; ++i) r.SkipStrings();  // unresolved, stale, notes
+  r.Strings(&d.unresolved_techniques);
+  for (int i = 0; i < 2; ++i) r.SkipStrings();  // stale, notes
   r.Varint();  // created_at
   r.Varint();  // updated_at
   if (!r.ok() || state < 1 || state > 3) return absl::DataLossError("corrupt detection record");
@@ -226,6 +252,7 @@ absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organiz
   o.release = init.release.empty() ? "enterprise-attack@latest" : init.release;
   o.created_at_unix_ms = o.updated_at_unix_ms = NowMs();
   o.generation = 1;
+  o.incarnation = NewIncarnation();
   // A leftover data range (none is expected) is cleared in the same batch.
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
@@ -317,7 +344,7 @@ absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, De
 }
 
 absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const OrgId& org, std::vector<Detection> ds,
-                                                                         bool dry_run) {
+                                                                         bool dry_run, int64_t expected_generation) {
   std::set<std::string_view> ids;
   for (auto& d : ds) {
     if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
@@ -328,6 +355,9 @@ absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const 
   absl::MutexLock lock(&write_mu_);
   auto o = GetOrgLocked(org);
   if (!o.ok()) return o.status();
+  if (expected_generation >= 0 && o->generation != expected_generation)
+    return absl::AbortedError(Cat("organization '", org.str(), "' changed since it was read (generation ",
+                                  expected_generation, ", now ", o->generation, "); nothing was written: read it again"));
   std::vector<std::string> keys;
   keys.reserve(ds.size());
   for (auto& d : ds) keys.push_back(DetectionKey(org, d.id));

@@ -56,6 +56,9 @@ struct Organization {
   int64_t created_at_unix_ms = 0;
   int64_t updated_at_unix_ms = 0;
   int64_t generation = 0;
+  // Random per creation: a deleted and re-created organization gets a new one,
+  // so caches keyed by (id, incarnation, generation) never mix the two.
+  uint64_t incarnation = 0;
 };
 
 enum class DetectionState : uint8_t { kEnabled = 1, kDisabled = 2, kTesting = 3 };
@@ -95,6 +98,9 @@ struct DetectionBrief {
   std::vector<std::string> techniques;
   std::vector<std::string> data_components;
   DetectionState state = DetectionState::kEnabled;
+  // IDs its mapping release did not know: coverage resolves them again on
+  // every release it evaluates.
+  std::vector<std::string> unresolved_techniques;
 };
 
 struct InventoryEntry {
@@ -102,7 +108,15 @@ struct InventoryEntry {
   std::string log_source_name;
   std::string log_source_channel;
   std::string source = "manual";  // manual or inferred
+  // The data component's identity across releases, when known: its STIX id
+  // (the same in every release) and name. A release resolves the entry by STIX
+  // id, then by `data_component`, then by name, so an entry added on 18.1
+  // (where it is DC0032) resolves on 17.1 (where data components had no IDs).
+  std::string data_component_stix_id;
+  std::string data_component_name;
   bool SameTarget(const InventoryEntry& o) const {
+    if (!data_component_stix_id.empty() && !o.data_component_stix_id.empty())
+      return data_component_stix_id == o.data_component_stix_id;
     return data_component == o.data_component && log_source_name == o.log_source_name &&
            log_source_channel == o.log_source_channel;
   }
@@ -145,8 +159,12 @@ class OrgStore {
   absl::StatusOr<PutOutcome> PutDetection(const OrgId& org, Detection d, PutMode mode);
   // Stores many detections in one batch (all or nothing), upserting by id.
   // With dry_run the outcomes are computed and nothing is written.
-  // INVALID_ARGUMENT when two detections share an id.
-  absl::StatusOr<std::vector<PutOutcome>> PutDetections(const OrgId& org, std::vector<Detection> ds, bool dry_run);
+  // INVALID_ARGUMENT when two detections share an id. With
+  // `expected_generation` >= 0, ABORTED (nothing written) unless the
+  // organization is still at that generation: a compare-and-set for writes
+  // computed from an earlier read.
+  absl::StatusOr<std::vector<PutOutcome>> PutDetections(const OrgId& org, std::vector<Detection> ds, bool dry_run,
+                                                        int64_t expected_generation = -1);
   absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id) const;
   // Every detection of the organization, by id.
   absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org) const;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -43,6 +44,18 @@ std::string Cat(const Args&... args) {
   std::string out;
   (strings_internal::Append(&out, args), ...);
   return out;
+}
+
+// "2026-12-03T08:37:12Z" for a Unix time in milliseconds (UTC, whole
+// seconds); "" for 0 or less (a time never set).
+inline std::string FormatRfc3339(int64_t unix_ms) {
+  if (unix_ms <= 0) return {};
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 inline std::vector<std::string> Split(std::string_view s, char sep) {

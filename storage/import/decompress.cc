@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "storage/import/sha256.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -99,6 +100,16 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
     return absl::ResourceExhaustedError(Cat("gzip bundle inflates past the limit of ", max_bytes, " bytes"));
   out.reserve(out.size() + kParsePadding);  // lets the JSON parser work in place
   return out;
+}
+
+absl::StatusOr<std::string> VerifyAndGunzip(std::string data, std::string_view sha256, std::string_view source,
+                                            size_t max_bytes) {
+  const std::string prefix = source.empty() ? std::string() : Cat(source, ": ");
+  if (!sha256.empty() && ToLower(sha256) != Sha256Hex(data))
+    return absl::InvalidArgumentError(Cat(prefix, "sha256 mismatch: the content's digest is not ", sha256));
+  auto text = MaybeGunzip(std::move(data), max_bytes);
+  if (!text.ok() && !prefix.empty()) return absl::Status(text.status().code(), Cat(prefix, text.status().message()));
+  return text;
 }
 
 }  // namespace ttpgraph

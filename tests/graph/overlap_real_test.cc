@@ -37,7 +37,7 @@ TEST(OverlapMiniTest, KnownAnswers) {
   for (auto [file, version, jaccard] : {std::make_tuple("mini-v17.json", "17.0", 0.75),
                                         std::make_tuple("mini-v18.json", "18.0", 0.6)}) {
     auto g = Load(testing::TestData(std::string("mini_attack/") + file), version);
-    ASSERT_OK_AND_ASSIGN(auto index, GroupTechniqueIndex::Build(*g, UsagePaths{}, QueryLimits{}));
+    ASSERT_OK_AND_ASSIGN(auto index, GroupUsageIndex::Build(*g, UsagePaths{}, QueryLimits{}));
     ASSERT_OK_AND_ASSIGN(auto groups, ResolveGroups(*g, {}));
     ASSERT_EQ(groups.size(), 2u);  // G0001, G0003 (G0002 is revoked)
     ASSERT_OK_AND_ASSIGN(OverlapMatrix m, ComputeOverlap(index, groups, QueryLimits{}));
@@ -56,7 +56,7 @@ TEST(OverlapMiniTest, KnownAnswers) {
   }
   // Direct only: G0001 {T1001}, G0003 {T1030}: nothing shared.
   auto g = Load(testing::TestData("mini_attack/mini-v17.json"), "17.0");
-  ASSERT_OK_AND_ASSIGN(auto index, GroupTechniqueIndex::Build(*g, UsagePaths{true, false, false}, QueryLimits{}));
+  ASSERT_OK_AND_ASSIGN(auto index, GroupUsageIndex::Build(*g, UsagePaths{true, false, false}, QueryLimits{}));
   ASSERT_OK_AND_ASSIGN(auto groups, ResolveGroups(*g, {"G0003", "G0001", "g0001"}));
   ASSERT_OK_AND_ASSIGN(OverlapMatrix m, ComputeOverlap(index, groups, QueryLimits{}));
   EXPECT_EQ(g->node(m.groups[0]).attack_id, "G0001");
@@ -70,12 +70,19 @@ TEST(OverlapMiniTest, BadInput) {
   auto g = Load(testing::TestData("mini_attack/mini-v17.json"), "17.0");
   EXPECT_THAT(ResolveGroups(*g, {"G0001", "G0998", "G0999"}),
               testing::StatusIs(absl::StatusCode::kNotFound, HasSubstr("G0998, G0999")));
-  EXPECT_THAT(ResolveGroups(*g, {"G0002"}),
-              testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("G0002 (revoked, use G0001)")));
-  EXPECT_THAT(ResolveGroups(*g, {"T1001"}), testing::StatusIs(absl::StatusCode::kNotFound, HasSubstr("T1001")));
-  EXPECT_THAT(GroupTechniqueIndex::Build(*g, UsagePaths{false, false, false}, QueryLimits{}),
+  // A revoked group stands for its successor, and says so.
+  std::vector<ActiveObject> revoked;
+  ASSERT_OK_AND_ASSIGN(auto successor, ResolveGroups(*g, {"G0002"}, &revoked));
+  ASSERT_EQ(successor.size(), 1u);
+  EXPECT_EQ(g->node(successor[0]).attack_id, "G0001");
+  ASSERT_EQ(revoked.size(), 1u);
+  EXPECT_EQ(g->node(revoked[0].asked).attack_id, "G0002");
+  EXPECT_EQ(revoked[0].answered, successor[0]);
+  EXPECT_THAT(ResolveGroups(*g, {"T1001"}),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("T1001 is an attack-pattern, not a group")));
+  EXPECT_THAT(GroupUsageIndex::Build(*g, UsagePaths{false, false, false}, QueryLimits{}),
               testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("usage paths")));
-  ASSERT_OK_AND_ASSIGN(auto index, GroupTechniqueIndex::Build(*g, UsagePaths{}, QueryLimits{}));
+  ASSERT_OK_AND_ASSIGN(auto index, GroupUsageIndex::Build(*g, UsagePaths{}, QueryLimits{}));
   ASSERT_OK_AND_ASSIGN(auto one, ResolveGroups(*g, {"G0001"}));
   EXPECT_THAT(ComputeOverlap(index, one, QueryLimits{}),
               testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least two groups")));
@@ -106,7 +113,7 @@ TEST(OverlapRealTest, DozenGroupsMatchNaiveSets) {
   for (const Case& c : {Case{UsagePaths{}, ""}, Case{UsagePaths{true, false, true}, "--no-software"},
                         Case{UsagePaths{false, true, false}, "--no-direct --no-campaigns"}}) {
     SCOPED_TRACE(c.flags);
-    ASSERT_OK_AND_ASSIGN(auto index, GroupTechniqueIndex::Build(*g, c.paths, QueryLimits{}));
+    ASSERT_OK_AND_ASSIGN(auto index, GroupUsageIndex::Build(*g, c.paths, QueryLimits{}));
     ASSERT_OK_AND_ASSIGN(auto groups, ResolveGroups(*g, ids));
     ASSERT_OK_AND_ASSIGN(OverlapMatrix m, ComputeOverlap(index, groups, QueryLimits{}));
     ASSERT_EQ(m.pairs.size(), 66u);

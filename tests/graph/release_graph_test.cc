@@ -182,7 +182,7 @@ TEST(ResolveTest, UnknownAndMistypedIds) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("attack-pattern--ffffffff")));
   EXPECT_THAT(ResolveObject(g, ""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ResolveObject(g, "attack-pattern--a0000000-0000-4000-8000-000000001001", "intrusion-set"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a intrusion-set")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is an attack-pattern, not an intrusion-set")));
   EXPECT_THAT(ResolveTyped(g, "G0001", {"attack-pattern"}, "technique"),
               StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("G0001"), HasSubstr("not a technique"))));
   EXPECT_THAT(ResolveTyped(g, "T9999", {"attack-pattern"}, "technique"),
