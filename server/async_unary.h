@@ -4,18 +4,22 @@
 // hands each call to a separate executor thread, the sync API shares pollers
 // with every other service). See server/README.md for the figures.
 //
-//   AsyncQueues queues;
+//   AsyncQueues queues(&server_limits);
 //   queues.AddTo(&builder, /*threads=*/2);          // before BuildAndStart
 //   auto server = builder.BuildAndStart();
 //   queues.Handle(&service, &Service::RequestGetObject, "GetObject",
-//                 [&](const v1::GetObjectRequest& req, v1::GetObjectResponse* resp) -> absl::Status {...});
+//                 [&](const v1::GetObjectRequest& req, const QueryLimits& limits,
+//                     v1::GetObjectResponse* resp) -> absl::Status {...});
 //   queues.Start();
 //   ...
 //   server->Shutdown();
 //   queues.Shutdown();                               // after the server's
 //
 // Each call's request and response live on one protobuf Arena. Handlers run
-// concurrently on the queue threads and must be thread-safe.
+// concurrently on the queue threads and must be thread-safe. A handler's
+// limits carry the client's deadline capped by the server's query limit
+// (core::QueryLimitsFor); no cancellation (on the async API a context may be
+// asked only after AsyncNotifyWhenDone, and these queries take microseconds).
 #pragma once
 
 #include <grpcpp/completion_queue.h>
@@ -31,13 +35,15 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "server/core/limits.h"
 #include "server/rpc_util.h"
 
 namespace ttpgraph {
 
 class AsyncQueues {
  public:
-  AsyncQueues() = default;
+  // `limits` must outlive the queues.
+  explicit AsyncQueues(const core::ServerLimits* limits) : limits_(limits) {}
   AsyncQueues(const AsyncQueues&) = delete;
   AsyncQueues& operator=(const AsyncQueues&) = delete;
   ~AsyncQueues() { Shutdown(); }
@@ -54,7 +60,7 @@ class AsyncQueues {
     using type = T;
   };
   template <typename Req, typename Resp>
-  using Handler = std::function<absl::Status(const Req&, Resp*)>;
+  using Handler = std::function<absl::Status(const Req&, const QueryLimits&, Resp*)>;
 
   // Serves one method on every queue. `request` is the generated
   // AsyncService::RequestXxx; `name` is the method's name in the logs and
@@ -67,6 +73,7 @@ class AsyncQueues {
     auto* method = new Method<Req, Resp>;
     method->name = name;
     method->handler = std::move(handler);
+    method->limits = limits_;
     method->request = [service, request](grpc::ServerContext* ctx, Req* req, grpc::ServerAsyncResponseWriter<Resp>* w,
                                          grpc::ServerCompletionQueue* cq, void* tag) {
       (service->*request)(ctx, req, w, cq, cq, tag);
@@ -108,6 +115,7 @@ class AsyncQueues {
   template <typename Req, typename Resp>
   struct Method final : MethodBase {
     const char* name = nullptr;
+    const core::ServerLimits* limits = nullptr;
     Handler<Req, Resp> handler;
     std::function<void(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*, grpc::ServerCompletionQueue*,
                        void*)>
@@ -145,7 +153,9 @@ class AsyncQueues {
       }
       new Call(method_, cq_);  // keep the method armed on this queue
       answered_ = true;
-      absl::Status status = RunLogged(method_->name, [&] { return method_->handler(*req_, resp_); });
+      const QueryLimits limits = core::QueryLimitsFor(core::CallKind::kQuery, absl::FromChrono(ctx_.deadline()),
+                                                      nullptr, *method_->limits);
+      absl::Status status = RunLogged(method_->name, [&] { return method_->handler(*req_, limits, resp_); });
       if (status.ok())
         writer_.Finish(*resp_, grpc::Status::OK, this);
       else
@@ -163,6 +173,7 @@ class AsyncQueues {
     bool answered_ = false;
   };
 
+  const core::ServerLimits* limits_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::unique_ptr<MethodBase>> methods_;
   std::vector<std::thread> threads_;

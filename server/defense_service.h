@@ -1,69 +1,20 @@
 // DefenseService: D3FEND countermeasures and Atomic Red Team tests (see
-// proto/ttpgraph/v1/d3fend_service.proto), and DefenseCache, the shared,
-// immutable indexes the other services join to their answers:
+// proto/ttpgraph/v1/d3fend_service.proto). Each handler converts the request,
+// makes one call on the application floor (server/core/defense.h) and
+// converts the answer (defense_convert.h); the indexes themselves live in the
+// application's DefenseCatalog (graph/defense_catalog.h).
 //
-//   DefenseCache* defense = server.defense();
-//   auto d3f = defense->D3fend("");                  // newest D3FEND version
-//   CountermeasureAnswer a = (*d3f)->CountermeasuresFor("T1059");
-//   auto atomic = defense->Atomic("");               // the "default" index
-//   std::vector<const AtomicTest*> tests = (*atomic)->TestsFor("T1059.001");
-//
-// Thread safety: DefenseCache and the service are safe for concurrent use;
-// the indexes they hand out are immutable (shared_ptr<const ...>).
+// Thread safety: safe for concurrent RPCs.
 #pragma once
 
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <string_view>
-
-#include "absl/status/statusor.h"
-#include "graph/d3fend_mapping.h"
-#include "server/graph_cache.h"
-#include "server/server.h"
-#include "storage/atomic_store.h"
-#include "storage/d3fend_store.h"
+#include "server/core/application.h"
 #include "ttpgraph/v1/d3fend_service.grpc.pb.h"
 
 namespace ttpgraph {
 
-class DefenseCache {
- public:
-  explicit DefenseCache(Store* store) : d3fend_store_(store), atomic_store_(store) {}
-
-  // `version` "" or "latest": the newest imported. NOT_FOUND when not imported.
-  absl::StatusOr<std::shared_ptr<const D3fendIndex>> D3fend(std::string_view version);
-  // `name` "": kDefaultAtomicIndex. NOT_FOUND when not imported.
-  absl::StatusOr<std::shared_ptr<const AtomicIndex>> Atomic(std::string_view name);
-
-  D3fendStore& d3fend_store() { return d3fend_store_; }
-  AtomicStore& atomic_store() { return atomic_store_; }
-  // After an import: keep the freshly built index; after a delete/replace: drop it.
-  void PutD3fend(const std::string& version, std::shared_ptr<const D3fendIndex> index);
-  void PutAtomic(const std::string& name, std::shared_ptr<const AtomicIndex> index);
-  void EvictD3fend(const std::string& version);
-  void EvictAtomic(const std::string& name);
-  // Revoked-by successors of one release graph, built on first use.
-  std::shared_ptr<const RevokedInto> RevokedFor(const std::shared_ptr<const ReleaseGraph>& g);
-
- private:
-  D3fendStore d3fend_store_;
-  AtomicStore atomic_store_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const D3fendIndex>> d3fend_;
-  std::map<std::string, std::shared_ptr<const AtomicIndex>> atomic_;
-  struct RevokedEntry {
-    std::weak_ptr<const ReleaseGraph> graph;  // the entry is stale once the graph is gone
-    std::shared_ptr<const RevokedInto> revoked;
-  };
-  std::map<std::string, RevokedEntry> revoked_;  // by release name
-};
-
 class DefenseServiceImpl final : public v1::DefenseService::Service {
  public:
-  DefenseServiceImpl(DefenseCache* cache, GraphCache* graphs, const ServerLimits& limits)
-      : cache_(cache), graphs_(graphs), limits_(limits) {}
+  explicit DefenseServiceImpl(core::Application& app) : app_(app) {}
 
   grpc::Status ImportD3fend(grpc::ServerContext*, grpc::ServerReader<v1::ImportD3fendRequest>*,
                             v1::ImportD3fendResponse*) override;
@@ -92,16 +43,8 @@ class DefenseServiceImpl final : public v1::DefenseService::Service {
   grpc::Status ListValidatableTechniques(grpc::ServerContext*, const v1::ListValidatableTechniquesRequest*,
                                          v1::ListValidatableTechniquesResponse*) override;
 
-  // Gunzips, parses, infers and stores one ontology (all or nothing).
-  absl::Status ImportD3fendBytes(std::string bytes, const v1::D3fendImportOptions& options,
-                                 v1::ImportD3fendResponse* resp);
-  absl::Status ImportAtomicBytes(std::string bytes, const v1::AtomicImportOptions& options,
-                                 v1::ImportAtomicIndexResponse* resp);
-
  private:
-  DefenseCache* cache_;
-  GraphCache* graphs_;
-  ServerLimits limits_;
+  core::Application& app_;
 };
 
 }  // namespace ttpgraph

@@ -1,6 +1,4 @@
-#include "server/proto_convert.h"
-
-#include <ctime>
+#include "server/knowledge_convert.h"
 
 namespace ttpgraph {
 
@@ -43,28 +41,18 @@ void ToProtoLabel(const ReleaseGraph& g, NodeId n, v1::AttackObject* out) {
   if (!o.name.empty()) out->set_name(o.name);
 }
 
-void ToProto(const ReleaseInfo& info, v1::Release* out) {
-  out->set_domain(info.id.domain);
-  out->set_version(info.id.version.ToString());
-  out->set_name(info.id.Name());
-  out->set_spec_version(info.spec_version);
-  out->set_content_sha256(info.content_sha256);
-  out->set_object_count(info.object_count);
-  for (auto& [type, n] : info.counts_by_type) (*out->mutable_counts_by_type())[type] = n;
-  out->set_dangling_relationships(info.dangling_relationships);
-  std::time_t secs = info.imported_at_unix_ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char ts[32];
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  out->set_imported_at(ts);
-  out->set_new_objects_stored(info.new_objects_stored);
-}
-
 void ToProto(const ReleaseGraph& g, const RevokedChain& chain, v1::RevokedChain* out) {
   for (NodeId h : chain.hops) ToProto(g, h, out->add_hops());
   if (!chain.hops.empty()) ToProto(g, chain.hops.back(), out->mutable_final());
   out->set_cycle(chain.cycle);
+  out->set_too_long(chain.too_long);
+}
+
+void ToProto(const ReleaseGraph& g, std::string_view asked, const ActiveObject& a, v1::Resolution* out) {
+  out->set_asked(std::string(asked));
+  ToProto(g, a.asked, out->mutable_asked_object());
+  ToProto(g, a.answered, out->mutable_answered_for());
+  ToProto(g, RevokedChain{a.chain, false, false}, out->mutable_revoked_by());
 }
 
 }  // namespace ttpgraph

@@ -11,6 +11,10 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <vector>
+
+#include "ttpgraph/v1/common.pb.h"
+
 namespace ttpgraph {
 
 struct PageWindow {
@@ -25,5 +29,18 @@ inline constexpr int kMaxPageSize = 1000;
 // `request` must have string field page_token and int32 field page_size.
 // INVALID_ARGUMENT for a negative page_size or a malformed or foreign token.
 absl::StatusOr<PageWindow> ComputePage(const google::protobuf::Message& request, size_t total);
+
+// Pages `items` for `request`: calls `emit` on each item of the window and
+// fills `page`.
+template <typename T, typename Emit>
+absl::Status EmitPage(const google::protobuf::Message& request, const std::vector<T>& items, v1::PageInfo* page,
+                      Emit emit) {
+  auto window = ComputePage(request, items.size());
+  if (!window.ok()) return window.status();
+  for (size_t i = window->begin; i < window->end; ++i) emit(items[i]);
+  page->set_next_page_token(window->next_page_token);
+  page->set_total_size(static_cast<int32_t>(items.size()));
+  return absl::OkStatus();
+}
 
 }  // namespace ttpgraph

@@ -1,6 +1,10 @@
-// Runs one RPC body: times it, logs it, maps its status. Every handler goes
-// through RunLogged (async queries, async_unary.h) or Serve (sync services),
-// so status mapping and logging live in one place.
+// Runs one RPC body: its limits from the call (core::QueryLimitsFor), timing,
+// the log line, the status mapping. Every handler goes through RunLogged (async
+// queries, async_unary.h) or Serve (sync services), so these live in one place.
+//
+//   grpc::Status Svc::GetThing(grpc::ServerContext* ctx, const Req* req, Resp* resp) {
+//     return Serve(ctx, app_, kGetThing, [&](const QueryLimits& limits) -> absl::Status { ... });
+//   }
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -9,10 +13,23 @@
 #include <cstdio>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "server/core/application.h"
 #include "server/grpc_status.h"
 #include "server/log.h"
+#include "storage/status_macros.h"
 
 namespace ttpgraph {
+
+// A call's cancellation as the core floor polls it.
+class ContextCancellation final : public Cancellation {
+ public:
+  explicit ContextCancellation(const grpc::ServerContextBase* ctx) : ctx_(ctx) {}
+  bool Cancelled() const override { return ctx_->IsCancelled(); }
+
+ private:
+  const grpc::ServerContextBase* ctx_;
+};
 
 // Runs one RPC body, times and logs it; an exception becomes INTERNAL.
 template <typename Fn>
@@ -39,22 +56,20 @@ absl::Status RunLogged(const char* method, Fn&& body) {
   return status;
 }
 
-// RunLogged for a sync handler: a body that succeeds for a client that has
-// gone meanwhile answers CANCELLED.
+// RunLogged for a sync handler: the body gets the call's limits (the client's
+// deadline capped by the server's for `kind`, and its cancellation); a body
+// that succeeds for a client that has gone meanwhile answers CANCELLED.
 template <typename Fn>
-grpc::Status Serve(grpc::ServerContextBase* ctx, const char* method, Fn&& body) {
+grpc::Status Serve(grpc::ServerContext* ctx, core::Application& app, const char* method, core::CallKind kind,
+                   Fn&& body) {
+  ContextCancellation cancellation(ctx);
+  const QueryLimits limits =
+      core::QueryLimitsFor(kind, absl::FromChrono(ctx->deadline()), &cancellation, app.limits());
   return ToGrpcStatus(RunLogged(method, [&]() -> absl::Status {
-    absl::Status status = body();
+    absl::Status status = body(limits);
     if (status.ok() && ctx->IsCancelled()) status = absl::CancelledError("the client cancelled the call");
     return status;
   }));
 }
-
-#define TTP_ASSIGN_OR_RETURN(lhs, expr)            \
-  auto TTP_CONCAT(_st_, __LINE__) = (expr);        \
-  if (!TTP_CONCAT(_st_, __LINE__).ok()) return TTP_CONCAT(_st_, __LINE__).status(); \
-  lhs = std::move(*TTP_CONCAT(_st_, __LINE__))
-#define TTP_CONCAT_INNER(a, b) a##b
-#define TTP_CONCAT(a, b) TTP_CONCAT_INNER(a, b)
 
 }  // namespace ttpgraph

@@ -10,7 +10,7 @@
 
 #include "server/analysis_service.h"
 #include "server/async_unary.h"
-#include "server/d3fend_service.h"
+#include "server/defense_service.h"
 #include "server/health_service.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
@@ -32,17 +32,15 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
                                                    std::chrono::steady_clock::now() - open_start)
                                                    .count())}});
   s->store_ = std::move(*store);
-  s->graphs_ = std::make_unique<GraphCache>(s->store_.get());
-  // Before the services, so any of them can join D3FEND / Atomic answers.
-  s->defense_ = std::make_unique<DefenseCache>(s->store_.get());
-  s->release_service_ = std::make_unique<ReleaseServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits);
-  s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(s->store_.get(), s->graphs_.get());
-  s->org_service_ = std::make_unique<OrgServiceImpl>(s->store_.get(), s->graphs_.get(), options.limits,
-                                                     s->defense_.get());
-  // Gap and migration read and write organizations through the OrgService's store (one write lock).
-  s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(s->store_.get(), s->graphs_.get(),
-                                                               &s->org_service_->orgs(), s->defense_.get());
-  s->defense_service_ = std::make_unique<DefenseServiceImpl>(s->defense_.get(), s->graphs_.get(), options.limits);
+  s->app_ = std::make_unique<core::Application>(s->store_.get(), options.limits);
+  if (!s->app_->logsource_map_warning().empty())
+    LogWarn(s->app_->logsource_map_warning(), {{"path", options.limits.sigma_logsource_map_path}});
+  core::Application& app = *s->app_;
+  s->release_service_ = std::make_unique<ReleaseServiceImpl>(app);
+  s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(app);
+  s->org_service_ = std::make_unique<OrgServiceImpl>(app);
+  s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(app);
+  s->defense_service_ = std::make_unique<DefenseServiceImpl>(app);
 
   s->health_service_ = std::make_unique<HealthService>(std::set<std::string>{
       v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
@@ -59,7 +57,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->org_service_.get());
   builder.RegisterService(s->defense_service_.get());
   builder.RegisterService(s->health_service_.get());
-  s->queries_ = std::make_unique<AsyncQueues>();
+  s->queries_ = std::make_unique<AsyncQueues>(&app.limits());
   int threads = options.query_threads;
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency() / 2);
   s->queries_->AddTo(&builder, threads);
@@ -74,7 +72,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     auto releases = s->store_->ListReleases();
     if (releases.ok())
       for (auto& r : *releases)
-        if (auto g = s->graphs_->Get(r.id); !g.ok())
+        if (auto g = app.releases().Get(r.id); !g.ok())
           LogWarn("preload failed", {{"release", r.id.Name()}, {"error", std::string(g.status().message())}});
   }
   return s;

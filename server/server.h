@@ -1,4 +1,5 @@
-// The ttpgraphd server: RocksDB store, graph cache and gRPC services.
+// The ttpgraphd server: the RocksDB store, the application floor over it
+// (server/core/application.h) and the gRPC services that adapt to it.
 //
 //   ServerOptions opts;
 //   opts.listen = "127.0.0.1:0";
@@ -16,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/graph_cache.h"
+#include "server/core/application.h"
 #include "storage/store.h"
 
 namespace grpc {
@@ -25,36 +26,7 @@ class Server;
 
 namespace ttpgraph {
 
-struct ServerLimits {
-  // Largest upload (bytes as sent, before gunzip). Default: 128 MiB.
-  size_t max_upload_bytes = 128u << 20;
-  // Largest bundle after gunzip. Default: 512 MiB.
-  size_t max_bundle_bytes = 512u << 20;
-  // Most objects in one bundle. Default: 200000.
-  size_t max_objects = 200000;
-  // Deepest JSON nesting accepted. Default: 64.
-  size_t max_json_depth = 64;
-  // Largest single gRPC message received (chunks must fit). Default: 8 MiB.
-  int max_message_bytes = 8 << 20;
-  // Deadline applied to queries that arrive without one. Default: 30 s.
-  absl::Duration default_query_deadline = absl::Seconds(30);
-  // ---- OrgService ----
-  // Most detections one organization may hold. Default: 100000.
-  int64_t max_detections_per_org = 100000;
-  // Most bytes one detection import stream may carry (before gunzip). Default: 256 MiB.
-  size_t max_import_bytes = 256u << 20;
-  // Largest single rule file (a Sigma YAML document set). Default: 1 MiB.
-  size_t max_rule_file_bytes = 1u << 20;
-  // Most YAML nodes walked per Sigma document, aliases counted at each use. Default: 20000.
-  size_t max_yaml_nodes = 20000;
-  // Deepest YAML nesting in a Sigma rule. Default: 64.
-  size_t max_yaml_depth = 64;
-  // Organizations whose decoded detections are kept in memory for coverage. Default: 256.
-  size_t org_view_cache_entries = 256;
-  // The Sigma logsource -> data component table, read from this file when set.
-  // Default: "" = the table compiled in from data/sigma_logsource_map.csv.
-  std::string sigma_logsource_map_path;
-};
+using ServerLimits = core::ServerLimits;
 
 struct ServerOptions {
   // Listen address. Default: 127.0.0.1:50051 (port 0 picks a free port).
@@ -75,7 +47,6 @@ class ReleaseServiceImpl;
 class KnowledgeServiceImpl;
 class AnalysisServiceImpl;
 class OrgServiceImpl;
-class DefenseCache;
 class DefenseServiceImpl;
 class HealthService;
 
@@ -91,20 +62,17 @@ class TtpgraphServer {
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
   Store* store() { return store_.get(); }
-  GraphCache* graphs() { return graphs_.get(); }
-  OrgServiceImpl* org_service() { return org_service_.get(); }
-  // D3FEND and Atomic Red Team indexes (server/d3fend_service.h), for joins.
-  DefenseCache* defense() { return defense_.get(); }
+  // The application floor: what every service calls (and benchmarks measure).
+  core::Application& app() { return *app_; }
 
  private:
   TtpgraphServer() = default;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<GraphCache> graphs_;
+  std::unique_ptr<core::Application> app_;
   std::unique_ptr<ReleaseServiceImpl> release_service_;
   std::unique_ptr<KnowledgeServiceImpl> knowledge_service_;
   std::unique_ptr<AnalysisServiceImpl> analysis_service_;
   std::unique_ptr<OrgServiceImpl> org_service_;
-  std::unique_ptr<DefenseCache> defense_;
   std::unique_ptr<DefenseServiceImpl> defense_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_

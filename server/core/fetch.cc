@@ -1,4 +1,4 @@
-#include "server/fetch.h"
+#include "server/core/fetch.h"
 
 #include <curl/curl.h>
 
@@ -8,7 +8,7 @@
 
 #include "storage/strings.h"
 
-namespace ttpgraph {
+namespace ttpgraph::core {
 namespace {
 
 struct Sink {
@@ -82,4 +82,4 @@ absl::StatusOr<std::string> ReadSource(const std::string& path_or_url, size_t ma
   return ReadLocalFile(path_or_url, max_bytes);
 }
 
-}  // namespace ttpgraph
+}  // namespace ttpgraph::core

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace ttpgraph {
+namespace ttpgraph::core {
 
 // NOT_FOUND for a missing file, INVALID_ARGUMENT for an unreadable one,
 // RESOURCE_EXHAUSTED past max_bytes.
@@ -18,4 +18,4 @@ absl::StatusOr<std::string> FetchUrl(const std::string& url, size_t max_bytes, l
 // A URL (scheme://) is fetched, anything else read as a server path.
 absl::StatusOr<std::string> ReadSource(const std::string& path_or_url, size_t max_bytes);
 
-}  // namespace ttpgraph
+}  // namespace ttpgraph::core

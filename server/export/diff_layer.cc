@@ -43,8 +43,8 @@ void AddEntries(const ReleaseGraph& g, NodeId n, ChangeCategory cat, const std::
 
 }  // namespace
 
-std::string DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, const DiffReport& report,
-                          const DiffLayerOptions& options) {
+DiffLayer DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, const DiffReport& report,
+                        const DiffLayerOptions& options) {
   std::vector<std::string> entries;
   std::set<NodeId> listed;
   for (const ObjectChange& c : report.changes) {
@@ -86,8 +86,10 @@ std::string DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, cons
   for (int c = 0; c < kChangeCategoryCount; ++c)
     if (static_cast<ChangeCategory>(c) != ChangeCategory::kDeletion)
       h.legend.push_back({kStyles[c].legend, kStyles[c].color});
-  std::string out = LayerHeaderJson(h);
-  out += ",\"techniques\":[" + Join(entries, ",") + "]}";
+  DiffLayer out;
+  out.json = LayerHeaderJson(h);
+  out.json += ",\"techniques\":[" + Join(entries, ",") + "]}";
+  out.technique_entries = static_cast<int>(entries.size());
   return out;
 }
 

@@ -8,7 +8,7 @@
 // a legend lists the categories. Deleted techniques are left out: they do
 // not exist in the `to` matrix the layer is drawn on.
 //
-//   std::string json = DiffLayerJson(*from, *to, report, DiffLayerOptions{});
+//   DiffLayer layer = DiffLayerJson(*from, *to, report, DiffLayerOptions{});  // layer.json
 //
 // Pure; no gRPC. The output is one JSON document.
 #pragma once
@@ -25,7 +25,11 @@ struct DiffLayerOptions {
   bool include_unchanged = false;
 };
 
-std::string DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, const DiffReport& report,
-                          const DiffLayerOptions& options);
+struct DiffLayer {
+  std::string json;
+  int technique_entries = 0;  // entries in "techniques" (one per technique and tactic)
+};
+DiffLayer DiffLayerJson(const ReleaseGraph& from, const ReleaseGraph& to, const DiffReport& report,
+                        const DiffLayerOptions& options);
 
 }  // namespace ttpgraph

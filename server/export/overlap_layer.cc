@@ -5,7 +5,7 @@
 
 namespace ttpgraph {
 
-std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector<NodeId>& groups) {
+std::string OverlapLayerJson(const GroupUsageIndex& index, const std::vector<NodeId>& groups) {
   const ReleaseGraph& g = index.graph();
   std::vector<std::string> group_ids;
   for (NodeId n : groups) group_ids.push_back(g.node(n).attack_id);

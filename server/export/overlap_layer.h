@@ -15,6 +15,6 @@
 
 namespace ttpgraph {
 
-std::string OverlapLayerJson(const GroupTechniqueIndex& index, const std::vector<NodeId>& groups);
+std::string OverlapLayerJson(const GroupUsageIndex& index, const std::vector<NodeId>& groups);
 
 }  // namespace ttpgraph

@@ -7,17 +7,18 @@
 // Figures:
 //  - diff 17.1 -> 18.1 with relationship diffs, as the server computes it:
 //    DiffContentKeys + Store::GetObjects of the changed objects + DiffReleases
-//    (graphs already built, as GraphCache keeps them); and the DiffReleases
+//    (graphs already built, as the release registry keeps them); and the DiffReleases
 //    call alone; and through the in-process gRPC service (first page, cold cache);
 //  - all-pairs overlap over every active enterprise 18.1 group: index build +
 //    matrix (cold), and the matrix alone (index cached, as the server keeps it);
 //  - top-k similar (k = 10) on the cached index: median and worst over every group;
 //  - gap of an organization with 5,000 detections (enterprise 18.1 techniques,
 //    some disabled, three collected data components) against every active
-//    group: AnalysisServiceImpl::Gap, the GetGap handler body (organization
-//    record read, cached OrgView / usage index / detectability index,
-//    coverage, gap ranking, greedy recommendations, response of the first
-//    page); and its pure part (ComputeCoverage + ComputeGaps).
+//    group: the GetGap handler body without gRPC (core::Gap: organization
+//    record read, cached OrgView and compiled coverage, usage and
+//    detectability indexes of the release; gap ranking, greedy
+//    recommendations; then the response of the first page); and its pure part
+//    (ComputeCoverage + ComputeGaps).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,8 +29,9 @@
 #include "graph/diff.h"
 #include "graph/gaps.h"
 #include "graph/overlap.h"
-#include "server/analysis_service.h"
-#include "server/graph_cache.h"
+#include "server/analysis_convert.h"
+#include "server/core/analysis.h"
+#include "server/page_token.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/import/decompress.h"
 #include "storage/store.h"
@@ -72,11 +74,13 @@ int main(int argc, char** argv) {
     Check(bundle.status(), "parse");
     Check((*store)->PutRelease(*bundle, false).status(), "import");
   }
-  GraphCache graphs(store->get());
-  auto from = graphs.Get("enterprise-attack@17.1");
-  auto to = graphs.Get("enterprise-attack@18.1");
-  Check(from.status(), "graph 17.1");
-  Check(to.status(), "graph 18.1");
+  core::Application app(store->get(), core::ServerLimits{});
+  auto from_ctx = app.releases().Get("enterprise-attack@17.1");
+  auto to_ctx = app.releases().Get("enterprise-attack@18.1");
+  Check(from_ctx.status(), "graph 17.1");
+  Check(to_ctx.status(), "graph 18.1");
+  const std::shared_ptr<const ReleaseGraph>* from = &(*from_ctx)->graph_ptr();
+  const std::shared_ptr<const ReleaseGraph>* to = &(*to_ctx)->graph_ptr();
 
   printf("analysis benchmark: enterprise 17.1 -> 18.1 diff, enterprise 18.1 overlap; median of %d runs\n\n", runs);
 
@@ -110,7 +114,7 @@ int main(int argc, char** argv) {
   Check(groups.status(), "groups");
   size_t pairs = 0;
   double cold = bench::MedianMs(runs, [&] {
-    auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
+    auto index = GroupUsageIndex::Build(**to, UsagePaths{}, QueryLimits{});
     Check(index.status(), "index");
     auto m = ComputeOverlap(*index, *groups, QueryLimits{});
     Check(m.status(), "overlap");
@@ -120,13 +124,13 @@ int main(int argc, char** argv) {
   snprintf(label, sizeof label, "all-pairs overlap, %zu active groups, %zu pairs (index + matrix)", groups->size(),
            pairs);
   report.Target(label, cold, "ms", 50);
-  auto index = GroupTechniqueIndex::Build(**to, UsagePaths{}, QueryLimits{});
+  auto index = GroupUsageIndex::Build(**to, UsagePaths{}, QueryLimits{});
   Check(index.status(), "index");
   double warm =
       bench::MedianMs(runs, [&] { Check(ComputeOverlap(*index, *groups, QueryLimits{}).status(), "overlap"); });
   report.Target("all-pairs overlap, matrix alone (index cached per release+paths)", warm, "ms", 50);
   double direct_cold = bench::MedianMs(runs, [&] {
-    auto idx = GroupTechniqueIndex::Build(**to, UsagePaths{true, false, true}, QueryLimits{});
+    auto idx = GroupUsageIndex::Build(**to, UsagePaths{true, false, true}, QueryLimits{});
     Check(ComputeOverlap(*idx, *groups, QueryLimits{}).status(), "overlap");
   });
   report.Target("all-pairs overlap --no-software (index + matrix)", direct_cold, "ms", 50);
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
   report.Info("top-10 similar with a cold index (index build + query)", cold - warm, "ms");
 
   // ---- gap -------------------------------------------------------------------
-  OrgStore orgs(store->get());
+  OrgStore& orgs = app.orgs();
   Organization init;
   init.release = "enterprise-attack@18.1";
   Check(orgs.CreateOrg(OrgId("bench"), init).status(), "create org");
@@ -172,18 +176,29 @@ int main(int argc, char** argv) {
   inv[2].data_component = "File Creation";
   Check(orgs.UpdateInventory(OrgId("bench"), OrgStore::InventoryOp::kSet, inv).status(), "inventory");
 
-  AnalysisServiceImpl service(store->get(), &graphs, &orgs, nullptr);
   v1::GapRequest greq;
   greq.set_org_id("bench");
   greq.set_release("enterprise-attack@18.1");
   greq.mutable_threat()->set_all_groups(true);
+  // The GetGap handler's body without gRPC: the application call, the page, the conversion.
+  auto gap = [&](const v1::GapRequest& req, v1::GapResponse* resp) -> absl::Status {
+    core::GapQuery q;
+    q.release = req.release();
+    auto a = core::Gap(app, OrgId(req.org_id()), q, QueryLimits{});
+    if (!a.ok()) return a.status();
+    auto window = ComputePage(req, a->report.gaps.size());
+    if (!window.ok()) return window.status();
+    ToProto(*a, req.page_token().empty(), window->begin, window->end, resp);
+    resp->mutable_page()->set_total_size(static_cast<int32_t>(a->report.gaps.size()));
+    return absl::OkStatus();
+  };
   v1::GapResponse gresp;
   auto first = Clock::now();
-  Check(service.Gap(greq, QueryLimits{}, &gresp), "gap");
+  Check(gap(greq, &gresp), "gap");
   double gap_cold = Ms(Clock::now() - first);
   double gap_warm = bench::MedianMs(runs, [&] {
     v1::GapResponse r;
-    Check(service.Gap(greq, QueryLimits{}, &r), "gap");
+    Check(gap(greq, &r), "gap");
   });
   snprintf(label, sizeof label, "gap, 5000 detections, all %d groups (GetGap handler, caches warm)",
            gresp.groups_size());
@@ -193,7 +208,7 @@ int main(int argc, char** argv) {
   small.set_page_size(1);
   double gap_small = bench::MedianMs(runs, [&] {
     v1::GapResponse r;
-    Check(service.Gap(small, QueryLimits{}, &r), "gap");
+    Check(gap(small, &r), "gap");
   });
   report.Info("  the same with page_size 1 (response building excluded)", gap_small, "ms");
   report.Info("  gaps found (LOGGED + BLIND)", static_cast<double>(gresp.page().total_size()), "");

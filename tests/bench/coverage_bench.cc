@@ -17,7 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "server/org_service.h"
+#include "server/core/coverage.h"
+#include "server/org_convert.h"
 #include "storage/strings.h"
 #include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
@@ -50,13 +51,22 @@ int main(int argc, char** argv) {
   Check(testing::ImportFile(server.client(), testing::SharedData("attack/enterprise-attack-18.1.json.gz"),
                             "enterprise-attack", "18.1"),
         "import 18.1");
-  OrgServiceImpl* svc = server.server().org_service();
+  core::Application& app = server.server().app();
+  // The GetCoverage handler's body without gRPC: the application call and the conversion.
+  auto coverage = [&](const v1::CoverageRequest& req, v1::CoverageResponse* resp) -> absl::Status {
+    core::CoverageQuery q;
+    q.release = req.release();
+    auto a = core::Coverage(app, OrgId(req.org_id()), q, QueryLimits{});
+    if (!a.ok()) return a.status();
+    ToProto(*a, req.rollup(), req.omit_techniques(), resp);
+    return absl::OkStatus();
+  };
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto stub = v1::OrgService::NewStub(channel);
   auto create_org = [&](const std::string& id) {
     Organization init;
     init.release = "enterprise-attack@18.1";
-    Check(svc->orgs().CreateOrg(OrgId(id), init).status(), "create org");
+    Check(app.orgs().CreateOrg(OrgId(id), init).status(), "create org");
   };
 
   // 1. SigmaHQ import through gRPC (stream + parse + map + one batch write).
@@ -67,7 +77,7 @@ int main(int argc, char** argv) {
     v1::CoverageRequest warm;
     warm.set_org_id("sigma");
     v1::CoverageResponse r;
-    Check(svc->Coverage(warm, &r), "warm");
+    Check(coverage(warm, &r), "warm");
     auto t0 = Clock::now();
     double cpu0 = CpuMs();
     grpc::ClientContext ctx;
@@ -87,11 +97,12 @@ int main(int argc, char** argv) {
   }
 
   // 2. One organization with 5,000 detections.
-  auto g = server.server().graphs()->Get(std::string("enterprise-attack@18.1"));
-  Check(g.status(), "graph");
+  auto ctx = app.releases().Get(std::string("enterprise-attack@18.1"));
+  Check(ctx.status(), "graph");
+  const ReleaseGraph& g = (*ctx)->graph();
   std::vector<std::string> techniques;
-  for (NodeId t : (*g)->techniques())
-    if ((*g)->node(t).active() && (*g)->node(t).in_domain) techniques.push_back((*g)->node(t).attack_id);
+  for (NodeId t : g.techniques())
+    if (g.node(t).active() && g.node(t).in_domain) techniques.push_back(g.node(t).attack_id);
   auto make_detections = [&](int n, int salt) {
     std::vector<Detection> ds;
     ds.reserve(n);
@@ -111,15 +122,15 @@ int main(int argc, char** argv) {
   };
   if (part("coverage")) {
     create_org("big");
-    Check(svc->orgs().PutDetections(OrgId("big"), make_detections(5000, 1), false).status(), "5000 detections");
-    Check(svc->orgs().UpdateInventory(OrgId("big"), OrgStore::InventoryOp::kSet,
+    Check(app.orgs().PutDetections(OrgId("big"), make_detections(5000, 1), false).status(), "5000 detections");
+    Check(app.orgs().UpdateInventory(OrgId("big"), OrgStore::InventoryOp::kSet,
                                       {InventoryEntry{"DC0032"}, InventoryEntry{"DC0067"}}).status(), "inventory");
     v1::CoverageRequest req;
     req.set_org_id("big");
     {
       v1::CoverageResponse r;
       auto c0 = Clock::now();
-      Check(svc->Coverage(req, &r), "coverage cold");
+      Check(coverage(req, &r), "coverage cold");
       printf("5,000 detections: %d detected, %d logged, %d blind; first (cold view) call %.2f ms\n", r.detected(),
              r.logged(), r.blind(), Ms(c0, Clock::now()));
     }
@@ -128,7 +139,7 @@ int main(int argc, char** argv) {
       v1::CoverageResponse r;
       auto a = Clock::now();
       double c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
-      Check(svc->Coverage(req, &r), "coverage");
+      Check(coverage(req, &r), "coverage");
       server_ms.push_back(Ms(a, Clock::now()));
       server_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
     }
@@ -155,7 +166,7 @@ int main(int argc, char** argv) {
   for (int o = 0; o < n_orgs; ++o) {
     std::string id = Cat("org-", o);
     create_org(id);
-    Check(svc->orgs().PutDetections(OrgId(id), make_detections(500, o), false).status(), "500 detections");
+    Check(app.orgs().PutDetections(OrgId(id), make_detections(500, o), false).status(), "500 detections");
     if ((o + 1) % std::max(1, n_orgs / 4) == 0) growth.emplace_back(o + 1, server.server().store()->DiskUsageBytes() - base);
   }
   printf("stored %d orgs x 500 detections in %.1f s\n", n_orgs, Ms(m0, Clock::now()) / 1000);
@@ -173,13 +184,13 @@ int main(int argc, char** argv) {
     v1::CoverageResponse r;
     auto a = Clock::now();
     double c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
-    Check(svc->Coverage(r1, &r), "coverage many");
+    Check(coverage(r1, &r), "coverage many");
     cold.push_back(Ms(a, Clock::now()));
     cold_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
     a = Clock::now();
     c0 = CpuMs(CLOCK_THREAD_CPUTIME_ID);
     v1::CoverageResponse r2;
-    Check(svc->Coverage(r1, &r2), "coverage many warm");
+    Check(coverage(r1, &r2), "coverage many warm");
     warm.push_back(Ms(a, Clock::now()));
     warm_cpu.push_back(CpuMs(CLOCK_THREAD_CPUTIME_ID) - c0);
   }

@@ -44,10 +44,27 @@ for pair in "17.1 18.1" "18.0 18.1"; do
     fail "ttpctl diff $from -> $to: $(cat "$WORK/diff.err")"
     continue
   fi
-  if out="$(python3 - "$WORK/oracle-$from-$to.json" "$WORK/diff-$from-$to.json" <<'EOF'
-import json, sys
+  if out="$(python3 - "$WORK/oracle-$from-$to.json" "$WORK/diff-$from-$to.json" "$ORACLE" \
+      "$ATTACK/enterprise-attack-$from.json.gz" "$ATTACK/enterprise-attack-$to.json.gz" <<'EOF'
+import importlib.util, json, sys
 oracle = json.load(open(sys.argv[1]))
 got = json.load(open(sys.argv[2]))
+# Group deltas cover every usage path (direct, via software, via attributed
+# campaigns), as "techniques used by a group" does: the expected sets come
+# from the oracle's own path-aware group_techniques over both bundles.
+spec = importlib.util.spec_from_file_location("diff_oracle", sys.argv[3])
+o = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(o)
+old, new = o.Release(o.load(sys.argv[4])), o.Release(o.load(sys.argv[5]))
+old.index()
+new.index()
+expected_groups = {}
+for g in o.both_active(old, new, "intrusion-set"):
+    d = {"techniques": o.delta(o.group_techniques(old, g, True, True, True), o.group_techniques(new, g, True, True, True)),
+         "software": o.delta(old.out_active("uses", g, ("malware", "tool")), new.out_active("uses", g, ("malware", "tool")))}
+    if any(v["gained"] or v["lost"] for v in d.values()):
+        expected_groups[g] = d
+oracle["groups"] = expected_groups
 errors, checked = [], 0
 counts = {(s["object_type"], c["category"]): c["count"] for s in got["summary"] for c in s["counts"]}
 for t, cats in oracle["changelog"].items():

@@ -132,7 +132,8 @@ TEST_F(DiffServiceTest, Golden17_1To18_1) {
         "# Pins: the move of `detects` from data components (2116 in 17.1) to detection strategies (691 in 18.1,\n"
         "# none from data components); diff_stix category counts per object type (checked independently by\n"
         "# tests/graph/diff_real_test.cc against tests/e2e/diff_oracle.py); detection changes of T1059.001 and\n"
-        "# T1003.001; every group delta (direct uses); the technique fates needing review or orphaned.\n"
+        "# T1003.001; every group delta (techniques over all usage paths: direct, via software, via\n"
+        "# attributed campaigns, as GetGroupTechniques); the technique fates needing review or orphaned.\n"
         "# Written by tests/server/diff_service_test.cc with TTPGRAPH_UPDATE_GOLDEN=1.\n";
     testing::WriteFile(path, header + got);
   }
@@ -146,6 +147,29 @@ TEST_F(DiffServiceTest, Golden17_1To18_1) {
   EXPECT_EQ(resp.from_detects().from_detection_strategies(), 0);
   EXPECT_EQ(resp.to_detects().from_data_components(), 0);
   EXPECT_GT(resp.to_detects().from_detection_strategies(), 600);
+}
+
+// Group deltas follow the usage paths asked, as "techniques used by a group" does.
+TEST_F(DiffServiceTest, GroupDeltasFollowTheUsagePaths) {
+  auto line_of = [](const v1::DiffReleasesResponse& r, const std::string& group) {
+    for (const std::string& line : Split(GoldenText(r), '\n'))
+      if (StartsWith(line, Cat("group ", group, " "))) return line;
+    return std::string();
+  };
+  v1::DiffReleasesResponse all, direct;
+  ASSERT_OK(Diff(Req("enterprise-attack@17.1", "enterprise-attack@18.1"), &all));
+  v1::DiffReleasesRequest req = Req("enterprise-attack@17.1", "enterprise-attack@18.1");
+  req.set_exclude_software(true);
+  req.set_exclude_campaigns(true);
+  ASSERT_OK(Diff(req, &direct));
+  EXPECT_EQ(line_of(direct, "G0096"), "group G0096 techniques   software +S1221 ");
+  EXPECT_EQ(line_of(all, "G0096"),
+            "group G0096 techniques +T1027.007 +T1204.002 +T1213.006 +T1480.002 +T1564.003 +T1614 +T1622 +T1680 "
+            "-T1213 software +S1221 ");
+  EXPECT_EQ(direct.groups_size(), 23);
+  EXPECT_EQ(all.groups_size(), 74);
+  req.set_exclude_direct(true);
+  EXPECT_THAT(Diff(req, &direct), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("usage paths")));
 }
 
 TEST_F(DiffServiceTest, PagesCoverEveryChangeOnce) {

@@ -328,8 +328,14 @@ TEST_F(GapServiceTest, GapBadInput) {
                                            HasSubstr("x_org_sectors) needs custom extensions")));
   EXPECT_THAT(Gap(GapReq("badgap", "", {"G1001", "G9999", "G8888"}), &resp),
               StatusIs(absl::StatusCode::kNotFound, ::testing::AllOf(HasSubstr("G9999"), HasSubstr("G8888"))));
-  EXPECT_THAT(Gap(GapReq("badgap", "", {"G1009"}), &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("G1009")));
+  // A revoked group answers for its successor and says so (SPEC.md "Asking about a revoked object").
+  ASSERT_OK(Gap(GapReq("badgap", "", {"G1009"}), &resp));
+  ASSERT_EQ(resp.groups_size(), 1);
+  EXPECT_EQ(resp.groups(0).attack_id(), "G1001");
+  ASSERT_EQ(resp.resolutions_size(), 1);
+  EXPECT_EQ(resp.resolutions(0).asked_object().attack_id(), "G1009");
+  EXPECT_EQ(resp.resolutions(0).answered_for().attack_id(), "G1001");
+  EXPECT_EQ(resp.resolutions(0).revoked_by().final().attack_id(), "G1001");
   v1::GapRequest empty_id = GapReq("badgap", "", {"G1001", ""});
   EXPECT_THAT(Gap(empty_id, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threat.groups.ids[1]")));
   EXPECT_THAT(Gap(GapReq("nosuchorg", "enterprise-attack@1.0", {}), &resp),

@@ -113,11 +113,21 @@ TEST_F(OverlapServiceTest, BadInput) {
   req.add_groups("G0778");
   v1::OverlapResponse resp;
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("unknown groups G0777, G0778")));
+  // A revoked group stands for its successor (G0002 -> G0001), and the answer says so.
+  req.clear_groups();
+  req.add_groups("G0003");
+  req.add_groups("G0002");
+  ASSERT_OK(Overlap(req, &resp));
+  ASSERT_EQ(resp.groups_size(), 2);
+  EXPECT_EQ(resp.groups(0).group().attack_id(), "G0001");
+  EXPECT_EQ(resp.groups(1).group().attack_id(), "G0003");
+  ASSERT_EQ(resp.resolutions_size(), 1);
+  EXPECT_EQ(resp.resolutions(0).asked_object().attack_id(), "G0002");
+  EXPECT_EQ(resp.resolutions(0).answered_for().attack_id(), "G0001");
   req.clear_groups();
   req.add_groups("G0001");
   req.add_groups("G0002");
-  EXPECT_THAT(Overlap(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("G0002 (revoked, use G0001)")));
+  EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least two groups, got 1")));
   req.clear_groups();
   req.add_groups("G0001");
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least two groups")));
@@ -139,7 +149,8 @@ TEST_F(OverlapServiceTest, BadInput) {
   sreq.set_group("G0999");
   EXPECT_THAT(Similar(sreq, &sresp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("G0999")));
   sreq.set_group("T1001");
-  EXPECT_THAT(Similar(sreq, &sresp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("T1001")));
+  EXPECT_THAT(Similar(sreq, &sresp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("T1001 is an attack-pattern, not a group")));
   sreq.set_group("G0001");
   sreq.set_k(-1);
   EXPECT_THAT(Similar(sreq, &sresp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k: must be")));

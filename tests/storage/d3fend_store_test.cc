@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "storage/import/turtle_d3fend.h"
 #include "storage/import/turtle_parser.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"

@@ -1,0 +1,56 @@
+#include "server/core/application.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "server/log.h"
+#include "storage/strings.h"
+
+namespace ttpgraph::core {
+namespace {
+
+RegistryOptions RegistryFor(const ServerLimits& limits) {
+  RegistryOptions o;
+  o.memory_budget_bytes = limits.release_memory_budget_bytes;
+  o.on_build = [](const RegistryOptions::BuildInfo& b) {
+    LogInfo("graph built", {{"release", b.id.Name()},
+                            {"read_ms", std::to_string(b.read_ms)},
+                            {"build_ms", std::to_string(b.build_ms)},
+                            {"nodes", std::to_string(b.nodes)},
+                            {"bytes", std::to_string(b.bytes)}});
+  };
+  return o;
+}
+
+}  // namespace
+
+Application::Application(Store* store, const ServerLimits& limits)
+    : store_(store),
+      limits_(limits),
+      releases_(store, RegistryFor(limits)),
+      defense_(store),
+      orgs_(store, OrgStoreLimits{limits.max_detections_per_org, limits.max_inventory_entries}),
+      org_views_(&orgs_, limits.org_view_cache_entries) {
+  // The table built into the server (data/sigma_logsource_map.csv at build
+  // time) unless the configuration names another file.
+  const std::string& path = limits.sigma_logsource_map_path;
+  absl::StatusOr<SigmaLogsourceMap> map = SigmaLogsourceMap::Builtin();
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) {
+      logsource_map_warning_ = Cat("cannot read the Sigma logsource mapping table ", path, "; using the built-in one");
+    } else {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      map = SigmaLogsourceMap::Parse(path, ss.str());
+    }
+  }
+  if (map.ok()) {
+    logsource_map_ = std::move(*map);
+  } else {
+    logsource_map_warning_ = Cat("cannot load the Sigma logsource mapping table (", map.status().message(),
+                                 "); Sigma imports get no data components and InferInventory needs mapping_csv");
+  }
+}
+
+}  // namespace ttpgraph::core

@@ -1,0 +1,64 @@
+// Application: the middle floor of ttpgraphd. Services (server/*_service) turn
+// protos into calls on this floor; this floor coordinates storage/ and graph/
+// and owns every cache that outlives a call, one per concept:
+//
+//   releases()   graphs and their indexes, per release   (graph/release_registry.h)
+//   defense()    D3FEND and Atomic indexes, per version    (graph/defense_catalog.h)
+//   org_views()  decoded organizations, per (org, incarnation, generation)
+//   diffs()      the last few release diffs, per (from, to, usage paths)
+//   orgs()       the single OrgStore: every organization write goes through it
+//
+// The use cases live beside it, one header each: knowledge.h, releases.h,
+// organizations.h, detection_import.h, coverage.h, analysis.h, defense.h.
+// Nothing on this floor includes gRPC or generated protos.
+//
+//   Application app(store, limits);
+//   auto ctx = app.releases().Get("enterprise-attack@latest");
+//
+// Thread safety: safe for concurrent use; `store` must outlive it.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "graph/defense_catalog.h"
+#include "graph/release_registry.h"
+#include "server/core/diff_cache.h"
+#include "server/core/limits.h"
+#include "server/core/org_views.h"
+#include "storage/import/sigma_logsource_map.h"
+#include "storage/org_store.h"
+#include "storage/store.h"
+
+namespace ttpgraph::core {
+
+class Application {
+ public:
+  Application(Store* store, const ServerLimits& limits);
+
+  Store& store() { return *store_; }
+  ReleaseRegistry& releases() { return releases_; }
+  DefenseCatalog& defense() { return defense_; }
+  OrgStore& orgs() { return orgs_; }
+  OrgViews& org_views() { return org_views_; }
+  DiffCache& diffs() { return diffs_; }
+  const ServerLimits& limits() const { return limits_; }
+  // The Sigma logsource -> data component table; null when none could be
+  // loaded (Sigma imports then get no data components).
+  const SigmaLogsourceMap* logsource_map() const { return logsource_map_ ? &*logsource_map_ : nullptr; }
+  // What went wrong loading the configured table ("" when nothing did).
+  const std::string& logsource_map_warning() const { return logsource_map_warning_; }
+
+ private:
+  Store* store_;
+  ServerLimits limits_;
+  ReleaseRegistry releases_;
+  DefenseCatalog defense_;
+  OrgStore orgs_;
+  OrgViews org_views_;
+  DiffCache diffs_;
+  std::optional<SigmaLogsourceMap> logsource_map_;
+  std::string logsource_map_warning_;
+};
+
+}  // namespace ttpgraph::core

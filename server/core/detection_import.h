@@ -1,0 +1,68 @@
+// Bulk detection import (OrgService.ImportDetections): Sigma rules (YAML files,
+// multi-document collections, .tar.gz archives), ATT&CK Navigator layers and
+// CSV, mapped against one release and stored in one batch: all land, or none.
+//
+// Rules of the import (SPEC.md "Detection"):
+// - Sigma `attack.t1059.001` tags give techniques; tactic, group and software
+//   tags give none, and the rule's report says so.
+// - A Sigma rule with status deprecated or unsupported, or kept in SigmaHQ's
+//   deprecated/ or unsupported/ folders, is imported disabled (it does not
+//   count for coverage).
+// - Data components come from the rule's logsource through the server's
+//   mapping table (unless skipped).
+// - A layer technique scored above the threshold becomes one detection.
+//
+//   DetectionImportOptions o;  o.release = "enterprise-attack@18.1";
+//   TTP_ASSIGN_OR_RETURN(DetectionImportReport r, core::ImportDetections(app, OrgId("acme"), o, std::move(files), limits));
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/core/application.h"
+
+namespace ttpgraph::core {
+
+enum class ImportFormat { kByName, kSigma, kNavigatorLayer, kCsv };
+
+struct SourceFile {
+  std::string path;
+  std::string content;
+};
+
+struct DetectionImportOptions {
+  ImportFormat format = ImportFormat::kByName;  // kByName: .yml/.yaml/.tar.gz sigma, .json layer, .csv csv
+  std::string release;                          // "" = the organization's
+  bool dry_run = false;
+  double layer_score_threshold = 0;
+  bool skip_logsource_mapping = false;
+};
+
+struct ImportedRule {
+  std::string id, name;
+  std::string where;  // file:line (or file:JSON path) of the rule
+  DetectionState state = DetectionState::kEnabled;
+  std::vector<std::string> techniques, unresolved, stale, notes;
+  OrgStore::PutOutcome outcome = OrgStore::PutOutcome::kCreated;
+};
+
+struct DetectionImportReport {
+  std::string release;
+  bool dry_run = false;
+  std::vector<ImportedRule> rules;
+  int created = 0, updated = 0, unchanged = 0;
+  int disabled = 0;         // Sigma rules imported disabled
+  int no_technique = 0;
+  int with_unresolved = 0;
+  int files_read = 0, files_skipped = 0;
+};
+
+// INVALID_ARGUMENT naming file:line for a malformed rule or row (nothing is
+// written), or when no detection is found; RESOURCE_EXHAUSTED past the
+// organization's detection limit; the store's errors.
+absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const OrgId& org,
+                                                       const DetectionImportOptions& options,
+                                                       std::vector<SourceFile> files, const QueryLimits& limits);
+
+}  // namespace ttpgraph::core

@@ -1,0 +1,54 @@
+// Release use cases (the ReleaseService): import a bundle (streamed bytes, a
+// server path, a URL or a collection index), list, show and delete releases.
+// An import is all or nothing (storage/store.h); a replaced or deleted release
+// leaves the registry at once.
+//
+//   ReleaseImportOptions o;  o.domain = "enterprise-attack";  o.version = "18.1";
+//   TTP_ASSIGN_OR_RETURN(ReleaseImport r, core::ImportRelease(app, std::move(bytes), o, limits));
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/core/application.h"
+
+namespace ttpgraph::core {
+
+struct ReleaseImportOptions {
+  std::string domain, version;  // required when the bundle has no x-mitre-collection
+  bool replace = false;
+  std::string sha256;           // of the bytes as sent; checked when set
+};
+
+struct ReleaseImport {
+  ReleaseInfo info;
+  Store::PutOutcome outcome = Store::PutOutcome::kCreated;
+  std::vector<std::string> dangling_relationship_ids;  // the first 100
+};
+
+absl::StatusOr<ReleaseImport> ImportRelease(Application& app, std::string bytes, const ReleaseImportOptions& options,
+                                            const QueryLimits& limits);
+
+// Where the server reads a release itself: exactly one of the three.
+struct ReleaseSource {
+  std::string path;              // a file on the server
+  std::string url;               // https (or file) URL
+  std::string collection_index;  // a collection index (path or URL) in the attack-stix-data layout
+  // Collection index only: the collection (name or domain; "" = all) and versions ("" = all).
+  std::string collection;
+  std::vector<std::string> versions;
+};
+// One result per imported bundle. Errors name the source.
+absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
+                                                             const ReleaseImportOptions& options,
+                                                             const QueryLimits& limits);
+
+// INVALID_ARGUMENT for an unknown domain; "" = every domain.
+absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(Application& app, std::string_view domain);
+absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view release);
+// INVALID_ARGUMENT for DOMAIN@latest (name the version).
+absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release);
+
+}  // namespace ttpgraph::core
