@@ -7,6 +7,7 @@ Prints PASS/FAIL lines; the exit status is the number of failures (capped at 100
 OVERLAY is single, sharded or sharded-monitoring.
 """
 import argparse
+import os
 import re
 import shlex
 import subprocess
@@ -16,14 +17,9 @@ import yaml
 
 failures = 0
 
-# Every TTPGRAPH_* a manifest may set: the twins of ttpgraphd's flags (README "Operating
-# ttpgraph"), and TTPGRAPH_BOOTSTRAP_TOKEN_FILE, proposed there.
-KNOWN_ENV = {
-    "LISTEN", "DATA_DIR", "TLS_CERT", "TLS_KEY", "CLIENT_CA", "INSECURE", "HTTP_LISTEN",
-    "METRICS_TOKEN_FILE", "SYNC_INDEX", "SYNC_INTERVAL", "SYNC_DOMAINS", "IMPORT_ROOT",
-    "FETCH_ALLOW", "BACKUP_DIR", "MAX_UPLOAD_MB", "MAX_OBJECTS", "MAX_JSON_DEPTH", "QUERY_THREADS",
-    "BOOTSTRAP_TOKEN_FILE",
-}
+# Every TTPGRAPH_* a manifest may set (flag_env_names.txt beside this file).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "flag_env_names.txt")) as f:
+    KNOWN_ENV = {line.strip() for line in f if line.strip() and not line.startswith("#")}
 MB = 1000 * 1000
 # Benchmarks: RSS with six enterprise releases, and per organization of 500 detections.
 BASE_RSS = 280 * MB
