@@ -10,6 +10,17 @@
 #     others' still answer, org-less calls still answer; restarting it restores its organizations.
 # Releases are imported into each shard with ttpctl (the documented fan-out, used when sync is off).
 #
+# Growing into issue 15's full test as the server features land:
+#   - sync (15): start every shard with --sync-index pointing at a collection index made from
+#     $TTPGRAPH_SHARED_DATA/attack (tests/testdata/mini_attack/collection-index.json.in shows the
+#     layout) and --import-root, wait for the releases instead of the ttpctl import loop;
+#   - tokens (10): the shards share one admin token (see README, TTPGRAPH_BOOTSTRAP_TOKEN_FILE) and
+#     shard_check.py gets --token-file; shards on 127.0.0.1 need no --insecure;
+#   - re-encryption (10): shards with --tls-cert/--tls-key from the test CA (SAN ttpgraphd) and
+#     render_conf.py --upstream-ca "$WORK/tls/ca.crt";
+#   - moving an organization (11): org export from its shard, import on another, delete, and the
+#     proxy answers from the new one once the shard list changes.
+#
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_HEALTH, TTPGRAPH_SHARED_DATA (set by ctest).
 source "$(dirname "$0")/../e2e/lib.sh"
 : "${TTPGRAPH_HEALTH:?set TTPGRAPH_HEALTH to the ttpgraph_health binary}"
