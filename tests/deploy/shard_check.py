@@ -42,7 +42,7 @@ def check(name, ok, detail=""):
         print("PASS %s" % name)
     else:
         failures += 1
-        print("FAIL %s%s" % (name, ": " + detail if detail else ""))
+        print("FAIL %s%s" % (name, ": %s" % (detail,) if detail != "" else ""))
     sys.stdout.flush()
     return ok
 
