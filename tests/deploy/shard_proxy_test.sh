@@ -35,13 +35,21 @@ SHARD_PIDS=()
 SHARD_ADDRS=()
 NGINX_PID=""
 shard_cleanup() {
-  local pid
-  for pid in "${SHARD_PIDS[@]}" $NGINX_PID; do
+  local pid i
+  for pid in "${SHARD_PIDS[@]}"; do
     [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
+  if [ -n "$NGINX_PID" ]; then
+    # TERM: the master stops its workers (a KILLed master would leave them running).
+    kill -TERM "$NGINX_PID" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$NGINX_PID" 2>/dev/null
+    wait "$NGINX_PID" 2>/dev/null
+  fi
   e2e_cleanup
 }
 trap shard_cleanup EXIT
+trap "exit 143" TERM INT  # so a stopped test still runs shard_cleanup
 
 # start_shard I: ttpgraphd on SHARD_ADDRS[I] (a free port the first time), data in $WORK/shardI;
 # waits, bounded, for grpc.health SERVING.
