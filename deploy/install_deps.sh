@@ -8,7 +8,11 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
+  nginx python3-grpcio python3-protobuf yamllint openssl systemd
 )
+# kubectl renders the Kustomize overlays (tests/deploy): Debian's kubernetes-client, unless
+# another package already provides /usr/bin/kubectl (they would conflict on that file).
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
