@@ -54,9 +54,11 @@ def defense(client, release):
 
 @pytest.fixture(scope="session")
 def acme(client, release):
-    """Organization acme on 18.1 with every rule of sigma-rules.tar.gz."""
+    """Organization acme on 18.1 with every rule of sigma-rules.tar.gz and the telemetry
+    inferred from their logsources."""
     client.org.CreateOrganization(v1.CreateOrganizationRequest(org_id=ORG, release=RELEASE))
     report = ttpgraph.import_detections(client, ORG, SIGMA)
+    client.org.InferInventory(v1.InferInventoryRequest(org_id=ORG))
     return ORG, report
 
 

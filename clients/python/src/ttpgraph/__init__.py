@@ -12,8 +12,10 @@
 The client has one generated stub per service (release, knowledge, org, analysis, defense,
 health); the messages are in ttpgraph.v1 (generated from proto/ at build time, one module per
 proto file: ttpgraph.v1.knowledge_service_pb2, ..._pb2_grpc). A failed call raises
-ttpgraph.Error with the gRPC code and the server's message.
+ttpgraph.Error with the gRPC code (ttpgraph.StatusCode, grpc's) and the server's message.
 """
+from grpc import StatusCode
+
 from ttpgraph._client import (DEFAULT, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TARGET, DEFAULT_TIMEOUT, Client, Error,
                               connect)
 from ttpgraph._frames import to_dataframe
@@ -22,6 +24,6 @@ from ttpgraph._uploads import CHUNK_BYTES, import_atomic, import_d3fend, import_
 
 __all__ = [
     "CHUNK_BYTES", "Client", "DEFAULT", "DEFAULT_IMPORT_TIMEOUT", "DEFAULT_TARGET", "DEFAULT_TIMEOUT", "Error",
-    "MAX_PAGE_SIZE", "all_pages", "connect", "import_atomic", "import_d3fend", "import_detections",
+    "MAX_PAGE_SIZE", "StatusCode", "all_pages", "connect", "import_atomic", "import_d3fend", "import_detections",
     "import_release", "pages", "to_dataframe",
 ]

@@ -125,7 +125,8 @@ class _Method:
                 messages = iter(request)
                 first = next(messages, None)
                 request = messages if first is None else itertools.chain((first,), messages)
-            if first is not None and first.org_id:
+            # An org_id that cannot be a header value (non-ASCII) goes without: the server says what is wrong with it.
+            if first is not None and first.org_id and first.org_id.isascii() and first.org_id.isprintable():
                 md = md + (("x-ttpgraph-org", first.org_id),)
         if metadata:
             md = md + tuple(metadata)
