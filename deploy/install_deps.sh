@@ -8,9 +8,9 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
-  # clients/python: the ttpgraph package, its build step, tests and optional pandas
+  # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas
   python3-grpcio python3-protobuf python3-grpc-tools python3-setuptools python3-wheel
-  python3-pip python3-venv python3-pytest python3-pandas
+  python3-pip python3-venv python3-pytest python3-pandas openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -66,8 +66,10 @@ def _answers(method, request, kwargs):
 
 
 def pages(method, request, field=None, **kwargs):
-    """Yields every item of a paged call's list, page after page (1000 a page unless
-    request.page_size says otherwise), e.g. all 249 techniques of G0016:
+    """Yields every item of a paged call's list, page after page. A list call answers one page
+    only, 100 items unless request.page_size says otherwise (at most 1000): GetGroupTechniques
+    of G0016 answers 100 of its 249 techniques. pages() asks 1000 a page unless
+    request.page_size is set, and follows next_page_token to the end:
 
         for t in ttpgraph.pages(client.knowledge.GetGroupTechniques,
                                 v1.GroupTechniquesRequest(release="enterprise-attack@18.1", group="G0016")):
@@ -85,8 +87,9 @@ def pages(method, request, field=None, **kwargs):
 
 
 def all_pages(method, request, field=None, **kwargs):
-    """The whole answer of a paged call as one message: the first page with the paged list
-    (see pages()) of every later page appended; page.total_size as the server says and
+    """The whole answer of a paged call as one message (a single call answers 100 items unless
+    page_size says otherwise): the first page with the paged list (see pages()) of every
+    later page appended; page.total_size as the server says and
     page.next_page_token empty. The lists that come on the first page only stay as they are.
     """
     merged = None
