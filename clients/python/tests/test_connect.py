@@ -37,7 +37,7 @@ def test_attribute_name(service, attribute):
 
 def test_every_service_answers_through_connect(client, release, defense, acme):
     assert client.health.Check(health_pb2.HealthCheckRequest()).status == health_pb2.HealthCheckResponse.SERVING
-    releases = client.release.ListReleases(v1.ListReleasesRequest())
+    releases = client.release.ListReleases(v1.ListReleasesRequest(domain="enterprise-attack"))
     assert [r.name for r in releases.releases] == [release]
     group = client.knowledge.GetGroupTechniques(v1.GroupTechniquesRequest(release=release, group="G0016"))
     assert (group.group.attack_id, group.group.name, group.page.total_size) == ("G0016", "APT29", 249)
