@@ -8,7 +8,11 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
-  nginx python3-grpcio python3-protobuf yamllint openssl systemd
+  # tests/deploy: nginx sharding, rendered manifests, the systemd unit
+  nginx yamllint systemd
+  # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas
+  python3-grpcio python3-protobuf python3-grpc-tools python3-setuptools python3-wheel
+  python3-pip python3-venv python3-pytest python3-pandas openssl
 )
 # kubectl renders the Kustomize overlays (tests/deploy): Debian's kubernetes-client, unless
 # another package already provides /usr/bin/kubectl (they would conflict on that file).
