@@ -141,9 +141,20 @@ if [ "$prog" = ttpctl ] && [[ "$ver" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && [ "$commi
 else
   fail "--version: $(cat "$WORK/version.out")"
 fi
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
+if [ "$(git -C "$SRC" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$SRC" && pwd -P)" ]; then
   git -C "$SRC" cat-file -e "$commit^{commit}" 2>/dev/null && pass "the commit $commit is in this repository" ||
     fail "--version names commit '$commit', not one of $SRC"
+  # A tarball of the same tree (no .git) configures with "unknown".
+  mkdir -p "$WORK/tarball"
+  git -C "$SRC" archive HEAD | tar -x -C "$WORK/tarball"
+  if cmake -S "$WORK/tarball" -B "$WORK/tarball/build" -G Ninja >"$WORK/cmake.log" 2>&1; then
+    grep -qF 'TTPGRAPH_GIT_COMMIT=\"unknown\"' "$WORK/tarball/build/build.ninja" &&
+      pass "a build from a tarball says commit unknown" || fail "tarball build: $(grep -o 'TTPGRAPH_GIT_COMMIT=[^ ]*' "$WORK/tarball/build/build.ninja")"
+  else
+    fail "configuring a tarball of the tree: $(tail -5 "$WORK/cmake.log")"
+  fi
+else
+  check "a build outside git says commit unknown" unknown "$commit"
 fi
 # 7. org delete: never $TTPGRAPH_ORG, never without confirmation.
 ok scratch "org scratch" org create scratch
