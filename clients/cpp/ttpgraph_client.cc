@@ -46,10 +46,14 @@ absl::Status CollectFiles(const std::string& path, std::vector<std::string>* out
 
 // The release, D3FEND and Atomic uploads share one shape: `header` (with
 // expected_bytes) in the first message, `chunk` in every message.
-template <typename Req, typename Header, typename Resp>
-absl::Status UploadChunks(grpc::ClientWriter<Req>* writer, const std::string& bytes, const Header& header,
-                          const Client::Progress& progress) {
+template <typename Stub, typename Req, typename Header, typename Resp>
+absl::Status UploadChunks(const Client& client, Stub& stub,
+                          std::unique_ptr<grpc::ClientWriter<Req>> (Stub::*method)(grpc::ClientContext*, Resp*),
+                          const std::string& bytes, const Header& header, Resp* resp, const Client::Progress& progress) {
+  grpc::ClientContext ctx;
   Req msg;
+  client.Prepare(&ctx, msg);
+  auto writer = (stub.*method)(&ctx, resp);
   *msg.mutable_header() = header;
   msg.mutable_header()->set_expected_bytes(static_cast<int64_t>(bytes.size()));
   size_t sent = 0;
@@ -134,39 +138,27 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> 
   health_ = health::Health::NewStub(channel_);
 }
 
-void Client::Prepare(grpc::ClientContext* ctx, absl::Duration timeout, const std::string& org_id) const {
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  if (!options_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.token);
-  if (!org_id.empty()) ctx->AddMetadata("x-ttpgraph-org", org_id);
-}
-
 void Client::Prepare(grpc::ClientContext* ctx, const google::protobuf::Message& req) const {
   const bool import = req.GetDescriptor()->name().rfind("Import", 0) == 0;
-  Prepare(ctx, import ? options_.import_timeout : options_.timeout, OrgIdOf(req));
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(import ? options_.import_timeout : options_.timeout));
+  if (!options_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.token);
+  if (std::string org = OrgIdOf(req); !org.empty()) ctx->AddMetadata("x-ttpgraph-org", org);
 }
 
 absl::Status Client::ImportBundle(const std::string& bytes, const v1::ImportOptions& options,
                                   v1::ImportReleaseResponse* resp, const Progress& progress) {
-  grpc::ClientContext ctx;
-  Prepare(&ctx, options_.import_timeout, "");
-  return UploadChunks<v1::ImportReleaseRequest, v1::ImportOptions, v1::ImportReleaseResponse>(
-      releases_->ImportRelease(&ctx, resp).get(), bytes, options, progress);
+  return UploadChunks(*this, *releases_, &v1::ReleaseService::Stub::ImportRelease, bytes, options, resp, progress);
 }
 
 absl::Status Client::ImportD3fend(const std::string& bytes, const v1::D3fendImportOptions& options,
                                   v1::ImportD3fendResponse* resp, const Progress& progress) {
-  grpc::ClientContext ctx;
-  Prepare(&ctx, options_.import_timeout, "");
-  return UploadChunks<v1::ImportD3fendRequest, v1::D3fendImportOptions, v1::ImportD3fendResponse>(
-      defense_->ImportD3fend(&ctx, resp).get(), bytes, options, progress);
+  return UploadChunks(*this, *defense_, &v1::DefenseService::Stub::ImportD3fend, bytes, options, resp, progress);
 }
 
 absl::Status Client::ImportAtomicIndex(const std::string& bytes, const v1::AtomicImportOptions& options,
                                        v1::ImportAtomicIndexResponse* resp, const Progress& progress) {
-  grpc::ClientContext ctx;
-  Prepare(&ctx, options_.import_timeout, "");
-  return UploadChunks<v1::ImportAtomicIndexRequest, v1::AtomicImportOptions, v1::ImportAtomicIndexResponse>(
-      defense_->ImportAtomicIndex(&ctx, resp).get(), bytes, options, progress);
+  return UploadChunks(*this, *defense_, &v1::DefenseService::Stub::ImportAtomicIndex, bytes, options, resp, progress);
 }
 
 absl::Status Client::ImportDetections(const std::string& org_id, const v1::ImportDetectionsHeader& header,
@@ -175,12 +167,12 @@ absl::Status Client::ImportDetections(const std::string& org_id, const v1::Impor
   std::vector<std::string> files;
   for (const std::string& p : paths)
     if (absl::Status s = CollectFiles(p, &files); !s.ok()) return s;
-  grpc::ClientContext ctx;
-  Prepare(&ctx, options_.import_timeout, org_id);
-  auto writer = orgs_->ImportDetections(&ctx, resp);
   v1::ImportDetectionsRequest first;
   first.set_org_id(org_id);
   *first.mutable_header() = header;
+  grpc::ClientContext ctx;
+  Prepare(&ctx, first);
+  auto writer = orgs_->ImportDetections(&ctx, resp);
   bool ok = writer->Write(first);
   for (size_t i = 0; ok && i < files.size(); ++i) {
     auto bytes = ReadWholeFile(files[i]);

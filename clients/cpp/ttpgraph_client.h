@@ -161,7 +161,6 @@ class Client {
 
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> credentials);
-  void Prepare(grpc::ClientContext* ctx, absl::Duration timeout, const std::string& org_id) const;
   template <typename Stub>
   Stub& StubFor();
 

@@ -275,7 +275,9 @@ v1::GapRequest GapRequestFrom(const Args& a) {
   req.set_min_groups(a.Int("--min-groups"));
   req.set_max_recommendations(a.Int("--recommendations"));
   req.set_include_countermeasures(a.Has("--countermeasures"));
+  req.set_d3fend_version(a.Get("--d3fend"));
   req.set_include_atomic_tests(a.Has("--atomics"));
+  req.set_atomic_index(a.Get("--index"));
   return req;
 }
 
@@ -399,7 +401,9 @@ void AddAnalysisCommands(CommandTable& t) {
   gap_flags.push_back(Value("--min-groups", FlagType::kInt, "N", "only gaps used by at least N of the groups").Default("0", "1"));
   gap_flags.push_back(Value("--recommendations", FlagType::kInt, "N", "how many telemetry recommendations").Default("0", "10"));
   gap_flags.push_back(Switch("--countermeasures", "join the D3FEND countermeasures of each gap"));
+  gap_flags.push_back(D3fendFlag());
   gap_flags.push_back(Switch("--atomics", "join the Atomic Red Team tests of each gap"));
+  gap_flags.push_back(AtomicIndexFlag());
   std::vector<Flag> gap_report = gap_flags;
   gap_report.push_back(Value("--limit", FlagType::kInt, "N", "print the first N gaps (0: all)").Default("50"));
   t.Add("gap", Gap)

@@ -1,5 +1,6 @@
 #include "clients/cpp/ttpctl/cli.h"
 
+#include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 #include <iostream>
 #include <optional>
 #include <regex>
-#include <set>
 
 #include "clients/cpp/ttpctl/common.h"
 
@@ -87,24 +87,28 @@ std::string Synopsis(const Command& c) {
   return s;
 }
 
-void AppendFlagLines(const std::vector<Flag>& flags, std::string* out) {
+// "  left  right" lines, the right column aligned.
+std::string Columns(const std::vector<std::pair<std::string, std::string>>& rows) {
   size_t width = 0;
-  for (const Flag& f : flags) width = std::max(width, FlagSynopsis(f).size());
+  for (auto& [left, right] : rows) width = std::max(width, left.size());
+  std::string out;
+  for (auto& [left, right] : rows) out += "  " + left + std::string(width - left.size() + 2, ' ') + right + "\n";
+  return out;
+}
+
+std::string FlagLines(const std::vector<Flag>& flags) {
+  std::vector<std::pair<std::string, std::string>> rows;
   for (const Flag& f : flags) {
-    std::string left = FlagSynopsis(f);
-    std::string line = "  " + left + std::string(width - left.size() + 2, ' ') + f.help;
+    std::string text = f.help;
     const std::string& def = f.default_help.empty() ? f.default_value : f.default_help;
-    if (!def.empty()) line += (f.help.empty() ? "" : ". ") + std::string("Default: ") + def;
-    if (!f.choices.empty()) {
-      std::string c;
-      for (auto& x : f.choices) c += (c.empty() ? "" : "|") + x;
-      line += " (" + c + ")";
-    }
-    if (f.type == FlagType::kList) line += " (comma list; may be repeated)";
-    if (f.type == FlagType::kRepeated) line += " (may be repeated)";
-    for (auto& al : f.aliases) line += "; also " + al + " (old spelling)";
-    *out += line + "\n";
+    if (!def.empty()) text += (f.help.empty() ? "" : ". ") + std::string("Default: ") + def;
+    if (!f.choices.empty()) text += " (" + Join(f.choices, "|") + ")";
+    if (f.type == FlagType::kList) text += " (comma list; may be repeated)";
+    if (f.type == FlagType::kRepeated) text += " (may be repeated)";
+    for (auto& al : f.aliases) text += "; also " + al + " (old spelling)";
+    rows.push_back({FlagSynopsis(f), text});
   }
+  return Columns(rows);
 }
 
 const char* kReleaseRule =
@@ -117,17 +121,11 @@ const char* kExitCodes =
     "confirmation); 2 usage error (unknown command or flag, missing or malformed value).\n";
 
 std::string GroupHelp(const std::string& prefix) {
-  std::string out = "ttpctl " + prefix + ": commands\n";
   std::vector<std::pair<std::string, std::string>> rows;
-  size_t width = 0;
-  for (const Command* c : Table().Under(prefix)) {
-    std::string left = c->path + (c->operands.empty() ? "" : " " + c->operands);
-    width = std::max(width, left.size());
-    rows.push_back({left, c->summary});
-  }
-  for (auto& [left, summary] : rows) out += "  " + left + std::string(width - left.size() + 2, ' ') + summary + "\n";
-  out += "\n`ttpctl help COMMAND` shows a command's flags and examples.\n";
-  return out;
+  for (const Command* c : Table().Under(prefix))
+    rows.push_back({c->path + (c->operands.empty() ? "" : " " + c->operands), c->summary});
+  return "ttpctl " + prefix + ": commands\n" + Columns(rows) +
+         "\n`ttpctl help COMMAND` shows a command's flags and examples.\n";
 }
 
 std::string CommandHelp(const Command& c) {
@@ -135,8 +133,7 @@ std::string CommandHelp(const Command& c) {
   if (!c.details.empty()) out += "\n" + c.details + (c.details.back() == '\n' ? "" : "\n");
   for (auto& al : c.aliases) out += "\nAlso spelled `ttpctl " + al + "`.\n";
   if (!c.flags.empty()) {
-    out += "\nFlags:\n";
-    AppendFlagLines(c.flags, &out);
+    out += "\nFlags:\n" + FlagLines(c.flags);
   }
   if (!c.local) {
     std::vector<std::string> globals;
@@ -159,15 +156,12 @@ std::string OverviewHelp() {
   std::string out =
       "ttpctl: the command-line client of ttpgraphd.\n\n"
       "usage: ttpctl [GLOBAL FLAGS] COMMAND [OPERANDS] [FLAGS]\n\nCommands:\n";
-  size_t width = 0;
-  for (const Command& c : Table().commands()) width = std::max(width, c.path.size());
+  std::vector<std::pair<std::string, std::string>> rows;
   for (const std::string& group : Table().Children(""))  // commands grouped by their first word
-    for (const Command* c : Table().Under(group))
-      out += "  " + c->path + std::string(width - c->path.size() + 2, ' ') + c->summary + "\n";
-  out += "\nGlobal flags (anywhere on the line):\n";
+    for (const Command* c : Table().Under(group)) rows.push_back({c->path, c->summary});
   std::vector<Flag> globals = GlobalFlags();
   globals.push_back(Switch("--version", "print the version and the build's git commit (before any command)"));
-  AppendFlagLines(globals, &out);
+  out += Columns(rows) + "\nGlobal flags (anywhere on the line):\n" + FlagLines(globals);
   out += "\n" + std::string(kReleaseRule) + "\n" + kExitCodes +
          "\n`ttpctl help COMMAND` (or `ttpctl COMMAND --help`) shows a command's flags and examples;\n"
          "`ttpctl completion bash` prints a bash completion script.\n";
@@ -216,6 +210,43 @@ void AddMetaCommands(CommandTable& t) {
                "/etc/bash_completion.d/ttpctl.")
       .Local()
       .Example("ttpctl completion bash > ~/.local/share/bash-completion/completions/ttpctl");
+}
+
+std::vector<std::string> FlagNames(const std::vector<const Command*>& commands) {
+  std::vector<std::string> names;
+  for (const Command* c : commands)
+    for (const Flag& f : c->flags) names.push_back(f.name);
+  for (const Flag& f : GlobalFlags()) names.push_back(f.name);
+  return names;
+}
+
+// `v` as given to `flag` (spelled `given`): a number checked, a choice in the
+// table's spelling, a bare release version completed; a usage error otherwise.
+std::string CheckedValue(const Args& a, const Flag& f, const std::string& given, std::string v) {
+  if (f.type == FlagType::kInt || f.type == FlagType::kNumber) {
+    bool ok = !v.empty();
+    try {
+      size_t used = 0;
+      if (f.type == FlagType::kInt) (void)std::stoi(v, &used);
+      else (void)std::stod(v, &used);
+      ok = ok && used == v.size();
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok) UsageError(a, given + ": not a " + (f.type == FlagType::kInt ? "whole number" : "number") + ": '" + v + "'");
+  }
+  std::vector<std::string> parts = f.type == FlagType::kList ? CommaList(v) : std::vector<std::string>{v};
+  for (auto& p : parts) {
+    if (!f.choices.empty()) {  // case-insensitive, returned in the table's spelling
+      auto it = std::find_if(f.choices.begin(), f.choices.end(),
+                             [&](const std::string& c) { return strcasecmp(c.c_str(), p.c_str()) == 0; });
+      if (it == f.choices.end())
+        UsageError(a, given + ": unknown value '" + p + "' (" + Join(f.choices, ", ") + ")" + Suggest(p, f.choices));
+      p = *it;
+    }
+    if (f.release) p = NormalizeRelease(p);
+  }
+  return f.type == FlagType::kList ? Join(parts, ",") : parts[0];
 }
 
 }  // namespace
@@ -412,13 +443,7 @@ Args Parse(const std::vector<std::string>& argv) {
       if (eq != std::string::npos) g.value = s.substr(eq + 1);
       int arity = Arity(g.name, path);
       if (arity == -1 && path.empty())
-        UsageErrorAt("", "unknown flag " + g.name + " before the command" + Suggest(g.name, [&] {
-                           std::vector<std::string> names;
-                           for (const Command& c : table.commands())
-                             for (const Flag& f : c.flags) names.push_back(f.name);
-                           for (const Flag& f : GlobalFlags()) names.push_back(f.name);
-                           return names;
-                         }()));
+        UsageErrorAt("", "unknown flag " + g.name + " before the command" + Suggest(g.name, FlagNames(table.Under(""))));
       if (arity == -2 && !g.value)
         UsageErrorAt(path, g.name + " means different things in different commands: give it after the whole command");
       // A value flag followed by another flag (or nothing) has no value;
@@ -475,10 +500,7 @@ Args Parse(const std::vector<std::string>& argv) {
     const Flag* f = FindGlobal(g.name);
     if (!f) f = cmd->FindFlag(g.name);
     if (!f) {
-      std::vector<std::string> names;
-      for (const Flag& x : cmd->flags) names.push_back(x.name);
-      for (const Flag& x : GlobalFlags()) names.push_back(x.name);
-      std::string hint = Suggest(g.name, names);
+      std::string hint = Suggest(g.name, FlagNames({cmd}));
       if (hint.empty()) {  // a flag of a sibling command?
         for (const Command* other : table.Under(FirstWords(cmd->path, 1)))
           if (other != cmd && other->FindFlag(g.name)) {
@@ -494,36 +516,7 @@ Args Parse(const std::vector<std::string>& argv) {
       continue;
     }
     if (!g.value) UsageError(a, g.name + " needs a value (" + f->value + ")");
-    std::string v = *g.value;
-    if (f->type == FlagType::kInt || f->type == FlagType::kNumber) {
-      bool ok = !v.empty();
-      try {
-        size_t used = 0;
-        if (f->type == FlagType::kInt) (void)std::stoi(v, &used);
-        else (void)std::stod(v, &used);
-        ok = ok && used == v.size();
-      } catch (...) {
-        ok = false;
-      }
-      if (!ok) UsageError(a, g.name + ": not a " + (f->type == FlagType::kInt ? "whole number" : "number") + ": '" + v + "'");
-    }
-    if (!f->choices.empty()) {
-      std::vector<std::string> parts = f->type == FlagType::kList ? CommaList(v) : std::vector<std::string>{v};
-      for (auto& p : parts)
-        if (std::find(f->choices.begin(), f->choices.end(), p) == f->choices.end())
-          UsageError(a, g.name + ": unknown value '" + p + "' (" + [&] {
-                          return Join(f->choices, ", ");
-                        }() + ")" + Suggest(p, f->choices));
-    }
-    if (f->release) {
-      if (f->type == FlagType::kList) {
-        std::string joined;
-        for (auto& r : CommaList(v)) joined += (joined.empty() ? "" : ",") + NormalizeRelease(r);
-        v = joined;
-      } else {
-        v = NormalizeRelease(v);
-      }
-    }
+    std::string v = CheckedValue(a, *f, g.name, *g.value);
     a.flags[f->name].push_back(v);
   }
 

@@ -361,6 +361,7 @@ v1::CoverageRequest CoverageRequestFrom(const Args& a) {
   req.set_include_countermeasures(a.Has("--countermeasures"));
   req.set_d3fend_version(a.Get("--d3fend"));
   req.set_include_atomic_tests(a.Has("--atomics"));
+  req.set_atomic_index(a.Get("--index"));
   return req;
 }
 
@@ -530,7 +531,8 @@ void AddOrgCommands(CommandTable& t) {
                           .Choices({"none", "any", "all"});
   std::vector<Flag> coverage_flags = {OrgFlag(), OrgReleaseFlag(), TacticFlag(), PlatformFlag(), rollup,
                                       Switch("--countermeasures", "join the D3FEND countermeasures of each technique"),
-                                      D3fendFlag(), Switch("--atomics", "join the Atomic Red Team tests of each technique")};
+                                      D3fendFlag(), Switch("--atomics", "join the Atomic Red Team tests of each technique"),
+                                      AtomicIndexFlag()};
   std::vector<Flag> report_flags = coverage_flags;
   report_flags.push_back(Switch("--techniques", "print one line per technique after the tactic table"));
   t.Add("coverage", Coverage)
