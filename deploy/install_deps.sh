@@ -13,6 +13,8 @@ packages=(
   # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas
   python3-grpcio python3-protobuf python3-grpc-tools python3-setuptools python3-wheel
   python3-pip python3-venv python3-pytest python3-pandas openssl
+  # ttpctl: TLS certificates in tests (openssl), the confirmation prompt under tmux
+  tmux
 )
 # kubectl renders the Kustomize overlays (tests/deploy): Debian's kubernetes-client, unless
 # another package already provides /usr/bin/kubectl (they would conflict on that file).

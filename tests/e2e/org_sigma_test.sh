@@ -78,6 +78,6 @@ check "trend rows" "$(python3 -c "import json;print([r['release'] for r in json.
 T --org sigma-18-1 coverage | grep -q "TA0002" && pass "coverage table" || fail "coverage table"
 T --org nobody detection list >/dev/null 2>"$WORK/err"; check "unknown org exit" "$?" 1
 grep -q "NOT_FOUND" "$WORK/err" && pass "unknown org message" || fail "unknown org message"
-T org delete master >/dev/null && pass "org delete" || fail "org delete"
+T org delete master --yes >/dev/null && pass "org delete" || fail "org delete"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

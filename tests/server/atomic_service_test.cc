@@ -17,29 +17,21 @@ using testing::StatusIs;
 
 class AtomicServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    stub_ = v1::DefenseService::NewStub(grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
-  }
-  grpc::Status Import(const std::string& bytes, const std::string& name, v1::ImportAtomicIndexResponse* resp,
+  Client& client() { return server_.client(); }
+  absl::Status Import(const std::string& bytes, const std::string& name, v1::ImportAtomicIndexResponse* resp,
                       const std::string& source = "mini.csv") {
-    grpc::ClientContext ctx;
-    auto writer = stub_->ImportAtomicIndex(&ctx, resp);
-    v1::ImportAtomicIndexRequest msg;
-    msg.mutable_header()->set_name(name);
-    msg.mutable_header()->set_source_name(source);
-    msg.set_chunk(bytes);
-    writer->Write(msg);
-    writer->WritesDone();
-    return writer->Finish();
+    v1::AtomicImportOptions header;
+    header.set_name(name);
+    header.set_source_name(source);
+    return client().ImportAtomicIndex(bytes, header, resp);
   }
-  grpc::Status Tests(const std::string& technique, const std::string& release, bool subs,
+  absl::Status Tests(const std::string& technique, const std::string& release, bool subs,
                      v1::GetAtomicTestsResponse* resp) {
-    grpc::ClientContext ctx;
     v1::GetAtomicTestsRequest req;
     req.set_technique(technique);
     req.set_release(release);
     req.set_include_subtechniques(subs);
-    return stub_->GetAtomicTests(&ctx, req, resp);
+    return client().Call(&v1::DefenseService::Stub::GetAtomicTests, req, resp);
   }
   static std::vector<std::string> Guids(const v1::GetAtomicTestsResponse& r) {
     std::vector<std::string> out;
@@ -47,15 +39,13 @@ class AtomicServiceTest : public ::testing::Test {
     return out;
   }
   int IndexCount() {
-    grpc::ClientContext ctx;
     v1::ListAtomicIndexesRequest req;
     v1::ListAtomicIndexesResponse resp;
-    EXPECT_TRUE(stub_->ListAtomicIndexes(&ctx, req, &resp).ok());
+    EXPECT_TRUE(client().Call(&v1::DefenseService::Stub::ListAtomicIndexes, req, &resp).ok());
     return resp.indexes_size();
   }
 
   testing::TestServer server_;
-  std::unique_ptr<v1::DefenseService::Stub> stub_;
 };
 
 TEST_F(AtomicServiceTest, CountsTestsByGuidNotRows) {
@@ -99,12 +89,11 @@ TEST_F(AtomicServiceTest, RevokedTechniqueResolvesInRelease) {
   EXPECT_THAT(Guids(t), ElementsAre("4444"));
   EXPECT_THAT(Tests("T9999", "enterprise-attack@17.0", false, &t), StatusIs(absl::StatusCode::kNotFound));
 
-  grpc::ClientContext ctx;
   v1::ListValidatableTechniquesRequest req;
   req.set_release("enterprise-attack@17.0");
   for (const char* id : {"T1001", "T1003", "T1010", "T1030"}) req.add_techniques(id);
   v1::ListValidatableTechniquesResponse v;
-  ASSERT_TRUE(stub_->ListValidatableTechniques(&ctx, req, &v).ok());
+  ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::ListValidatableTechniques, req, &v).ok());
   EXPECT_EQ(v.with_tests_count(), 2);
   ASSERT_EQ(v.techniques_size(), 2);
   EXPECT_EQ(v.techniques(0).technique(), "T1001");
@@ -120,20 +109,20 @@ TEST_F(AtomicServiceTest, BadInputIsRefusedAndNothingIsWritten) {
   v1::ImportAtomicIndexResponse resp;
   auto s = Import(testing::ReadFile(testing::TestData("atomic/missing-columns.csv")), "", &resp, "missing.csv");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("missing column 'Test GUID'"));
-  EXPECT_THAT(s.error_message(), HasSubstr("missing.csv:1"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("missing column 'Test GUID'"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("missing.csv:1"));
 
   std::string good = testing::ReadFile(testing::TestData("atomic/mini.csv"));
   s = Import(good + "execution,T1001,x,3,\"unterminated quote,55555555-5555-4555-8555-555555555555,sh\n", "", &resp,
              "quote.csv");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("quote.csv:7: unterminated quoted field"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("quote.csv:7: unterminated quoted field"));
   s = Import(good + "execution,T1001,x,3,short row\n", "", &resp, "short.csv");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("short.csv:7"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("short.csv:7"));
   s = Import(good + "execution,X1001,x,3,bad id,55555555-5555-4555-8555-555555555555,sh\n", "", &resp, "id.csv");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("id.csv:7"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("id.csv:7"));
   // One GUID for two techniques.
   s = Import(good + "execution,T1003,x,1,dup,11111111-1111-4111-8111-111111111111,sh\n", "", &resp);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));

@@ -19,15 +19,13 @@ using testing::StatusIs;
 
 class D3fendServiceTest : public ::testing::Test {
  protected:
-  void SetUp() override { Connect(); }
-  void Connect() {
-    stub_ = v1::DefenseService::NewStub(grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
-  }
+  Client& client() { return server_.client(); }
 
-  grpc::Status Import(const std::string& bytes, const std::string& version, v1::ImportD3fendResponse* resp,
+  absl::Status Import(const std::string& bytes, const std::string& version, v1::ImportD3fendResponse* resp,
                       bool replace = false, int64_t expected_bytes = 0, const std::string& name = "mini.ttl") {
     grpc::ClientContext ctx;
-    auto writer = stub_->ImportD3fend(&ctx, resp);
+    client().Prepare(&ctx, v1::ImportD3fendRequest());
+    auto writer = client().defense().ImportD3fend(&ctx, resp);
     v1::ImportD3fendRequest msg;
     msg.mutable_header()->set_version(version);
     msg.mutable_header()->set_replace(replace);
@@ -41,26 +39,24 @@ class D3fendServiceTest : public ::testing::Test {
     rest.set_chunk(bytes.substr(half));
     writer->Write(rest);
     writer->WritesDone();
-    return writer->Finish();
+    return FromGrpc(writer->Finish());
   }
-  grpc::Status ImportMini(v1::ImportD3fendResponse* resp) {
+  absl::Status ImportMini(v1::ImportD3fendResponse* resp) {
     return Import(testing::ReadFile(testing::TestData("d3fend/mini.ttl")), "0.1", resp);
   }
   int VersionCount() {
-    grpc::ClientContext ctx;
     v1::ListD3fendVersionsRequest req;
     v1::ListD3fendVersionsResponse resp;
-    EXPECT_TRUE(stub_->ListD3fendVersions(&ctx, req, &resp).ok());
+    EXPECT_TRUE(client().Call(&v1::DefenseService::Stub::ListD3fendVersions, req, &resp).ok());
     return resp.versions_size();
   }
-  grpc::Status Countermeasures(const std::string& technique, const std::string& release,
+  absl::Status Countermeasures(const std::string& technique, const std::string& release,
                                v1::GetCountermeasuresResponse* resp, int page_size = 0) {
-    grpc::ClientContext ctx;
     v1::GetCountermeasuresRequest req;
     req.set_technique(technique);
     req.set_release(release);
     req.set_page_size(page_size);
-    return stub_->GetCountermeasures(&ctx, req, resp);
+    return client().Call(&v1::DefenseService::Stub::GetCountermeasures, req, resp);
   }
   static std::vector<std::string> Ids(const v1::GetCountermeasuresResponse& r) {
     std::vector<std::string> out;
@@ -69,7 +65,6 @@ class D3fendServiceTest : public ::testing::Test {
   }
 
   testing::TestServer server_;
-  std::unique_ptr<v1::DefenseService::Stub> stub_;
 };
 
 TEST_F(D3fendServiceTest, ImportIsVersionedAndIdempotent) {
@@ -98,11 +93,10 @@ TEST_F(D3fendServiceTest, ImportIsVersionedAndIdempotent) {
   ASSERT_TRUE(Countermeasures("T1059", "", &r).ok());
   EXPECT_EQ(r.d3fend_version(), "0.10");
 
-  grpc::ClientContext ctx;
   v1::DeleteD3fendVersionRequest del;
   del.set_version("0.10");
   v1::DeleteD3fendVersionResponse deleted;
-  ASSERT_TRUE(stub_->DeleteD3fendVersion(&ctx, del, &deleted).ok());
+  ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::DeleteD3fendVersion, del, &deleted).ok());
   EXPECT_EQ(VersionCount(), 1);
   v1::GetCountermeasuresResponse r2;
   ASSERT_TRUE(Countermeasures("T1059", "", &r2).ok());
@@ -184,11 +178,10 @@ TEST_F(D3fendServiceTest, CountersTreeAndTacticCounts) {
   v1::ImportD3fendResponse imp;
   ASSERT_TRUE(ImportMini(&imp).ok());
   {
-    grpc::ClientContext ctx;
     v1::GetCounteredTechniquesRequest req;
     req.set_d3fend_id("d3-eal");
     v1::GetCounteredTechniquesResponse resp;
-    ASSERT_TRUE(stub_->GetCounteredTechniques(&ctx, req, &resp).ok());
+    ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::GetCounteredTechniques, req, &resp).ok());
     EXPECT_EQ(resp.technique().label(), "Executable Allowlisting");
     EXPECT_EQ(resp.technique().definition(), "Using a digital signature to authenticate a file before opening.");
     std::vector<std::string> ids;
@@ -196,34 +189,30 @@ TEST_F(D3fendServiceTest, CountersTreeAndTacticCounts) {
     EXPECT_THAT(ids, ElementsAre("T1001", "T1010", "T1059", "T1204"));
   }
   {
-    grpc::ClientContext ctx;
     v1::GetCounteredTechniquesRequest req;
     req.set_d3fend_id("D3-NOPE");
     v1::GetCounteredTechniquesResponse resp;
-    EXPECT_THAT(stub_->GetCounteredTechniques(&ctx, req, &resp), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(client().Call(&v1::DefenseService::Stub::GetCounteredTechniques, req, &resp), StatusIs(absl::StatusCode::kNotFound));
   }
   {
-    grpc::ClientContext ctx;
     v1::GetD3fendTreeRequest req;
     req.set_tactic("isolate");
     v1::GetD3fendTreeResponse resp;
-    ASSERT_TRUE(stub_->GetD3fendTree(&ctx, req, &resp).ok());
+    ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::GetD3fendTree, req, &resp).ok());
     std::vector<std::string> ids;
     for (auto& t : resp.techniques()) ids.push_back(t.d3fend_id() + "@" + std::to_string(t.depth()));
     EXPECT_THAT(ids, ElementsAre("D3-EI@0", "D3-EAL@1", "D3-SAL@2", "D3-NTF@1"));
   }
   {
-    grpc::ClientContext ctx;
     v1::GetD3fendTreeRequest req;
     req.set_tactic("Protect");
     v1::GetD3fendTreeResponse resp;
-    EXPECT_THAT(stub_->GetD3fendTree(&ctx, req, &resp), StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(client().Call(&v1::DefenseService::Stub::GetD3fendTree, req, &resp), StatusIs(absl::StatusCode::kInvalidArgument));
   }
   {
-    grpc::ClientContext ctx;
     v1::GetD3fendTacticCountsRequest req;
     v1::GetD3fendTacticCountsResponse resp;
-    ASSERT_TRUE(stub_->GetD3fendTacticCounts(&ctx, req, &resp).ok());
+    ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::GetD3fendTacticCounts, req, &resp).ok());
     ASSERT_EQ(resp.tactics_size(), 7);
     EXPECT_EQ(resp.tactics(2).tactic(), "Detect");
     EXPECT_EQ(resp.tactics(2).techniques(), 2);
@@ -236,7 +225,6 @@ TEST_F(D3fendServiceTest, SurvivesRestart) {
   v1::ImportD3fendResponse imp;
   ASSERT_TRUE(ImportMini(&imp).ok());
   server_.Restart();
-  Connect();
   v1::GetCountermeasuresResponse r;
   ASSERT_TRUE(Countermeasures("T1204", "", &r).ok());
   EXPECT_THAT(Ids(r), ElementsAre("D3-FH", "D3-EAL"));
@@ -246,26 +234,26 @@ TEST_F(D3fendServiceTest, BadInputIsRefusedAndNothingIsWritten) {
   v1::ImportD3fendResponse resp;
   auto s = Import(testing::ReadFile(testing::TestData("d3fend/malformed.ttl")), "0.1", &resp, false, 0, "malformed.ttl");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("malformed.ttl:6:"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("malformed.ttl:6:"));
 
   s = Import(testing::ReadFile(testing::TestData("d3fend/not-d3fend.ttl")), "0.1", &resp, false, 0, "foaf.ttl");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("not the D3FEND ontology"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not the D3FEND ontology"));
 
   std::string gz = testing::Gzip(testing::ReadFile(testing::TestData("d3fend/mini.ttl")));
   s = Import(gz.substr(0, gz.size() / 2), "0.1", &resp, false, 0, "cut.ttl.gz");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("cut.ttl.gz"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("cut.ttl.gz"));
 
   s = Import(gz, "", &resp);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("version"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("version"));
   s = Import(gz, "one.two", &resp);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   // An upload that ends short of what it announced.
   s = Import(gz.substr(0, 100), "0.1", &resp, false, static_cast<int64_t>(gz.size()));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(s.error_message(), HasSubstr("cut off"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("cut off"));
 
   EXPECT_EQ(VersionCount(), 0);
   v1::GetCountermeasuresResponse r;
@@ -274,16 +262,14 @@ TEST_F(D3fendServiceTest, BadInputIsRefusedAndNothingIsWritten) {
 }
 
 TEST_F(D3fendServiceTest, ImportFromServerPath) {
-  grpc::ClientContext ctx;
   v1::ImportD3fendFromRequest req;
   req.set_path(testing::TestData("d3fend/mini.ttl"));
   req.mutable_options()->set_version("0.2");
   v1::ImportD3fendResponse resp;
-  ASSERT_TRUE(stub_->ImportD3fendFrom(&ctx, req, &resp).ok());
+  ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp).ok());
   EXPECT_EQ(resp.outcome(), v1::ImportD3fendResponse::CREATED);
-  grpc::ClientContext ctx2;
   req.set_path("/nonexistent/d3fend.ttl");
-  EXPECT_THAT(stub_->ImportD3fendFrom(&ctx2, req, &resp), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp), StatusIs(absl::StatusCode::kNotFound));
 }
 
 }  // namespace

@@ -39,17 +39,11 @@ class DiffServiceTest : public ::testing::Test {
                                   "ics-attack", "18.1"));
     ASSERT_OK(testing::ImportFile(server_->client(), testing::TestData("mini_attack/mini-v17.json"),
                                   "enterprise-attack", "17.0"));
-    stub_ = v1::AnalysisService::NewStub(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()))
-                .release();
   }
-  static void TearDownTestSuite() {
-    delete stub_;
-    delete server_;
-  }
-  grpc::Status Diff(const v1::DiffReleasesRequest& req, v1::DiffReleasesResponse* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return stub_->DiffReleases(&ctx, req, resp);
+  static void TearDownTestSuite() { delete server_; }
+  static Client& client() { return server_->client(); }
+  absl::Status Diff(const v1::DiffReleasesRequest& req, v1::DiffReleasesResponse* resp) {
+    return client().Call(&v1::AnalysisService::Stub::DiffReleases, req, resp);
   }
   static v1::DiffReleasesRequest Req(const std::string& from, const std::string& to) {
     v1::DiffReleasesRequest r;
@@ -58,10 +52,8 @@ class DiffServiceTest : public ::testing::Test {
     return r;
   }
   static testing::TestServer* server_;
-  static v1::AnalysisService::Stub* stub_;
 };
 testing::TestServer* DiffServiceTest::server_ = nullptr;
-v1::AnalysisService::Stub* DiffServiceTest::stub_ = nullptr;
 
 std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v, const char* sign) {
   std::vector<std::string> out;
@@ -210,8 +202,7 @@ TEST_F(DiffServiceTest, Layer) {
   req.set_from_release("enterprise-attack@17.1");
   req.set_to_release("enterprise-attack@18.1");
   v1::LayerResponse resp;
-  grpc::ClientContext ctx;
-  ASSERT_OK(stub_->GetDiffLayer(&ctx, req, &resp));
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::GetDiffLayer, req, &resp));
   simdjson::dom::parser parser;
   simdjson::dom::element layer;
   ASSERT_EQ(parser.parse(resp.layer_json()).get(layer), simdjson::SUCCESS) << resp.layer_json().substr(0, 200);

@@ -55,31 +55,19 @@ class GapServiceTest : public ::testing::Test {
     tmp_ = new testing::TempDir();
     testing::WriteFile(tmp_->path() + "/ics.json", ics);
     ASSERT_OK(testing::ImportFile(c, tmp_->path() + "/ics.json", "ics-attack", "3.0"));
-    auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-    analysis_ = v1::AnalysisService::NewStub(channel).release();
-    orgs_ = v1::OrgService::NewStub(channel).release();
-    defense_ = v1::DefenseService::NewStub(channel).release();
   }
   static void TearDownTestSuite() {
-    delete analysis_;
-    delete orgs_;
-    delete defense_;
     delete server_;
     delete tmp_;
   }
-  static std::unique_ptr<grpc::ClientContext> Ctx() {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return ctx;
-  }
-  static absl::Status S(const grpc::Status& s) { return FromGrpc(s); }
+  static Client& client() { return server_->client(); }
 
   void CreateOrg(const std::string& id, const std::string& release) {
     v1::CreateOrganizationRequest req;
     req.set_org_id(id);
     req.set_release(release);
     v1::Organization o;
-    ASSERT_OK(S(orgs_->CreateOrganization(Ctx().get(), req, &o)));
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o));
   }
   void AddDetection(const std::string& org, const std::string& id, std::vector<std::string> techniques,
                     const std::string& release = "", v1::DetectionState state = v1::ENABLED) {
@@ -92,7 +80,7 @@ class GapServiceTest : public ::testing::Test {
     d->set_release(release);
     d->set_state(state);
     v1::Detection out;
-    ASSERT_OK(S(orgs_->CreateDetection(Ctx().get(), req, &out)));
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateDetection, req, &out));
   }
   void Collect(const std::string& org, const std::string& dc) {
     v1::UpdateInventoryRequest req;
@@ -100,21 +88,21 @@ class GapServiceTest : public ::testing::Test {
     req.set_op(v1::UpdateInventoryRequest::ADD);
     req.add_entries()->set_data_component(dc);
     v1::Inventory inv;
-    ASSERT_OK(S(orgs_->UpdateInventory(Ctx().get(), req, &inv)));
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, req, &inv));
   }
   v1::Detection Get(const std::string& org, const std::string& id) {
     v1::GetDetectionRequest req;
     req.set_org_id(org);
     req.set_id(id);
     v1::Detection d;
-    EXPECT_OK(S(orgs_->GetDetection(Ctx().get(), req, &d)));
+    EXPECT_OK(client().Call(&v1::OrgService::Stub::GetDetection, req, &d));
     return d;
   }
   int64_t Generation(const std::string& org) {
     v1::GetOrganizationRequest req;
     req.set_org_id(org);
     v1::Organization o;
-    EXPECT_OK(S(orgs_->GetOrganization(Ctx().get(), req, &o)));
+    EXPECT_OK(client().Call(&v1::OrgService::Stub::GetOrganization, req, &o));
     return o.generation();
   }
   static v1::GapRequest GapReq(const std::string& org, const std::string& release, std::vector<std::string> groups) {
@@ -126,7 +114,7 @@ class GapServiceTest : public ::testing::Test {
     return r;
   }
   absl::Status Gap(const v1::GapRequest& req, v1::GapResponse* resp) {
-    return S(analysis_->GetGap(Ctx().get(), req, resp));
+    return client().Call(&v1::AnalysisService::Stub::GetGap, req, resp);
   }
   absl::Status Apply(const std::string& org, const std::string& from, const std::string& to, bool apply,
                      v1::ApplyMigrationResponse* resp, std::vector<std::string> ids = {}) {
@@ -136,20 +124,14 @@ class GapServiceTest : public ::testing::Test {
     req.set_to_release(to);
     req.set_apply(apply);
     for (auto& i : ids) req.add_detection_ids(i);
-    return S(analysis_->ApplyMigration(Ctx().get(), req, resp));
+    return client().Call(&v1::AnalysisService::Stub::ApplyMigration, req, resp);
   }
 
   static testing::TestServer* server_;
   static testing::TempDir* tmp_;
-  static v1::AnalysisService::Stub* analysis_;
-  static v1::OrgService::Stub* orgs_;
-  static v1::DefenseService::Stub* defense_;
 };
 testing::TestServer* GapServiceTest::server_ = nullptr;
 testing::TempDir* GapServiceTest::tmp_ = nullptr;
-v1::AnalysisService::Stub* GapServiceTest::analysis_ = nullptr;
-v1::OrgService::Stub* GapServiceTest::orgs_ = nullptr;
-v1::DefenseService::Stub* GapServiceTest::defense_ = nullptr;
 
 
 TEST_F(GapServiceTest, FixtureRankingRecommendationsAndPaging) {
@@ -217,7 +199,7 @@ TEST_F(GapServiceTest, FixtureRankingRecommendationsAndPaging) {
 
   // The layer: score = groups, comment names them.
   v1::LayerResponse layer;
-  ASSERT_OK(S(analysis_->GetGapLayer(Ctx().get(), GapReq("gapco", "enterprise-attack@1.0", {}), &layer)));
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::GetGapLayer, GapReq("gapco", "enterprise-attack@1.0", {}), &layer));
   EXPECT_EQ(layer.technique_entries(), 7);
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(layer.layer_json());
@@ -237,26 +219,16 @@ TEST_F(GapServiceTest, CountermeasuresAndAtomicsJoin) {
   EXPECT_THAT(Gap(req, &resp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("include_countermeasures")));
   {
     v1::ImportD3fendResponse r;
-    auto ctx = Ctx();
-    auto w = defense_->ImportD3fend(ctx.get(), &r);
-    v1::ImportD3fendRequest m;
-    m.mutable_header()->set_version("0.1");
-    m.mutable_header()->set_source_name("mini.ttl");
-    m.set_chunk(testing::ReadFile(testing::TestData("d3fend/mini.ttl")));
-    w->Write(m);
-    w->WritesDone();
-    ASSERT_OK(S(w->Finish()));
+    v1::D3fendImportOptions h;
+    h.set_version("0.1");
+    h.set_source_name("mini.ttl");
+    ASSERT_OK(client().ImportD3fend(testing::ReadFile(testing::TestData("d3fend/mini.ttl")), h, &r));
   }
   {
     v1::ImportAtomicIndexResponse r;
-    auto ctx = Ctx();
-    auto w = defense_->ImportAtomicIndex(ctx.get(), &r);
-    v1::ImportAtomicIndexRequest m;
-    m.mutable_header()->set_source_name("mini.csv");
-    m.set_chunk(testing::ReadFile(testing::TestData("atomic/mini.csv")));
-    w->Write(m);
-    w->WritesDone();
-    ASSERT_OK(S(w->Finish()));
+    v1::AtomicImportOptions h;
+    h.set_source_name("mini.csv");
+    ASSERT_OK(client().ImportAtomicIndex(testing::ReadFile(testing::TestData("atomic/mini.csv")), h, &r));
   }
   req.set_include_atomic_tests(true);
   ASSERT_OK(Gap(req, &resp));
@@ -282,14 +254,14 @@ TEST_F(GapServiceTest, RecreatedOrganizationIsNotAnsweredFromTheOldView) {
     v1::GetOrganizationRequest req;
     req.set_org_id(id);
     v1::Organization o;
-    EXPECT_OK(S(orgs_->GetOrganization(Ctx().get(), req, &o)));
+    EXPECT_OK(client().Call(&v1::OrgService::Stub::GetOrganization, req, &o));
     return o;
   };
   auto remove = [&](const std::string& id) {
     v1::DeleteOrganizationRequest req;
     req.set_org_id(id);
     v1::DeleteOrganizationResponse r;
-    ASSERT_OK(S(orgs_->DeleteOrganization(Ctx().get(), req, &r)));
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, req, &r));
   };
   CreateOrg("phoenix", "enterprise-attack@1.0");
   AddDetection("phoenix", "d", {"T2001"});
@@ -363,7 +335,7 @@ TEST_F(GapServiceTest, GapBadInput) {
   v1::GapRequest layer_req = GapReq("badgap", "", {});
   layer_req.set_page_size(10);
   v1::LayerResponse layer;
-  EXPECT_THAT(S(analysis_->GetGapLayer(Ctx().get(), layer_req, &layer)),
+  EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::GetGapLayer, layer_req, &layer),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not paged")));
   EXPECT_EQ(Generation("badgap"), gen);  // a gap never writes
 }
@@ -379,7 +351,7 @@ TEST_F(GapServiceTest, MigrationPlanApplyTwiceAndCoverage) {
   preq.set_from_release("enterprise-attack@2.0");
   preq.set_to_release("enterprise-attack@3.0");
   v1::MigrationPlan plan;
-  ASSERT_OK(S(analysis_->PlanMigration(Ctx().get(), preq, &plan)));
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &plan));
   EXPECT_EQ(plan.detections_in_scope(), 8);
   EXPECT_EQ(plan.unchanged(), 1);
   EXPECT_EQ(plan.auto_migrated(), 1);
@@ -405,7 +377,7 @@ TEST_F(GapServiceTest, MigrationPlanApplyTwiceAndCoverage) {
   // Paging over detections.
   preq.set_page_size(5);
   v1::MigrationPlan p1;
-  ASSERT_OK(S(analysis_->PlanMigration(Ctx().get(), preq, &p1)));
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &p1));
   EXPECT_EQ(p1.detections_size(), 5);
   EXPECT_FALSE(p1.page().next_page_token().empty());
 
@@ -487,7 +459,7 @@ TEST_F(GapServiceTest, MigrationTenantIsolationAndBadInput) {
   plan_req.set_to_release("enterprise-attack@3.0");
   plan_req.set_page_token("garbage");
   v1::MigrationPlan plan;
-  EXPECT_THAT(S(analysis_->PlanMigration(Ctx().get(), plan_req, &plan)), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::PlanMigration, plan_req, &plan), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Generation("victim"), victim_gen);
   EXPECT_THAT(Get("victim", "secret").techniques(), ElementsAre("T3002"));
 }

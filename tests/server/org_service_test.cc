@@ -22,37 +22,27 @@ class OrgServiceTest : public ::testing::Test {
     server_ = new testing::TestServer();
     ASSERT_OK(testing::ImportFile(server_->client(), testing::TestData("mini_attack/mini-v17.json"), "enterprise-attack", "17.0"));
     ASSERT_OK(testing::ImportFile(server_->client(), testing::TestData("mini_attack/mini-v18.json"), "enterprise-attack", "18.0"));
-    channel_ = new std::shared_ptr<grpc::Channel>(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
   }
-  static void TearDownTestSuite() {
-    delete channel_;
-    delete server_;
-  }
-  void SetUp() override { stub_ = v1::OrgService::NewStub(*channel_); }
+  static void TearDownTestSuite() { delete server_; }
+  static Client& client() { return server_->client(); }
 
-  template <typename Req, typename Resp>
-  absl::Status Call(grpc::Status (v1::OrgService::Stub::*m)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                    Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return FromGrpc((stub_.get()->*m)(&ctx, req, resp));
-  }
   absl::Status CreateOrg(const std::string& id, const std::string& release = "enterprise-attack@18.0") {
     v1::CreateOrganizationRequest req;
     req.set_org_id(id);
     req.set_release(release);
     v1::Organization o;
-    return Call(&v1::OrgService::Stub::CreateOrganization, req, &o);
+    return client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o);
   }
   absl::Status Import(const std::string& org, std::vector<std::pair<std::string, std::string>> files,
                       v1::ImportDetectionsResponse* resp, v1::ImportFormat format = v1::IMPORT_FORMAT_UNSPECIFIED,
                       const std::string& release = "") {
-    grpc::ClientContext ctx;
-    auto w = stub_->ImportDetections(&ctx, resp);
     v1::ImportDetectionsRequest first;
     first.set_org_id(org);
     first.mutable_header()->set_format(format);
     first.mutable_header()->set_release(release);
+    grpc::ClientContext ctx;
+    client().Prepare(&ctx, first);
+    auto w = client().orgs().ImportDetections(&ctx, resp);
     w->Write(first);
     for (auto& [path, content] : files) {
       v1::ImportDetectionsRequest m;
@@ -71,7 +61,7 @@ class OrgServiceTest : public ::testing::Test {
     v1::GetOrganizationRequest req;
     req.set_org_id(id);
     v1::Organization o;
-    EXPECT_OK(Call(&v1::OrgService::Stub::GetOrganization, req, &o));
+    EXPECT_OK(client().Call(&v1::OrgService::Stub::GetOrganization, req, &o));
     return o;
   }
   static std::map<std::string, v1::CoverageStatus> Statuses(const v1::CoverageResponse& r) {
@@ -81,11 +71,8 @@ class OrgServiceTest : public ::testing::Test {
   }
 
   static testing::TestServer* server_;
-  static std::shared_ptr<grpc::Channel>* channel_;
-  std::unique_ptr<v1::OrgService::Stub> stub_;
 };
 testing::TestServer* OrgServiceTest::server_ = nullptr;
-std::shared_ptr<grpc::Channel>* OrgServiceTest::channel_ = nullptr;
 
 TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   ASSERT_OK(CreateOrg("sigma-org"));
@@ -110,13 +97,13 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   inv.set_op(v1::UpdateInventoryRequest::SET);
   inv.add_entries()->set_data_component("dc0002");
   v1::Inventory stored;
-  ASSERT_OK(Call(&v1::OrgService::Stub::UpdateInventory, inv, &stored));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &stored));
   EXPECT_EQ(stored.entries(0).data_component(), "DC0002");
 
   v1::CoverageRequest creq;
   creq.set_org_id("sigma-org");
   v1::CoverageResponse cov;
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
   auto st = Statuses(cov);
   EXPECT_EQ(st["T1001"], v1::DETECTED);
   EXPECT_EQ(st["T1001.001"], v1::LOGGED);
@@ -136,7 +123,7 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
 
   // Coverage on v17: same detections, carried again and staled there.
   creq.set_release("enterprise-attack@17.0");
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
   EXPECT_EQ(cov.release(), "enterprise-attack@17.0");
   EXPECT_EQ(Statuses(cov)["T1013"], v1::DETECTED);
 
@@ -146,7 +133,7 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   treq.add_releases("enterprise-attack@17.0");
   treq.add_releases("enterprise-attack@18.0");
   v1::CoverageTrendResponse trend;
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetCoverageTrend, treq, &trend));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverageTrend, treq, &trend));
   ASSERT_EQ(trend.rows_size(), 2);
   EXPECT_EQ(trend.rows(0).total(), 5);
   EXPECT_EQ(trend.rows(1).total(), 6);
@@ -160,7 +147,7 @@ TEST_F(OrgServiceTest, LayerExportFollowsFormat45AndReimports) {
   v1::CoverageRequest req;
   req.set_org_id("layer-org");
   v1::CoverageLayerResponse layer;
-  ASSERT_OK(Call(&v1::OrgService::Stub::ExportCoverageLayer, req, &layer));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportCoverageLayer, req, &layer));
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   ASSERT_EQ(parser.parse(layer.layer_json()).get(root), simdjson::SUCCESS);
@@ -197,14 +184,15 @@ TEST_F(OrgServiceTest, LayerExportFollowsFormat45AndReimports) {
   EXPECT_EQ(scores["T1003"], 0);
   // The exported layer imports back: score > 50 gives exactly the DETECTED techniques.
   ASSERT_OK(CreateOrg("layer-back"));
-  grpc::ClientContext ctx;
   v1::ImportDetectionsResponse back;
-  auto w = stub_->ImportDetections(&ctx, &back);
   v1::ImportDetectionsRequest first;
   first.set_org_id("layer-back");
   first.mutable_header()->set_layer_score_threshold(50);
   first.mutable_file()->set_path("exported.json");
   first.mutable_file()->set_content(layer.layer_json());
+  grpc::ClientContext ctx;
+  client().Prepare(&ctx, first);
+  auto w = client().orgs().ImportDetections(&ctx, &back);
   w->Write(first);
   w->WritesDone();
   ASSERT_OK(FromGrpc(w->Finish()));
@@ -222,16 +210,16 @@ TEST_F(OrgServiceTest, CsvAndLayerImports) {
   lreq.set_org_id("csv-org");
   lreq.set_state(v1::TESTING);
   v1::ListDetectionsResponse list;
-  ASSERT_OK(Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
   ASSERT_EQ(list.detections_size(), 1);
   EXPECT_EQ(list.detections(0).id(), "kql-2");
   lreq.clear_state();
   lreq.set_technique("t1013");
-  ASSERT_OK(Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
   EXPECT_EQ(list.page().total_size(), 2);
   lreq.clear_technique();
   lreq.set_tag("windows");
-  ASSERT_OK(Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
   EXPECT_EQ(list.page().total_size(), 1);
 }
 
@@ -245,16 +233,16 @@ TEST_F(OrgServiceTest, DetectionCrud) {
   d->set_source_format("splunk");
   d->add_techniques("t1001");
   v1::Detection out;
-  ASSERT_OK(Call(&v1::OrgService::Stub::CreateDetection, c, &out));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateDetection, c, &out));
   EXPECT_EQ(out.techniques(0), "T1001");
   EXPECT_EQ(out.state(), v1::ENABLED);
   EXPECT_EQ(out.release(), "enterprise-attack@18.0");
-  EXPECT_THAT(Call(&v1::OrgService::Stub::CreateDetection, c, &out), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::CreateDetection, c, &out), StatusIs(absl::StatusCode::kAlreadyExists));
   v1::UpdateDetectionRequest u;
   u.set_org_id("crud");
   *u.mutable_detection() = c.detection();
   u.mutable_detection()->set_state(v1::DISABLED);
-  ASSERT_OK(Call(&v1::OrgService::Stub::UpdateDetection, u, &out));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateDetection, u, &out));
   EXPECT_EQ(out.state(), v1::DISABLED);
   for (auto [field, value] : std::vector<std::pair<std::string, std::string>>{{"name", ""}, {"technique", "T10"},
                                                                                {"format", "cobol"}, {"id", ""}}) {
@@ -264,7 +252,7 @@ TEST_F(OrgServiceTest, DetectionCrud) {
     if (field == "technique") bad.mutable_detection()->add_techniques(value);
     if (field == "format") bad.mutable_detection()->set_source_format(value);
     if (field == "id") bad.mutable_detection()->set_id(value);
-    EXPECT_THAT(Call(&v1::OrgService::Stub::CreateDetection, bad, &out), StatusIs(absl::StatusCode::kInvalidArgument))
+    EXPECT_THAT(client().Call(&v1::OrgService::Stub::CreateDetection, bad, &out), StatusIs(absl::StatusCode::kInvalidArgument))
         << field;
   }
   EXPECT_EQ(Org("crud").detection_count(), 1);
@@ -272,8 +260,8 @@ TEST_F(OrgServiceTest, DetectionCrud) {
   del.set_org_id("crud");
   del.set_id("my-rule");
   v1::DeleteDetectionResponse dresp;
-  ASSERT_OK(Call(&v1::OrgService::Stub::DeleteDetection, del, &dresp));
-  EXPECT_THAT(Call(&v1::OrgService::Stub::DeleteDetection, del, &dresp), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteDetection, del, &dresp));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::DeleteDetection, del, &dresp), StatusIs(absl::StatusCode::kNotFound));
 }
 
 // Every RPC, called by org "intruder" about org "victim"'s data, fails or sees
@@ -288,7 +276,7 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   inv.set_op(v1::UpdateInventoryRequest::ADD);
   inv.add_entries()->set_data_component("DC0001");
   v1::Inventory invr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr));
   const v1::Organization before = Org("victim");
   const std::string victim_rule = "11111111-0000-4000-8000-000000000001";
 
@@ -296,26 +284,26 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   v1::GetDetectionRequest get;
   get.set_org_id("intruder");
   get.set_id(victim_rule);
-  EXPECT_THAT(Call(&v1::OrgService::Stub::GetDetection, get, &det), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetDetection, get, &det), StatusIs(absl::StatusCode::kNotFound));
   v1::UpdateDetectionRequest upd;
   upd.set_org_id("intruder");
   upd.mutable_detection()->set_id(victim_rule);
   upd.mutable_detection()->set_name("hijack");
-  EXPECT_THAT(Call(&v1::OrgService::Stub::UpdateDetection, upd, &det), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::UpdateDetection, upd, &det), StatusIs(absl::StatusCode::kNotFound));
   v1::DeleteDetectionRequest del;
   del.set_org_id("intruder");
   del.set_id(victim_rule);
   v1::DeleteDetectionResponse delr;
-  EXPECT_THAT(Call(&v1::OrgService::Stub::DeleteDetection, del, &delr), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::DeleteDetection, del, &delr), StatusIs(absl::StatusCode::kNotFound));
   v1::CreateDetectionRequest cre;
   cre.set_org_id("intruder");
   cre.mutable_detection()->set_id(victim_rule);
   cre.mutable_detection()->set_name("own copy");
-  ASSERT_OK(Call(&v1::OrgService::Stub::CreateDetection, cre, &det));  // its own namespace
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateDetection, cre, &det));  // its own namespace
   v1::ListDetectionsRequest list;
   list.set_org_id("intruder");
   v1::ListDetectionsResponse listr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::ListDetections, list, &listr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ListDetections, list, &listr));
   EXPECT_EQ(listr.detections_size(), 1);
   v1::ImportDetectionsResponse imp2;
   ASSERT_OK(Import("intruder", {Fixture("sigma/mini_rules.yml")}, &imp2));
@@ -323,47 +311,47 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   EXPECT_EQ(imp2.created(), 4);
   v1::GetInventoryRequest ginv;
   ginv.set_org_id("intruder");
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetInventory, ginv, &invr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetInventory, ginv, &invr));
   EXPECT_EQ(invr.entries_size(), 0);
   inv.set_org_id("intruder");
   inv.set_op(v1::UpdateInventoryRequest::REMOVE);
-  EXPECT_THAT(Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr), StatusIs(absl::StatusCode::kNotFound));
   v1::InferInventoryRequest infer;
   infer.set_org_id("intruder");
   infer.set_dry_run(true);
   v1::InferInventoryResponse inferr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::InferInventory, infer, &inferr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::InferInventory, infer, &inferr));
   EXPECT_EQ(inferr.rules_considered(), 4);  // its own 4 enabled Sigma rules
   v1::CoverageRequest cov;
   cov.set_org_id("intruder");
   v1::CoverageResponse covr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetCoverage, cov, &covr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, cov, &covr));
   for (auto& t : covr.techniques())
     for (auto& d : t.detections()) EXPECT_NE(d, "") << "unexpected";
   EXPECT_EQ(covr.logged(), 0);  // the victim's DC0001 does not count
   v1::CoverageLayerResponse layer;
-  ASSERT_OK(Call(&v1::OrgService::Stub::ExportCoverageLayer, cov, &layer));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportCoverageLayer, cov, &layer));
   EXPECT_EQ(layer.layer_json().find("victim"), std::string::npos);
   v1::CoverageTrendRequest trend;
   trend.set_org_id("intruder");
   trend.add_releases("enterprise-attack@18.0");
   v1::CoverageTrendResponse trendr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetCoverageTrend, trend, &trendr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverageTrend, trend, &trendr));
   v1::ListOrganizationsRequest lo;
   lo.set_org_id("intruder");
   v1::ListOrganizationsResponse lor;
-  ASSERT_OK(Call(&v1::OrgService::Stub::ListOrganizations, lo, &lor));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ListOrganizations, lo, &lor));
   ASSERT_EQ(lor.organizations_size(), 1);
   EXPECT_EQ(lor.organizations(0).org_id(), "intruder");
   v1::UpdateOrganizationRequest uo;
   uo.set_org_id("intruder");
   uo.set_display_name("changed");
   v1::Organization o;
-  ASSERT_OK(Call(&v1::OrgService::Stub::UpdateOrganization, uo, &o));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateOrganization, uo, &o));
   v1::DeleteOrganizationRequest dorg;
   dorg.set_org_id("intruder");
   v1::DeleteOrganizationResponse dorgr;
-  ASSERT_OK(Call(&v1::OrgService::Stub::DeleteOrganization, dorg, &dorgr));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, dorg, &dorgr));
   EXPECT_EQ(dorgr.detections_deleted(), 5);
 
   const v1::Organization after = Org("victim");
@@ -371,7 +359,7 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   EXPECT_EQ(after.detection_count(), 5);
   EXPECT_EQ(after.display_name(), "victim");
   get.set_org_id("victim");
-  ASSERT_OK(Call(&v1::OrgService::Stub::GetDetection, get, &det));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::GetDetection, get, &det));
   EXPECT_EQ(det.name(), "Mini interpreter use");
 }
 
@@ -412,7 +400,7 @@ TEST_F(OrgServiceTest, BadInputsWriteNothing) {
   c.mutable_detection()->set_id("x");
   c.mutable_detection()->set_name("x");
   v1::Detection d;
-  EXPECT_THAT(Call(&v1::OrgService::Stub::CreateDetection, c, &d), StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost")));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::CreateDetection, c, &d), StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost")));
   // Inventory: unknown data component.
   v1::UpdateInventoryRequest inv;
   inv.set_org_id("strict");
@@ -420,11 +408,11 @@ TEST_F(OrgServiceTest, BadInputsWriteNothing) {
   inv.add_entries()->set_data_component("DC0001");
   inv.add_entries()->set_data_component("Telepathy");
   v1::Inventory invr;
-  EXPECT_THAT(Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr),
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("entries[1]: 'Telepathy'")));
   inv.clear_entries();
   inv.add_entries()->set_log_source_name("NoSuch:Log");
-  EXPECT_THAT(Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr),
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NoSuch:Log")));
   EXPECT_THAT(CreateOrg("strict"), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(CreateOrg("Bad Name"), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -433,7 +421,7 @@ TEST_F(OrgServiceTest, BadInputsWriteNothing) {
   cov.set_org_id("strict");
   cov.set_tactic("no-such-tactic");
   v1::CoverageResponse covr;
-  EXPECT_THAT(Call(&v1::OrgService::Stub::GetCoverage, cov, &covr), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetCoverage, cov, &covr), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(Org("strict").generation(), gen);
 }
 
@@ -446,14 +434,14 @@ TEST_F(OrgServiceTest, InferInventoryFromSigmaLogsources) {
   req.set_org_id("infer");
   req.set_mapping_csv("category,product,service,data_components,note\nprocess_creation,,,Process Creation,x\n");
   v1::InferInventoryResponse resp;
-  ASSERT_OK(Call(&v1::OrgService::Stub::InferInventory, req, &resp));
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::InferInventory, req, &resp));
   EXPECT_EQ(resp.rules_considered(), 4);
   ASSERT_EQ(resp.added_size(), 1);
   EXPECT_EQ(resp.added(0), "DC0001 Process Creation");
   EXPECT_EQ(resp.unmapped_size(), 2);
   EXPECT_EQ(Org("infer").inventory_count(), 1);
   req.set_mapping_csv("garbage");
-  EXPECT_THAT(Call(&v1::OrgService::Stub::InferInventory, req, &resp), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::InferInventory, req, &resp), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

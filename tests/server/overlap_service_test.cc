@@ -25,22 +25,18 @@ class OverlapServiceTest : public ::testing::Test {
                                   "enterprise-attack", "17.0"));
     ASSERT_OK(testing::ImportFile(server_.client(), testing::TestData("mini_attack/mini-v18.json"),
                                   "enterprise-attack", "18.0"));
-    stub_ = v1::AnalysisService::NewStub(grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
   }
-  grpc::Status Overlap(const v1::OverlapRequest& req, v1::OverlapResponse* resp) {
-    grpc::ClientContext ctx;
-    return stub_->GetOverlap(&ctx, req, resp);
+  Client& client() { return server_.client(); }
+  absl::Status Overlap(const v1::OverlapRequest& req, v1::OverlapResponse* resp) {
+    return client().Call(&v1::AnalysisService::Stub::GetOverlap, req, resp);
   }
-  grpc::Status Similar(const v1::SimilarGroupsRequest& req, v1::SimilarGroupsResponse* resp) {
-    grpc::ClientContext ctx;
-    return stub_->GetSimilarGroups(&ctx, req, resp);
+  absl::Status Similar(const v1::SimilarGroupsRequest& req, v1::SimilarGroupsResponse* resp) {
+    return client().Call(&v1::AnalysisService::Stub::GetSimilarGroups, req, resp);
   }
-  grpc::Status Layer(const v1::OverlapRequest& req, v1::LayerResponse* resp) {
-    grpc::ClientContext ctx;
-    return stub_->GetOverlapLayer(&ctx, req, resp);
+  absl::Status Layer(const v1::OverlapRequest& req, v1::LayerResponse* resp) {
+    return client().Call(&v1::AnalysisService::Stub::GetOverlapLayer, req, resp);
   }
   testing::TestServer server_;
-  std::unique_ptr<v1::AnalysisService::Stub> stub_;
 };
 
 TEST_F(OverlapServiceTest, AllGroupsBothReleases) {

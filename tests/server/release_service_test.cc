@@ -55,6 +55,7 @@ class ReleaseServiceTest : public ::testing::Test {
   absl::Status RawUpload(const v1::ImportOptions& header, const std::vector<std::string>& chunks,
                          bool cancel = false) {
     grpc::ClientContext ctx;
+    client().Prepare(&ctx, v1::ImportReleaseRequest());
     v1::ImportReleaseResponse resp;
     auto writer = client().releases().ImportRelease(&ctx, &resp);
     v1::ImportReleaseRequest msg;
@@ -236,6 +237,7 @@ TEST_F(ReleaseServiceTest, MalformedStreams) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty upload")));
   {
     grpc::ClientContext ctx;
+    client().Prepare(&ctx, v1::ImportReleaseRequest());
     v1::ImportReleaseResponse resp;
     auto writer = client().releases().ImportRelease(&ctx, &resp);
     writer->WritesDone();
@@ -243,6 +245,7 @@ TEST_F(ReleaseServiceTest, MalformedStreams) {
   }
   {
     grpc::ClientContext ctx;
+    client().Prepare(&ctx, v1::ImportReleaseRequest());
     v1::ImportReleaseResponse resp;
     auto writer = client().releases().ImportRelease(&ctx, &resp);
     v1::ImportReleaseRequest msg;
@@ -699,14 +702,10 @@ TEST_F(ReleaseServiceTest, HealthCheckServing) {
 }
 
 TEST_F(ReleaseServiceTest, HealthOfEachServiceAndWatchUntilShutdown) {
-  namespace health = grpc::health::v1;
-  auto stub = health::Health::NewStub(grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials()));
   auto check = [&](const std::string& service, health::HealthCheckResponse* resp) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     health::HealthCheckRequest req;
     req.set_service(service);
-    return stub->Check(&ctx, req, resp);
+    return client().Call(&health::Health::Stub::Check, req, resp);
   };
   for (const char* service : {"", "ttpgraph.v1.KnowledgeService", "ttpgraph.v1.OrgService"}) {
     health::HealthCheckResponse resp;
@@ -714,14 +713,15 @@ TEST_F(ReleaseServiceTest, HealthOfEachServiceAndWatchUntilShutdown) {
     EXPECT_EQ(resp.status(), health::HealthCheckResponse::SERVING) << service;
   }
   health::HealthCheckResponse resp;
-  grpc::Status unknown = check("no.such.Service", &resp);
-  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(unknown.error_message(), HasSubstr("no.such.Service"));
+  absl::Status unknown = check("no.such.Service", &resp);
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(unknown.message()), HasSubstr("no.such.Service"));
 
   auto watch = [&](const std::string& service, grpc::ClientContext* ctx) {
     health::HealthCheckRequest req;
     req.set_service(service);
-    return stub->Watch(ctx, req);
+    client().Prepare(ctx, req);
+    return client().health().Watch(ctx, req);
   };
   grpc::ClientContext unknown_ctx;
   auto unknown_watch = watch("no.such.Service", &unknown_ctx);

@@ -1,59 +1,24 @@
-// ttpctl diff / overlap: version diff between releases and group overlap
+// ttpctl diff / overlap / gap / migrate: version diff between releases, group
+// overlap, an organization's gaps and the migration of its detections
 // (AnalysisService).
-//
-//   ttpctl diff --from enterprise-attack@17.1 --to enterprise-attack@18.1 [--type techniques] [--json]
-//   ttpctl diff layer --from R1 --to R2 [--include-unchanged] > diff-layer.json
-//   ttpctl overlap --release R [--groups G0016,G0007] [--no-software] [--no-campaigns] [--no-direct]
-//   ttpctl overlap --release R --group G0016 --top-k 10
-//   ttpctl overlap layer --release R --groups G0016,G0007 > overlap-layer.json
-//   ttpctl --org ORG gap --release R [--groups G0016,G0007 | --all-groups] [--no-software] [--no-campaigns]
-//         [--no-direct] [--min-groups N] [--recommendations N] [--countermeasures] [--atomics] [--limit N]
-//   ttpctl --org ORG gap layer --release R [--groups ... | --all-groups] > gap-layer.json
-//   ttpctl diff --from R1 --to R2 --org ORG      (adds the impact on ORG's detections)
-//   ttpctl --org ORG migrate --from R1 --to R2 [--detections ID,..] [--apply]
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <map>
-#include <memory>
 
 #include "clients/cpp/ttpctl/common.h"
-#include "ttpgraph/v1/analysis_service.grpc.pb.h"
 
 namespace ttpctl {
 namespace {
 
 using Stub = v1::AnalysisService::Stub;
 
-// The AnalysisService stub on the same server the Client talks to.
-class Analysis : public ServiceStub<v1::AnalysisService> {
- public:
-  explicit Analysis(const Args& a) : ServiceStub(a, 64 << 20, 60) {}
-};
-
 std::string Fixed(double v, int digits = 3) {
   char buf[32];
   snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
 }
-std::string Release(const std::string& r) {
-  // A bare version ("18.1") means enterprise-attack.
-  return r.find('@') == std::string::npos ? "enterprise-attack@" + r : r;
-}
-void PrintLayer(const v1::LayerResponse& resp) {
-  fwrite(resp.layer_json().data(), 1, resp.layer_json().size(), stdout);
-  fputc('\n', stdout);
+void WriteLayer(const Args& a, const v1::LayerResponse& resp) {
+  WriteDocument(a, resp.layer_json());
   fprintf(stderr, "ttpctl: layer with %d technique entries\n", resp.technique_entries());
-}
-
-std::string ToJson(const google::protobuf::Message& m) {
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  o.always_print_primitive_fields = true;
-  std::string out;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) Die("cannot print JSON");
-  return out;
 }
 
 std::string ActionName(v1::MappingMigration::Action x) {
@@ -96,32 +61,31 @@ std::string DeltaText(const v1::ObjectDelta& d) {
   return out;
 }
 
-int DiffCommand(Client&, const Args& a) {
-  Analysis c(a);
-  const std::string from = Release(RequiredFlag(a, "--from", "diff")), to = Release(RequiredFlag(a, "--to", "diff"));
-  if (a.positional.size() > 1 && a.positional[1] == "layer") {
-    v1::DiffLayerRequest req;
-    req.set_from_release(from);
-    req.set_to_release(to);
-    req.set_include_unchanged(a.Has("--include-unchanged"));
-    v1::LayerResponse resp;
-    Check(c.Call(&Stub::GetDiffLayer, req, &resp));
-    PrintLayer(resp);
-    return 0;
-  }
-  if (a.positional.size() > 1) Die("diff: unknown command '" + a.positional[1] + "' (diff or diff layer)", 2);
+int DiffLayer(Client& c, const Args& a) {
+  v1::DiffLayerRequest req;
+  req.set_from_release(a.Required("--from"));
+  req.set_to_release(a.Required("--to"));
+  req.set_include_unchanged(a.Has("--include-unchanged"));
+  v1::LayerResponse resp;
+  Check(c.Call(&Stub::GetDiffLayer, req, &resp));
+  WriteLayer(a, resp);
+  return 0;
+}
+
+int Diff(Client& c, const Args& a) {
+  const std::string from = a.Required("--from"), to = a.Required("--to");
   v1::DiffReleasesRequest req;
   req.set_from_release(from);
   req.set_to_release(to);
-  for (auto& t : FlagList(a, "--type")) req.add_object_types(t);
-  for (auto& t : FlagList(a, "--category")) req.add_categories(t);
+  for (auto& t : a.List("--type")) req.add_object_types(t);
+  for (auto& t : a.List("--category")) req.add_categories(t);
   v1::DiffReleasesResponse resp;
   Check(c.CallAllPages(&Stub::DiffReleases, req, &resp));
   v1::MigrationPlan impact;
-  const bool with_org = a.Has("--org");
+  const bool with_org = a.Has("--org");  // named on the command line: $TTPGRAPH_ORG does not add an impact
   if (with_org) {
     v1::MigrationRequest mreq;
-    mreq.set_org_id(Org(a));
+    mreq.set_org_id(a.Get("--org"));
     mreq.set_from_release(from);
     mreq.set_to_release(to);
     Check(c.CallAllPages(&Stub::PlanMigration, mreq, &impact));
@@ -239,36 +203,28 @@ int DiffCommand(Client&, const Args& a) {
 
 v1::OverlapRequest OverlapRequestFrom(const Args& a) {
   v1::OverlapRequest req;
-  req.set_release(Release(a.Release()));
-  for (auto& g : FlagList(a, "--groups")) req.add_groups(g);
+  req.set_release(a.Get("--release"));
+  for (auto& g : a.List("--groups")) req.add_groups(g);
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
   return req;
 }
 
-int OverlapCommand(Client&, const Args& a) {
-  Analysis c(a);
-  if (a.positional.size() > 1 && a.positional[1] == "layer") {
-    v1::LayerResponse resp;
-    Check(c.Call(&Stub::GetOverlapLayer, OverlapRequestFrom(a), &resp));
-    PrintLayer(resp);
-    return 0;
-  }
-  if (a.positional.size() > 1) Die("overlap: unknown command '" + a.positional[1] + "' (overlap or overlap layer)", 2);
+int OverlapLayer(Client& c, const Args& a) {
+  v1::LayerResponse resp;
+  Check(c.Call(&Stub::GetOverlapLayer, OverlapRequestFrom(a), &resp));
+  WriteLayer(a, resp);
+  return 0;
+}
+
+int Overlap(Client& c, const Args& a) {
   if (a.Has("--top-k") || a.Has("--group")) {
+    if (a.Has("--groups")) UsageError(a, "give --groups (pairwise overlap) or --group with --top-k (most similar groups), not both");
     v1::SimilarGroupsRequest req;
-    req.set_release(Release(a.Release()));
-    req.set_group(RequiredFlag(a, "--group", "overlap --top-k"));
-    int k = 10;
-    if (a.Has("--top-k")) {
-      try {
-        k = std::stoi(a.Get("--top-k"));
-      } catch (...) {
-        Die("--top-k: not a number: " + a.Get("--top-k"), 2);
-      }
-    }
-    req.set_k(k);
+    req.set_release(a.Get("--release"));
+    req.set_group(a.Required("--group"));
+    req.set_k(a.Int("--top-k"));
     req.set_exclude_direct(a.Has("--no-direct"));
     req.set_exclude_software(a.Has("--no-software"));
     req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -306,36 +262,37 @@ int OverlapCommand(Client&, const Args& a) {
 
 v1::GapRequest GapRequestFrom(const Args& a) {
   v1::GapRequest req;
-  req.set_org_id(Org(a));
-  if (a.Has("--release")) req.set_release(Release(a.Get("--release")));
-  std::vector<std::string> groups = FlagList(a, "--groups");
-  if (!groups.empty() && a.Has("--all-groups")) Die("gap: give --groups or --all-groups, not both", 2);
-  if (groups.empty() && !a.Has("--all-groups")) Die("gap: give the threat: --groups G0016,G0007 or --all-groups", 2);
+  req.set_org_id(a.Org());
+  req.set_release(a.Get("--release"));
+  std::vector<std::string> groups = a.List("--groups");
+  if (!groups.empty() && a.Has("--all-groups")) UsageError(a, "give --groups or --all-groups, not both");
+  if (groups.empty() && !a.Has("--all-groups")) UsageError(a, "give the threat: --groups G0016,G0007 or --all-groups");
   if (a.Has("--all-groups")) req.mutable_threat()->set_all_groups(true);
   for (auto& g : groups) req.mutable_threat()->mutable_groups()->add_ids(g);
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
-  req.set_min_groups(IntFlag(a, "--min-groups", 0));
-  req.set_max_recommendations(IntFlag(a, "--recommendations", 0));
+  req.set_min_groups(a.Int("--min-groups"));
+  req.set_max_recommendations(a.Int("--recommendations"));
   req.set_include_countermeasures(a.Has("--countermeasures"));
+  req.set_d3fend_version(a.Get("--d3fend"));
   req.set_include_atomic_tests(a.Has("--atomics"));
+  req.set_atomic_index(a.Get("--index"));
   return req;
 }
 
-int GapCommand(Client&, const Args& a) {
-  Analysis c(a);
-  if (a.positional.size() > 1 && a.positional[1] == "layer") {
-    v1::LayerResponse resp;
-    Check(c.Call(&Stub::GetGapLayer, GapRequestFrom(a), &resp));
-    PrintLayer(resp);
-    return 0;
-  }
-  if (a.positional.size() > 1) Die("gap: unknown command '" + a.positional[1] + "' (gap or gap layer)", 2);
+int GapLayer(Client& c, const Args& a) {
+  v1::LayerResponse resp;
+  Check(c.Call(&Stub::GetGapLayer, GapRequestFrom(a), &resp));
+  WriteLayer(a, resp);
+  return 0;
+}
+
+int Gap(Client& c, const Args& a) {
   v1::GapResponse resp;
   Check(c.CallAllPages(&Stub::GetGap, GapRequestFrom(a), &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
-  const int limit = IntFlag(a, "--limit", 50);
+  const int limit = a.Int("--limit");
   printf("Gaps of %s on %s against %d group%s: %d techniques used, %d DETECTED, %d LOGGED, %d BLIND "
          "(%d of them with no telemetry in ATT&CK)\n\n",
          resp.org_id().c_str(), resp.release().c_str(), resp.groups_size(), resp.groups_size() == 1 ? "" : "s",
@@ -371,14 +328,12 @@ int GapCommand(Client&, const Args& a) {
   return 0;
 }
 
-int MigrateCommand(Client&, const Args& a) {
-  Analysis c(a);
-  if (a.positional.size() > 1) Die("migrate: unexpected '" + a.positional[1] + "'", 2);
+int Migrate(Client& c, const Args& a) {
   v1::ApplyMigrationRequest req;
-  req.set_org_id(Org(a));
-  req.set_from_release(Release(RequiredFlag(a, "--from", "migrate")));
-  req.set_to_release(Release(RequiredFlag(a, "--to", "migrate")));
-  for (auto& d : FlagList(a, "--detections")) req.add_detection_ids(d);
+  req.set_org_id(a.Org());
+  req.set_from_release(a.Required("--from"));
+  req.set_to_release(a.Required("--to"));
+  for (auto& d : a.List("--detections")) req.add_detection_ids(d);
   req.set_apply(a.Has("--apply"));
   v1::ApplyMigrationResponse resp;
   Check(c.Call(&Stub::ApplyMigration, req, &resp));
@@ -395,23 +350,82 @@ int MigrateCommand(Client&, const Args& a) {
   return 0;
 }
 
-const Registration kGap("gap", GapCommand,
-                        "  --org ORG gap --release R (--groups G1,G2,.. | --all-groups) [--no-software] [--no-campaigns]\n"
-                        "      [--no-direct] [--min-groups N] [--recommendations N] [--countermeasures] [--atomics] [--limit N]\n"
-                        "  --org ORG gap layer --release R (--groups .. | --all-groups)   (Navigator layer JSON on stdout)\n",
-                        {"--org", "--release", "--groups", "--min-groups", "--recommendations", "--limit"});
-const Registration kMigrate("migrate", MigrateCommand,
-                            "  --org ORG migrate --from R1 --to R2 [--detections ID,..] [--apply]   (dry run without --apply)\n",
-                            {"--org", "--from", "--to", "--detections"});
-const Registration kDiff("diff", DiffCommand,
-                         "  diff --from R1 --to R2 [--org ORG] [--type T,..] [--category C,..] [--summary] [--relationships]\n"
-                         "  diff layer --from R1 --to R2 [--include-unchanged]   (Navigator layer JSON on stdout)\n",
-                         {"--from", "--to", "--type", "--category"});
-const Registration kOverlap("overlap", OverlapCommand,
-                            "  overlap --release R [--groups G1,G2,..] [--no-software] [--no-campaigns] [--no-direct]\n"
-                            "  overlap --release R --group G --top-k N\n"
-                            "  overlap layer --release R [--groups G1,G2,..]   (Navigator layer JSON on stdout)\n",
-                            {"--release", "--groups", "--group", "--top-k"});
-
 }  // namespace
+
+void AddAnalysisCommands(CommandTable& t) {
+  auto release_flag = [](const char* name, const std::string& help) {
+    Flag f = Value(name, FlagType::kString, "RELEASE", help);
+    f.release = true;
+    return f;
+  };
+  const Flag from = release_flag("--from", "the older release"), to = release_flag("--to", "the newer release");
+  t.Add("diff", Diff)
+      .Summary("What changed between two releases of a domain (MITRE's changelog categories and relationship diffs).")
+      .Details("With --org, adds the impact on that organization's detections (its migration plan). The\n"
+               "organization must be named here: $TTPGRAPH_ORG does not add an impact.")
+      .Flags({from, to,
+              Value("--org", FlagType::kString, "ORG", "add the impact on ORG's detections").Default("", "no impact"),
+              Value("--type", FlagType::kList, "TYPE", "only these object types (techniques, software, groups, campaigns, "
+                                                      "assets, mitigations, datasources, datacomponents, detectionstrategies, analytics)"),
+              Value("--category", FlagType::kList, "CATEGORY", "only these categories (additions, major_version_changes, "
+                                                              "minor_version_changes, other_version_changes, patches, revocations, "
+                                                              "deprecations, deletions)")
+                  .Default("", "all but unchanged"),
+              Switch("--summary", "leave out the list of changed objects"),
+              Switch("--relationships", "list each technique's mitigation, strategy and data component changes")})
+      .Example("ttpctl diff --from enterprise-attack@17.1 --to enterprise-attack@18.1 --summary")
+      .Example("ttpctl diff --from 17.1 --to 18.1 --type techniques --category revocations,deprecations")
+      .Example("ttpctl diff --from enterprise-attack@17.1 --to enterprise-attack@18.1 --org acme");
+  t.Add("diff layer", DiffLayer)
+      .Summary("The diff as an ATT&CK Navigator layer.")
+      .Flags({from, to, Switch("--include-unchanged", "list unchanged techniques too"), OutputFlag()})
+      .Example("ttpctl diff layer --from 17.1 --to 18.1 --output diff-layer.json");
+  std::vector<Flag> overlap_flags = {ReleaseFlag(), GroupsFlag("the groups to compare").Default("", "every active group")};
+  for (Flag& f : UsagePathFlags()) overlap_flags.push_back(f);
+  std::vector<Flag> pairwise = overlap_flags;
+  pairwise.push_back(Value("--group", FlagType::kString, "GROUP_ID", "list the groups most similar to this one"));
+  pairwise.push_back(Value("--top-k", FlagType::kInt, "K", "with --group: how many similar groups").Default("10"));
+  t.Add("overlap", Overlap)
+      .Summary("Technique overlap of groups: pairwise shared counts and Jaccard, or one group's most similar groups.")
+      .Flags(pairwise)
+      .Example("ttpctl overlap --release enterprise-attack@18.1 --groups G0016,G0007,G0032")
+      .Example("ttpctl overlap --release enterprise-attack@18.1 --group G0016 --top-k 5");
+  overlap_flags.push_back(OutputFlag());
+  t.Add("overlap layer", OverlapLayer)
+      .Summary("Group overlap as an ATT&CK Navigator layer.")
+      .Flags(overlap_flags)
+      .Example("ttpctl overlap layer --release enterprise-attack@18.1 --groups G0016,G0007 --output overlap-layer.json");
+  std::vector<Flag> gap_flags = {OrgFlag(), OrgReleaseFlag(), GroupsFlag("the threat: these groups"),
+                                 Switch("--all-groups", "the threat: every active group")};
+  for (Flag& f : UsagePathFlags()) gap_flags.push_back(f);
+  gap_flags.push_back(Value("--min-groups", FlagType::kInt, "N", "only gaps used by at least N of the groups").Default("0", "1"));
+  gap_flags.push_back(Value("--recommendations", FlagType::kInt, "N", "how many telemetry recommendations").Default("0", "10"));
+  gap_flags.push_back(Switch("--countermeasures", "join the D3FEND countermeasures of each gap"));
+  gap_flags.push_back(D3fendFlag());
+  gap_flags.push_back(Switch("--atomics", "join the Atomic Red Team tests of each gap"));
+  gap_flags.push_back(AtomicIndexFlag());
+  std::vector<Flag> gap_report = gap_flags;
+  gap_report.push_back(Value("--limit", FlagType::kInt, "N", "print the first N gaps (0: all)").Default("50"));
+  t.Add("gap", Gap)
+      .Summary("The techniques the chosen groups use that the organization does not detect, ranked.")
+      .Details("Ranked by how many of the groups use each technique; ends with the data components that\n"
+               "would turn the most BLIND gaps into LOGGED, chosen greedily.")
+      .Flags(gap_report)
+      .Example("ttpctl --org acme gap --release enterprise-attack@18.1 --groups G0016,G0007")
+      .Example("ttpctl --org acme gap --all-groups --no-software --min-groups 3 --countermeasures --atomics");
+  gap_flags.push_back(OutputFlag());
+  t.Add("gap layer", GapLayer)
+      .Summary("The gaps as an ATT&CK Navigator layer.")
+      .Flags(gap_flags)
+      .Example("ttpctl --org acme gap layer --all-groups --output gap-layer.json");
+  t.Add("migrate", Migrate)
+      .Summary("Plans (dry run) or applies the migration of the organization's detections to a newer release.")
+      .Details("Re-maps only what needs no judgement (a revoked technique whose revoked-by chain ends in one\n"
+               "active technique); splits, merges, tactic moves and major changes are listed for review.")
+      .Flags({OrgFlag(), from, to, Value("--detections", FlagType::kList, "ID1,ID2", "only these detections").Default("", "all"),
+              Switch("--apply", "write the migration (one atomic write); without it, a dry run")})
+      .Example("ttpctl --org acme migrate --from enterprise-attack@17.1 --to enterprise-attack@18.1")
+      .Example("ttpctl --org acme migrate --from 17.1 --to 18.1 --apply");
+}
+
 }  // namespace ttpctl

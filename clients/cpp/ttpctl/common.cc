@@ -14,24 +14,50 @@ namespace {
 bool json_output = false;
 }
 
-std::string Args::Get(const std::string& f, const std::string& def) const {
-  auto it = flags.find(f);
-  return it == flags.end() || it->second.empty() ? def : it->second.back();
+Flag ReleaseFlag() {
+  Flag f = Value("--release", FlagType::kString, "RELEASE", "the ATT&CK release").Default("enterprise-attack@latest");
+  f.release = true;
+  return f;
 }
 
-std::map<std::string, Command>& Commands() {
-  static std::map<std::string, Command> commands;
-  return commands;
-}
-std::vector<std::string>& ValueFlags() {
-  static std::vector<std::string> flags = {"--server"};
-  return flags;
+Flag OrgReleaseFlag() {
+  Flag f = Value("--release", FlagType::kString, "RELEASE", "the ATT&CK release").Default("", "the organization's release");
+  f.release = true;
+  return f;
 }
 
-Registration::Registration(const char* name, CommandFn fn, const char* usage, std::vector<std::string> value_flags) {
-  Commands()[name] = Command{fn, usage};
-  for (auto& f : value_flags) ValueFlags().push_back(f);
+Flag LookupReleaseFlag() {
+  Flag f = Value("--release", FlagType::kString, "RELEASE",
+                 "check the technique in this ATT&CK release and follow its revoked-by chain there")
+               .Default("", "none: the ID as given, in no particular release");
+  f.release = true;
+  return f;
 }
+
+Flag OrgFlag() { return Value("--org", FlagType::kString, "ORG", "the organization").Default("", "$TTPGRAPH_ORG"); }
+Flag OutputFlag() { return Value("--output", FlagType::kString, "FILE", "write the document to FILE").Default("", "stdout"); }
+Flag YesFlag() { return Switch("--yes", "do not ask for confirmation (required without a terminal)"); }
+Flag D3fendFlag() {
+  return Value("--d3fend", FlagType::kString, "VERSION", "the D3FEND version").Default("", "the newest imported");
+}
+Flag AtomicIndexFlag() {
+  return Value("--index", FlagType::kString, "NAME", "the Atomic Red Team index").Default("", "default");
+}
+Flag GroupsFlag(const std::string& help) { return Value("--groups", FlagType::kList, "G1,G2", help); }
+std::vector<Flag> UsagePathFlags() {
+  return {Switch("--no-direct", "leave out techniques the group uses directly"),
+          Switch("--no-software", "leave out techniques used through the group's software"),
+          Switch("--no-campaigns", "leave out techniques used through campaigns attributed to the group")};
+}
+Flag TacticFlag() { return Value("--tactic", FlagType::kString, "TACTIC", "only this tactic (shortname or TA ID)"); }
+Flag PlatformFlag() { return Value("--platform", FlagType::kString, "PLATFORM", "only this platform (Windows, Linux, ...)"); }
+Flag SearchFlag(const std::string& help) { return Value("--search", FlagType::kString, "TEXT", help); }
+Flag IncludeRevokedFlag() { return Switch("--include-revoked", "list revoked objects too"); }
+Flag IncludeDeprecatedFlag() { return Switch("--include-deprecated", "list deprecated objects too"); }
+Flag ReplaceFlag() { return Switch("--replace", "replace a stored copy that has different content"); }
+Flag Sha256Flag() { return Value("--sha256", FlagType::kString, "HEX", "refuse the import unless the bytes have this SHA-256"); }
+Flag ServerSideFlag() { return Switch("--server-side", "the server reads PATH from its own file system"); }
+Flag DryRunFlag(const std::string& help) { return Switch("--dry-run", help); }
 
 bool JsonOutput() { return json_output; }
 void SetJsonOutput(bool on) { json_output = on; }
@@ -39,6 +65,15 @@ void SetJsonOutput(bool on) { json_output = on; }
 void Die(const std::string& msg, int code) {
   fprintf(stderr, "ttpctl: %s\n", msg.c_str());
   exit(code);
+}
+
+std::string ToJson(const google::protobuf::Message& m) {
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  std::string out;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, o).ok()) Die("cannot print JSON");
+  return out;
 }
 
 void Check(const absl::Status& s) {
@@ -86,37 +121,6 @@ void ProgressBar(const std::string& label, size_t done, size_t total) {
   if (done == total) fprintf(stderr, "\n");
 }
 
-std::string ServerAddress(const Args& a) {
-  const char* env = getenv("TTPGRAPH_SERVER");
-  return a.Get("--server", env && *env ? env : "127.0.0.1:50051");
-}
-
-std::string Org(const Args& a) {
-  std::string org = a.Get("--org");
-  if (org.empty())
-    if (const char* env = getenv("TTPGRAPH_ORG")) org = env;
-  if (org.empty()) Die("give the organization: --org ORG (or $TTPGRAPH_ORG)", 2);
-  return org;
-}
-
-std::string RequiredFlag(const Args& a, const std::string& flag, const char* cmd) {
-  std::string v = a.Get(flag);
-  if (v.empty()) Die(std::string(cmd) + ": " + flag + " is required", 2);
-  return v;
-}
-
-int IntFlag(const Args& a, const std::string& flag, int def) {
-  if (!a.Has(flag)) return def;
-  try {
-    size_t used = 0;
-    int v = std::stoi(a.Get(flag), &used);
-    if (used != a.Get(flag).size()) throw std::invalid_argument("trailing");
-    return v;
-  } catch (...) {
-    Die(flag + ": not a number: " + a.Get(flag), 2);
-  }
-}
-
 std::vector<std::string> CommaList(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0;
@@ -129,11 +133,9 @@ std::vector<std::string> CommaList(const std::string& s) {
   return out;
 }
 
-std::vector<std::string> FlagList(const Args& a, const std::string& flag) {
-  std::vector<std::string> out;
-  if (!a.Has(flag)) return out;
-  for (const std::string& v : a.flags.at(flag))
-    for (std::string& x : CommaList(v)) out.push_back(std::move(x));
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
@@ -161,6 +163,11 @@ void PrintObjects(const v1::ObjectList& list) {
   for (auto& o : list.objects())
     rows.push_back({o.attack_id(), o.name(), o.type(), JoinStrings(o.tactics()), StatusWord(o)});
   PrintTable({"ID", "NAME", "TYPE", "TACTICS", "STATUS"}, rows);
+}
+
+std::string BaseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 std::string ReadFileOrDie(const std::string& path) {

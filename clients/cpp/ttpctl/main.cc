@@ -1,57 +1,49 @@
 // ttpctl: the ttpgraph command-line client.
 //
-//   ttpctl [--server HOST:PORT] [--json] COMMAND ...
+//   ttpctl [GLOBAL FLAGS] COMMAND [OPERANDS] [FLAGS]
 //
-// --server defaults to $TTPGRAPH_SERVER, else 127.0.0.1:50051. With --json,
-// exactly one JSON document goes to stdout; otherwise readable tables. Any
-// error prints the server's message and exits non-zero (2 for usage errors).
-#include <algorithm>
-#include <cstdio>
+// The command table (cli.h) parses the line, prints help and completion;
+// each command talks to ttpgraphd through the one ttpgraph::Client. With
+// --json, exactly one JSON document goes to stdout; otherwise readable
+// tables. Exit status: 0 ok, 1 the request failed (a server error: the
+// message starts with the gRPC code name), 2 usage error.
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "clients/cpp/ttpctl/common.h"
 
 namespace {
-void Usage(FILE* out) {
-  fputs("usage: ttpctl [--server HOST:PORT] [--json] COMMAND ...\n", out);
-  for (auto& [name, cmd] : ttpctl::Commands()) fputs(cmd.usage.c_str(), out);
+
+std::string Env(const char* name) {
+  const char* v = getenv(name);
+  return v ? v : "";
 }
+
+// The token: --token-file, else $TTPGRAPH_TOKEN_FILE, else $TTPGRAPH_TOKEN.
+std::string Token(const ttpctl::Args& a) {
+  std::string file = a.Has("--token-file") ? a.Get("--token-file") : Env("TTPGRAPH_TOKEN_FILE");
+  std::string token = file.empty() ? Env("TTPGRAPH_TOKEN") : ttpctl::ReadFileOrDie(file);
+  while (!token.empty() && isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  return token;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  ttpctl::Args a;
-  const auto& value_flags = ttpctl::ValueFlags();
-  for (int i = 1; i < argc; ++i) {
-    std::string s = argv[i];
-    if (s == "--help" || s == "-h") {
-      Usage(stdout);
-      return 0;
-    }
-    if (s.rfind("--", 0) != 0) {
-      a.positional.push_back(s);
-      continue;
-    }
-    auto eq = s.find('=');
-    std::string name = s.substr(0, eq);
-    if (eq != std::string::npos) {
-      a.flags[name].push_back(s.substr(eq + 1));
-    } else if (std::find(value_flags.begin(), value_flags.end(), name) != value_flags.end()) {
-      if (i + 1 >= argc) ttpctl::Die(name + " needs a value", 2);
-      a.flags[name].push_back(argv[++i]);
-    } else {
-      a.flags[name];
-    }
-  }
-  if (a.positional.empty()) {
-    Usage(stderr);
-    return 2;
-  }
+  ttpctl::Args a = ttpctl::Parse(std::vector<std::string>(argv + 1, argv + argc));
   ttpctl::SetJsonOutput(a.Has("--json"));
-  auto it = ttpctl::Commands().find(a.positional[0]);
-  if (it == ttpctl::Commands().end()) {
-    Usage(stderr);
-    ttpctl::Die("unknown command '" + a.positional[0] + "'", 2);
+  ttpgraph::ClientOptions o;
+  o.target = a.Has("--server") ? a.Get("--server") : Env("TTPGRAPH_SERVER").empty() ? o.target : Env("TTPGRAPH_SERVER");
+  if (a.command->local) {
+    ttpgraph::Client unused(o.target);  // help and completion never call it
+    return a.command->run(unused, a);
   }
-  ttpgraph::Client client(ttpctl::ServerAddress(a));
-  return it->second.fn(client, a);
+  o.token = Token(a);
+  o.ca = a.Get("--ca");
+  o.cert = a.Get("--cert");
+  o.key = a.Get("--key");
+  auto client = ttpgraph::Client::Connect(o);
+  ttpctl::Check(client.status());
+  return a.command->run(**client, a);
 }

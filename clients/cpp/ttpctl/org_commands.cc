@@ -1,23 +1,13 @@
 // ttpctl org / detection / inventory / coverage: an organization's detections,
-// telemetry and coverage. Every command but `org create|list` needs --org ORG
-// (or $TTPGRAPH_ORG).
-#include <dirent.h>
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <cstdlib>
-
+// telemetry and coverage. Every command but `org create|list` works on one
+// organization: --org ORG (or $TTPGRAPH_ORG); `org delete` only on the one
+// named on its command line.
 #include "clients/cpp/ttpctl/common.h"
-#include "ttpgraph/v1/org_service.grpc.pb.h"
 
 namespace ttpctl {
 namespace {
 
-// The OrgService stub on its own channel (the shared Client predates it).
-class OrgClient : public ServiceStub<v1::OrgService> {
- public:
-  explicit OrgClient(const Args& a) : ServiceStub(a, 256 << 20, 60, 64 << 20) {}
-};
+using Org = v1::OrgService::Stub;
 
 const char* StateName(v1::DetectionState s) {
   switch (s) {
@@ -27,11 +17,9 @@ const char* StateName(v1::DetectionState s) {
   }
 }
 
+// One of the --state choices.
 v1::DetectionState ParseState(const std::string& s) {
-  if (s == "enabled") return v1::ENABLED;
-  if (s == "disabled") return v1::DISABLED;
-  if (s == "testing") return v1::TESTING;
-  Die("unknown state '" + s + "' (enabled, disabled or testing)", 2);
+  return s == "disabled" ? v1::DISABLED : s == "testing" ? v1::TESTING : v1::ENABLED;
 }
 
 void PrintOrgs(const google::protobuf::RepeatedPtrField<v1::Organization>& orgs) {
@@ -42,125 +30,87 @@ void PrintOrgs(const google::protobuf::RepeatedPtrField<v1::Organization>& orgs)
   PrintTable({"ORG", "NAME", "RELEASE", "DETECTIONS", "INVENTORY", "CREATED"}, rows);
 }
 
-int OrgCommand(Client&, const Args& a) {
-  OrgClient c(a);
-  if (a.positional.size() < 2) Die("org: create NAME, list, show [NAME], update, delete NAME", 2);
-  const std::string& verb = a.positional[1];
-  auto name = [&]() -> std::string {
-    if (a.positional.size() >= 3) return a.positional[2];
-    return Org(a);
-  };
-  if (verb == "create") {
-    if (a.positional.size() < 3) Die("org create NAME [--display-name TEXT] [--release R]", 2);
-    v1::CreateOrganizationRequest req;
-    req.set_org_id(a.positional[2]);
-    req.set_display_name(a.Get("--display-name"));
-    req.set_release(a.Get("--release"));
-    v1::Organization resp;
-    Check(c.Call(&v1::OrgService::Stub::CreateOrganization, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    printf("created organization %s (maps against %s)\n", resp.org_id().c_str(), resp.release().c_str());
-    return 0;
-  }
-  if (verb == "list") {
-    v1::ListOrganizationsResponse all;
-    Check(c.CallAllPages(&v1::OrgService::Stub::ListOrganizations, v1::ListOrganizationsRequest(), &all));
-    if (JsonOutput()) return PrintJson(all), 0;
-    PrintOrgs(all.organizations());
-    return 0;
-  }
-  if (verb == "show") {
-    v1::GetOrganizationRequest req;
-    req.set_org_id(name());
-    v1::Organization resp;
-    Check(c.Call(&v1::OrgService::Stub::GetOrganization, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    google::protobuf::RepeatedPtrField<v1::Organization> one;
-    *one.Add() = resp;
-    PrintOrgs(one);
-    return 0;
-  }
-  if (verb == "update") {
-    v1::UpdateOrganizationRequest req;
-    req.set_org_id(name());
-    req.set_display_name(a.Get("--display-name"));
-    req.set_release(a.Get("--release"));
-    v1::Organization resp;
-    Check(c.Call(&v1::OrgService::Stub::UpdateOrganization, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    printf("updated organization %s (maps against %s)\n", resp.org_id().c_str(), resp.release().c_str());
-    return 0;
-  }
-  if (verb == "delete") {
-    v1::DeleteOrganizationRequest req;
-    req.set_org_id(name());
-    v1::DeleteOrganizationResponse resp;
-    Check(c.Call(&v1::OrgService::Stub::DeleteOrganization, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    printf("deleted organization %s and its %lld detections\n", resp.organization().org_id().c_str(),
-           static_cast<long long>(resp.detections_deleted()));
-    return 0;
-  }
-  Die("org: unknown command '" + verb + "'", 2);
+// `org show|update [NAME]`: NAME, else --org, else $TTPGRAPH_ORG.
+std::string NamedOrg(const Args& a) { return a.operands.empty() ? a.Org() : a.operands[0]; }
+
+void PrintOrg(const v1::Organization& o, const char* verb) {
+  if (JsonOutput()) return PrintJson(o);
+  printf("%s organization %s (maps against %s)\n", verb, o.org_id().c_str(), o.release().c_str());
 }
 
-// Files under a path: the file itself, or every regular file below a directory.
-void CollectFiles(const std::string& path, std::vector<std::string>* out) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) Die("cannot read " + path);
-  if (!S_ISDIR(st.st_mode)) {
-    out->push_back(path);
-    return;
-  }
-  DIR* d = opendir(path.c_str());
-  if (!d) Die("cannot list " + path);
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  for (auto& n : names) CollectFiles(path + "/" + n, out);
+int OrgCreate(Client& c, const Args& a) {
+  v1::CreateOrganizationRequest req;
+  req.set_org_id(a.operands[0]);
+  req.set_display_name(a.Get("--display-name"));
+  req.set_release(a.Get("--release"));
+  v1::Organization resp;
+  Check(c.Call(&Org::CreateOrganization, req, &resp));
+  PrintOrg(resp, "created");
+  return 0;
 }
 
-int ImportDetections(OrgClient& c, const Args& a) {
-  if (a.positional.size() < 3) Die("detection import PATH... [--format sigma|layer|csv] [--release R]", 2);
-  v1::ImportDetectionsRequest first;
-  first.set_org_id(Org(a));
-  auto* h = first.mutable_header();
+int OrgList(Client& c, const Args&) {
+  v1::ListOrganizationsResponse all;
+  Check(c.CallAllPages(&Org::ListOrganizations, v1::ListOrganizationsRequest(), &all));
+  if (JsonOutput()) return PrintJson(all), 0;
+  PrintOrgs(all.organizations());
+  return 0;
+}
+
+int OrgShow(Client& c, const Args& a) {
+  v1::GetOrganizationRequest req;
+  req.set_org_id(NamedOrg(a));
+  v1::Organization resp;
+  Check(c.Call(&Org::GetOrganization, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  google::protobuf::RepeatedPtrField<v1::Organization> one;
+  *one.Add() = resp;
+  PrintOrgs(one);
+  return 0;
+}
+
+int OrgUpdate(Client& c, const Args& a) {
+  v1::UpdateOrganizationRequest req;
+  req.set_org_id(NamedOrg(a));
+  req.set_display_name(a.Get("--display-name"));
+  req.set_release(a.Get("--release"));
+  v1::Organization resp;
+  Check(c.Call(&Org::UpdateOrganization, req, &resp));
+  PrintOrg(resp, "updated");
+  return 0;
+}
+
+// Only the organization named on the command line: never $TTPGRAPH_ORG.
+int OrgDelete(Client& c, const Args& a) {
+  std::string org = a.operands.empty() ? a.Get("--org") : a.operands[0];
+  if (org.empty()) UsageError(a, "give the organization to delete: org delete NAME ($TTPGRAPH_ORG is not used here)");
+  if (!a.operands.empty() && a.Has("--org") && a.Get("--org") != org)
+    UsageError(a, "NAME '" + org + "' and --org '" + a.Get("--org") + "' differ");
+  Confirm(a, "delete organization " + org + " with all its detections and inventory");
+  v1::DeleteOrganizationRequest req;
+  req.set_org_id(org);
+  v1::DeleteOrganizationResponse resp;
+  Check(c.Call(&Org::DeleteOrganization, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  printf("deleted organization %s and its %lld detections\n", resp.organization().org_id().c_str(),
+         static_cast<long long>(resp.detections_deleted()));
+  return 0;
+}
+
+int DetectionImport(Client& c, const Args& a) {
+  v1::ImportDetectionsHeader h;
   std::string fmt = a.Get("--format");
-  if (fmt == "sigma") h->set_format(v1::SIGMA);
-  else if (fmt == "layer" || fmt == "navigator") h->set_format(v1::NAVIGATOR_LAYER);
-  else if (fmt == "csv") h->set_format(v1::CSV);
-  else if (!fmt.empty()) Die("unknown --format '" + fmt + "' (sigma, layer or csv)", 2);
-  h->set_release(a.Get("--release"));
-  h->set_dry_run(a.Has("--dry-run"));
-  if (a.Has("--threshold")) h->set_layer_score_threshold(std::atof(a.Get("--threshold").c_str()));
-  std::vector<std::string> files;
-  for (size_t i = 2; i < a.positional.size(); ++i) CollectFiles(a.positional[i], &files);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+  h.set_format(fmt == "sigma" ? v1::SIGMA
+               : fmt == "layer" || fmt == "navigator" ? v1::NAVIGATOR_LAYER
+               : fmt == "csv" ? v1::CSV
+                              : h.format());
+  h.set_release(a.Get("--release"));
+  h.set_dry_run(a.Has("--dry-run"));
+  h.set_layer_score_threshold(a.Number("--threshold"));
+  h.set_skip_logsource_mapping(a.Has("--no-logsource-mapping"));
   v1::ImportDetectionsResponse resp;
-  auto writer = c.stub().ImportDetections(&ctx, &resp);
-  bool ok = writer->Write(first);
-  constexpr size_t kChunk = 1 << 20;
-  for (size_t i = 0; ok && i < files.size(); ++i) {
-    std::string bytes = ReadFileOrDie(files[i]);
-    size_t sent = 0;
-    do {
-      v1::ImportDetectionsRequest msg;
-      msg.set_org_id(first.org_id());
-      msg.mutable_file()->set_path(files[i]);
-      size_t n = std::min(kChunk, bytes.size() - sent);
-      msg.mutable_file()->set_content(bytes.data() + sent, n);
-      sent += n;
-      if (!(ok = writer->Write(msg))) break;
-    } while (sent < bytes.size());
-    ProgressBar("importing detections", i + 1, files.size());
-  }
-  writer->WritesDone();
-  Check(ttpgraph::FromGrpc(writer->Finish()));
+  Check(c.ImportDetections(a.Org(), h, a.operands, &resp,
+                           [](size_t done, size_t total) { ProgressBar("importing detections", done, total); }));
   if (JsonOutput()) return PrintJson(resp), 0;
   if (a.Has("--verbose")) {
     std::vector<std::vector<std::string>> rows;
@@ -205,101 +155,97 @@ v1::Detection DetectionFromFlags(const Args& a, const std::string& id) {
   d.set_name(a.Get("--name"));
   d.set_source_format(a.Get("--source-format"));
   d.set_query(a.Get("--query"));
-  for (auto& t : CommaList(a.Get("--techniques"))) d.add_techniques(t);
-  for (auto& t : CommaList(a.Get("--data-components"))) d.add_data_components(t);
-  for (auto& t : CommaList(a.Get("--tags"))) d.add_tags(t);
+  for (auto& t : a.List("--techniques")) d.add_techniques(t);
+  for (auto& t : a.List("--data-components")) d.add_data_components(t);
+  for (auto& t : a.List("--tags")) d.add_tags(t);
   if (a.Has("--state")) d.set_state(ParseState(a.Get("--state")));
   d.set_release(a.Get("--release"));
   d.set_description(a.Get("--description"));
   return d;
 }
 
-int DetectionCommand(Client&, const Args& a) {
-  OrgClient c(a);
-  if (a.positional.size() < 2) Die("detection: import, list, get, create, update, enable, disable or delete?", 2);
-  const std::string& verb = a.positional[1];
-  if (verb == "import") return ImportDetections(c, a);
-  if (verb == "list") {
-    v1::ListDetectionsRequest req;
-    req.set_org_id(Org(a));
-    req.set_technique(a.Get("--technique"));
-    if (a.Has("--state")) req.set_state(ParseState(a.Get("--state")));
-    req.set_source_format(a.Get("--source-format"));
-    req.set_tag(a.Get("--tag"));
-    req.set_omit_query(!a.Has("--with-query"));
-    v1::ListDetectionsResponse all;
-    Check(c.CallAllPages(&v1::OrgService::Stub::ListDetections, req, &all));
-    if (JsonOutput()) return PrintJson(all), 0;
-    std::vector<std::vector<std::string>> rows;
-    for (auto& d : all.detections())
-      rows.push_back({d.id(), d.name(), d.source_format(), StateName(d.state()), JoinStrings(d.techniques()),
-                      d.release()});
-    PrintTable({"ID", "NAME", "FORMAT", "STATE", "TECHNIQUES", "RELEASE"}, rows);
-    return 0;
-  }
-  if (a.positional.size() < 3) Die("detection " + verb + " ID", 2);
-  const std::string& id = a.positional[2];
-  if (verb == "get" || verb == "show") {
-    v1::GetDetectionRequest req;
-    req.set_org_id(Org(a));
-    req.set_id(id);
-    v1::Detection d;
-    Check(c.Call(&v1::OrgService::Stub::GetDetection, req, &d));
-    if (JsonOutput()) return PrintJson(d), 0;
-    PrintDetection(d);
-    if (a.Has("--with-query") && !d.query().empty()) printf("\n%s\n", d.query().c_str());
-    return 0;
-  }
-  if (verb == "delete") {
-    v1::DeleteDetectionRequest req;
-    req.set_org_id(Org(a));
-    req.set_id(id);
-    v1::DeleteDetectionResponse resp;
-    Check(c.Call(&v1::OrgService::Stub::DeleteDetection, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    printf("deleted detection %s\n", id.c_str());
-    return 0;
-  }
-  if (verb == "create") {
-    v1::CreateDetectionRequest req;
-    req.set_org_id(Org(a));
-    *req.mutable_detection() = DetectionFromFlags(a, id);
-    v1::Detection d;
-    Check(c.Call(&v1::OrgService::Stub::CreateDetection, req, &d));
-    if (JsonOutput()) return PrintJson(d), 0;
-    PrintDetection(d);
-    return 0;
-  }
-  if (verb == "update" || verb == "enable" || verb == "disable") {
-    // Read-modify-write: flags given replace those fields, the rest stays.
-    v1::GetDetectionRequest g;
-    g.set_org_id(Org(a));
-    g.set_id(id);
-    v1::Detection cur;
-    Check(c.Call(&v1::OrgService::Stub::GetDetection, g, &cur));
-    v1::Detection upd = DetectionFromFlags(a, id);
-    if (upd.name().empty()) upd.set_name(cur.name());
-    if (upd.source_format().empty()) upd.set_source_format(cur.source_format());
-    if (upd.query().empty()) upd.set_query(cur.query());
-    if (!a.Has("--techniques")) *upd.mutable_techniques() = cur.techniques();
-    if (!a.Has("--data-components")) *upd.mutable_data_components() = cur.data_components();
-    if (!a.Has("--tags")) *upd.mutable_tags() = cur.tags();
-    if (!a.Has("--state")) upd.set_state(cur.state());
-    if (upd.release().empty()) upd.set_release(cur.release());
-    if (upd.description().empty()) upd.set_description(cur.description());
-    if (cur.has_sigma()) *upd.mutable_sigma() = cur.sigma();
-    if (verb == "enable") upd.set_state(v1::ENABLED);
-    if (verb == "disable") upd.set_state(v1::DISABLED);
-    v1::UpdateDetectionRequest req;
-    req.set_org_id(g.org_id());
-    *req.mutable_detection() = upd;
-    v1::Detection d;
-    Check(c.Call(&v1::OrgService::Stub::UpdateDetection, req, &d));
-    if (JsonOutput()) return PrintJson(d), 0;
-    PrintDetection(d);
-    return 0;
-  }
-  Die("detection: unknown command '" + verb + "'", 2);
+int DetectionList(Client& c, const Args& a) {
+  v1::ListDetectionsRequest req;
+  req.set_org_id(a.Org());
+  req.set_technique(a.Get("--technique"));
+  if (a.Has("--state")) req.set_state(ParseState(a.Get("--state")));
+  req.set_source_format(a.Get("--source-format"));
+  req.set_tag(a.Get("--tag"));
+  req.set_omit_query(!a.Has("--with-query"));
+  v1::ListDetectionsResponse all;
+  Check(c.CallAllPages(&Org::ListDetections, req, &all));
+  if (JsonOutput()) return PrintJson(all), 0;
+  std::vector<std::vector<std::string>> rows;
+  for (auto& d : all.detections())
+    rows.push_back({d.id(), d.name(), d.source_format(), StateName(d.state()), JoinStrings(d.techniques()), d.release()});
+  PrintTable({"ID", "NAME", "FORMAT", "STATE", "TECHNIQUES", "RELEASE"}, rows);
+  return 0;
+}
+
+v1::Detection GetDetection(Client& c, const Args& a) {
+  v1::GetDetectionRequest req;
+  req.set_org_id(a.Org());
+  req.set_id(a.operands[0]);
+  v1::Detection d;
+  Check(c.Call(&Org::GetDetection, req, &d));
+  return d;
+}
+
+int DetectionGet(Client& c, const Args& a) {
+  v1::Detection d = GetDetection(c, a);
+  if (JsonOutput()) return PrintJson(d), 0;
+  PrintDetection(d);
+  if (a.Has("--with-query") && !d.query().empty()) printf("\n%s\n", d.query().c_str());
+  return 0;
+}
+
+int DetectionDelete(Client& c, const Args& a) {
+  v1::DeleteDetectionRequest req;
+  req.set_org_id(a.Org());
+  req.set_id(a.operands[0]);
+  v1::DeleteDetectionResponse resp;
+  Check(c.Call(&Org::DeleteDetection, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  printf("deleted detection %s\n", a.operands[0].c_str());
+  return 0;
+}
+
+int DetectionCreate(Client& c, const Args& a) {
+  v1::CreateDetectionRequest req;
+  req.set_org_id(a.Org());
+  *req.mutable_detection() = DetectionFromFlags(a, a.operands[0]);
+  v1::Detection d;
+  Check(c.Call(&Org::CreateDetection, req, &d));
+  if (JsonOutput()) return PrintJson(d), 0;
+  PrintDetection(d);
+  return 0;
+}
+
+// update, enable, disable: read-modify-write; the flags given replace those
+// fields, the rest stays.
+int DetectionUpdate(Client& c, const Args& a) {
+  v1::Detection cur = GetDetection(c, a);
+  v1::Detection upd = DetectionFromFlags(a, a.operands[0]);
+  if (upd.name().empty()) upd.set_name(cur.name());
+  if (upd.source_format().empty()) upd.set_source_format(cur.source_format());
+  if (upd.query().empty()) upd.set_query(cur.query());
+  if (!a.Has("--techniques")) *upd.mutable_techniques() = cur.techniques();
+  if (!a.Has("--data-components")) *upd.mutable_data_components() = cur.data_components();
+  if (!a.Has("--tags")) *upd.mutable_tags() = cur.tags();
+  if (!a.Has("--state")) upd.set_state(cur.state());
+  if (upd.release().empty()) upd.set_release(cur.release());
+  if (upd.description().empty()) upd.set_description(cur.description());
+  if (cur.has_sigma()) *upd.mutable_sigma() = cur.sigma();
+  if (a.Name() == "detection enable") upd.set_state(v1::ENABLED);
+  if (a.Name() == "detection disable") upd.set_state(v1::DISABLED);
+  v1::UpdateDetectionRequest req;
+  req.set_org_id(a.Org());
+  *req.mutable_detection() = upd;
+  v1::Detection d;
+  Check(c.Call(&Org::UpdateDetection, req, &d));
+  if (JsonOutput()) return PrintJson(d), 0;
+  PrintDetection(d);
+  return 0;
 }
 
 void PrintInventory(const v1::Inventory& inv) {
@@ -314,64 +260,60 @@ void PrintInventory(const v1::Inventory& inv) {
   PrintTable({"KIND", "ENTRY", "DATA COMPONENTS (" + inv.release() + ")", "SOURCE"}, rows);
 }
 
-int InventoryCommand(Client&, const Args& a) {
-  OrgClient c(a);
-  if (a.positional.size() < 2) Die("inventory: set|add|remove ID_OR_NAME..., list, infer", 2);
-  const std::string& verb = a.positional[1];
-  if (verb == "list") {
-    v1::GetInventoryRequest req;
-    req.set_org_id(Org(a));
-    req.set_release(a.Get("--release"));
-    v1::Inventory inv;
-    Check(c.Call(&v1::OrgService::Stub::GetInventory, req, &inv));
-    PrintInventory(inv);
-    return 0;
-  }
-  if (verb == "infer") {
-    v1::InferInventoryRequest req;
-    req.set_org_id(Org(a));
-    req.set_release(a.Get("--release"));
-    req.set_dry_run(a.Has("--dry-run"));
-    req.set_replace(a.Has("--replace"));
-    if (a.Has("--mapping")) req.set_mapping_csv(ReadFileOrDie(a.Get("--mapping")));
-    v1::InferInventoryResponse resp;
-    Check(c.Call(&v1::OrgService::Stub::InferInventory, req, &resp));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    printf("%d enabled Sigma rules considered; %s: %s\n", resp.rules_considered(),
-           req.dry_run() ? "would add" : "added", resp.added().empty() ? "nothing" : JoinStrings(resp.added(), "; ").c_str());
-    for (auto& u : resp.unmapped()) printf("  no mapping for logsource %s (%d rules)\n", u.logsource().c_str(), u.rules());
-    PrintInventory(resp.inventory());
-    return 0;
-  }
-  v1::UpdateInventoryRequest req;
-  req.set_org_id(Org(a));
+int InventoryList(Client& c, const Args& a) {
+  v1::GetInventoryRequest req;
+  req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
-  if (verb == "set") req.set_op(v1::UpdateInventoryRequest::SET);
-  else if (verb == "add") req.set_op(v1::UpdateInventoryRequest::ADD);
-  else if (verb == "remove") req.set_op(v1::UpdateInventoryRequest::REMOVE);
-  else Die("inventory: unknown command '" + verb + "'", 2);
-  for (size_t i = 2; i < a.positional.size(); ++i) req.add_entries()->set_data_component(a.positional[i]);
-  if (a.Has("--log-source"))
-    for (auto& ls : a.flags.at("--log-source")) {
-      // NAME or NAME|CHANNEL
-      auto* e = req.add_entries();
-      auto bar = ls.find('|');
-      e->set_log_source_name(ls.substr(0, bar));
-      if (bar != std::string::npos) e->set_log_source_channel(ls.substr(bar + 1));
-    }
-  if (req.entries().empty() && verb != "set") Die("inventory " + verb + ": give ID_OR_NAME... or --log-source NAME[|CHANNEL]", 2);
   v1::Inventory inv;
-  Check(c.Call(&v1::OrgService::Stub::UpdateInventory, req, &inv));
+  Check(c.Call(&Org::GetInventory, req, &inv));
+  PrintInventory(inv);
+  return 0;
+}
+
+int InventoryInfer(Client& c, const Args& a) {
+  v1::InferInventoryRequest req;
+  req.set_org_id(a.Org());
+  req.set_release(a.Get("--release"));
+  req.set_dry_run(a.Has("--dry-run"));
+  req.set_replace(a.Has("--replace"));
+  if (a.Has("--mapping")) req.set_mapping_csv(ReadFileOrDie(a.Get("--mapping")));
+  v1::InferInventoryResponse resp;
+  Check(c.Call(&Org::InferInventory, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  printf("%d enabled Sigma rules considered; %s: %s\n", resp.rules_considered(), req.dry_run() ? "would add" : "added",
+         resp.added().empty() ? "nothing" : JoinStrings(resp.added(), "; ").c_str());
+  for (auto& u : resp.unmapped()) printf("  no mapping for logsource %s (%d rules)\n", u.logsource().c_str(), u.rules());
+  PrintInventory(resp.inventory());
+  return 0;
+}
+
+// inventory set|add|remove
+int InventoryUpdate(Client& c, const Args& a) {
+  const std::string verb = a.Name().substr(a.Name().rfind(' ') + 1);
+  v1::UpdateInventoryRequest req;
+  req.set_org_id(a.Org());
+  req.set_release(a.Get("--release"));
+  req.set_op(verb == "set"   ? v1::UpdateInventoryRequest::SET
+             : verb == "add" ? v1::UpdateInventoryRequest::ADD
+                             : v1::UpdateInventoryRequest::REMOVE);
+  for (const std::string& entry : a.operands) req.add_entries()->set_data_component(entry);
+  for (const std::string& ls : a.List("--log-source")) {
+    // NAME or NAME|CHANNEL
+    auto* e = req.add_entries();
+    auto bar = ls.find('|');
+    e->set_log_source_name(ls.substr(0, bar));
+    if (bar != std::string::npos) e->set_log_source_channel(ls.substr(bar + 1));
+  }
+  if (req.entries().empty() && verb != "set") UsageError(a, "give ID_OR_NAME... or --log-source NAME[|CHANNEL]");
+  v1::Inventory inv;
+  Check(c.Call(&Org::UpdateInventory, req, &inv));
   PrintInventory(inv);
   return 0;
 }
 
 v1::RollupPolicy Rollup(const Args& a) {
-  std::string r = a.Get("--rollup", "none");
-  if (r == "none") return v1::ROLLUP_NONE;
-  if (r == "any") return v1::ROLLUP_ANY;
-  if (r == "all") return v1::ROLLUP_ALL;
-  Die("unknown --rollup '" + r + "' (none, any or all)", 2);
+  std::string r = a.Get("--rollup");
+  return r == "any" ? v1::ROLLUP_ANY : r == "all" ? v1::ROLLUP_ALL : v1::ROLLUP_NONE;
 }
 
 void PrintTactics(const google::protobuf::RepeatedPtrField<v1::TacticCoverage>& tactics) {
@@ -387,33 +329,31 @@ void PrintTactics(const google::protobuf::RepeatedPtrField<v1::TacticCoverage>& 
   PrintTable({"TACTIC", "NAME", "TECHNIQUES", "DETECTED", "%", "LOGGED", "%", "BLIND"}, rows);
 }
 
-int CoverageCommand(Client&, const Args& a) {
-  OrgClient c(a);
-  const std::string verb = a.positional.size() >= 2 ? a.positional[1] : "";
-  if (verb == "trend") {
-    v1::CoverageTrendRequest req;
-    req.set_org_id(Org(a));
-    for (auto& r : CommaList(a.Get("--releases"))) req.add_releases(r);
-    if (req.releases().empty()) Die("coverage trend --releases R1,R2,...", 2);
-    req.set_tactic(a.Get("--tactic"));
-    req.set_platform(a.Get("--platform"));
-    req.set_rollup(Rollup(a));
-    v1::CoverageTrendResponse resp;
-    Check(c.Call(&v1::OrgService::Stub::GetCoverageTrend, req, &resp, 120));
-    if (JsonOutput()) return PrintJson(resp), 0;
-    std::vector<std::vector<std::string>> rows;
-    char buf[32];
-    for (auto& r : resp.rows()) {
-      snprintf(buf, sizeof buf, "%.1f%%", r.detected_pct());
-      rows.push_back({r.release(), std::to_string(r.total()), std::to_string(r.detected()), buf,
-                      std::to_string(r.logged()), std::to_string(r.blind()), std::to_string(r.stale()),
-                      std::to_string(r.carried())});
-    }
-    PrintTable({"RELEASE", "TECHNIQUES", "DETECTED", "%", "LOGGED", "BLIND", "STALE", "CARRIED"}, rows);
-    return 0;
+int CoverageTrend(Client& c, const Args& a) {
+  v1::CoverageTrendRequest req;
+  req.set_org_id(a.Org());
+  for (auto& r : a.List("--releases")) req.add_releases(r);
+  if (req.releases().empty()) UsageError(a, "--releases R1,R2,... is required");
+  req.set_tactic(a.Get("--tactic"));
+  req.set_platform(a.Get("--platform"));
+  req.set_rollup(Rollup(a));
+  v1::CoverageTrendResponse resp;
+  Check(c.Call(&Org::GetCoverageTrend, req, &resp));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  std::vector<std::vector<std::string>> rows;
+  char buf[32];
+  for (auto& r : resp.rows()) {
+    snprintf(buf, sizeof buf, "%.1f%%", r.detected_pct());
+    rows.push_back({r.release(), std::to_string(r.total()), std::to_string(r.detected()), buf, std::to_string(r.logged()),
+                    std::to_string(r.blind()), std::to_string(r.stale()), std::to_string(r.carried())});
   }
+  PrintTable({"RELEASE", "TECHNIQUES", "DETECTED", "%", "LOGGED", "BLIND", "STALE", "CARRIED"}, rows);
+  return 0;
+}
+
+v1::CoverageRequest CoverageRequestFrom(const Args& a) {
   v1::CoverageRequest req;
-  req.set_org_id(Org(a));
+  req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
   req.set_tactic(a.Get("--tactic"));
   req.set_platform(a.Get("--platform"));
@@ -421,24 +361,21 @@ int CoverageCommand(Client&, const Args& a) {
   req.set_include_countermeasures(a.Has("--countermeasures"));
   req.set_d3fend_version(a.Get("--d3fend"));
   req.set_include_atomic_tests(a.Has("--atomics"));
-  if (verb == "layer") {
-    v1::CoverageLayerResponse resp;
-    Check(c.Call(&v1::OrgService::Stub::ExportCoverageLayer, req, &resp));
-    if (a.Has("--output")) {
-      FILE* f = fopen(a.Get("--output").c_str(), "wb");
-      if (!f) Die("cannot write " + a.Get("--output"));
-      fwrite(resp.layer_json().data(), 1, resp.layer_json().size(), f);
-      fclose(f);
-      fprintf(stderr, "wrote %s\n", a.Get("--output").c_str());
-    } else {
-      fwrite(resp.layer_json().data(), 1, resp.layer_json().size(), stdout);
-      fputc('\n', stdout);
-    }
-    return 0;
-  }
-  if (!verb.empty()) Die("coverage: unknown command '" + verb + "' (layer, trend, or none)", 2);
+  req.set_atomic_index(a.Get("--index"));
+  return req;
+}
+
+int CoverageLayer(Client& c, const Args& a) {
+  v1::CoverageLayerResponse resp;
+  Check(c.Call(&Org::ExportCoverageLayer, CoverageRequestFrom(a), &resp));
+  WriteDocument(a, resp.layer_json());
+  return 0;
+}
+
+int Coverage(Client& c, const Args& a) {
+  v1::CoverageRequest req = CoverageRequestFrom(a);
   v1::CoverageResponse resp;
-  Check(c.Call(&v1::OrgService::Stub::GetCoverage, req, &resp));
+  Check(c.Call(&Org::GetCoverage, req, &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
   printf("%s on %s: %d techniques, %d detected, %d logged, %d blind (%d detections counted, %d ignored)\n\n",
          resp.org_id().c_str(), resp.release().c_str(), resp.total(), resp.detected(), resp.logged(), resp.blind(),
@@ -457,8 +394,9 @@ int CoverageCommand(Client&, const Args& a) {
     puts("");
     PrintTable({"TECHNIQUE", "NAME", "STATUS", "DETECTIONS", "SUBS DETECTED", "COLLECTED", "D3FEND", "ATOMICS"}, rows);
   }
-  if (resp.stale_size()) printf("\n%d stale mappings (e.g. %s %s: %s)\n", resp.stale_size(), resp.stale(0).detection().c_str(),
-                                resp.stale(0).technique().c_str(), resp.stale(0).reason().c_str());
+  if (resp.stale_size())
+    printf("\n%d stale mappings (e.g. %s %s: %s)\n", resp.stale_size(), resp.stale(0).detection().c_str(),
+           resp.stale(0).technique().c_str(), resp.stale(0).reason().c_str());
   if (resp.carried_size()) printf("%d mappings carried through revoked-by chains\n", resp.carried_size());
   if (resp.cannot_fire_size())
     printf("%d enabled detections cannot fire: their telemetry is not collected (see --json cannot_fire)\n",
@@ -466,28 +404,157 @@ int CoverageCommand(Client&, const Args& a) {
   return 0;
 }
 
-const Registration kOrg("org", OrgCommand,
-                        "  org create NAME [--display-name T] [--release R] | org list | org show [NAME]\n"
-                        "  org update [NAME] [--display-name T] [--release R] | org delete NAME\n",
-                        {"--org", "--display-name"});
-const Registration kDetection(
-    "detection", DetectionCommand,
-    "  --org ORG detection import PATH... [--format sigma|layer|csv] [--release R] [--threshold N] [--dry-run] [--verbose]\n"
-    "  --org ORG detection list [--technique T] [--state S] [--source-format F] [--tag T]\n"
-    "  --org ORG detection get|delete|enable|disable ID\n"
-    "  --org ORG detection create|update ID --name N --techniques T1,T2 [--state S] [--data-components D1,D2]\n"
-    "          [--source-format F] [--tags A,B] [--query Q]\n",
-    {"--format", "--threshold", "--technique", "--state", "--source-format", "--tag", "--name", "--techniques",
-     "--data-components", "--tags", "--query", "--description"});
-const Registration kInventory("inventory", InventoryCommand,
-                              "  --org ORG inventory set|add|remove ID_OR_NAME... [--log-source NAME[|CHANNEL]]...\n"
-                              "  --org ORG inventory list [--release R] | inventory infer [--mapping CSV] [--replace] [--dry-run]\n",
-                              {"--log-source", "--mapping"});
-const Registration kCoverage("coverage", CoverageCommand,
-                             "  --org ORG coverage [--release R] [--tactic T] [--platform P] [--rollup none|any|all] [--techniques]\n"
-                             "                     [--countermeasures [--d3fend VERSION]] [--atomics]\n"
-                             "  --org ORG coverage layer [--release R] [--output FILE] | coverage trend --releases R1,R2,...\n",
-                             {"--rollup", "--releases", "--output", "--d3fend"});
-
 }  // namespace
+
+void AddOrgCommands(CommandTable& t) {
+  Flag mapping_release = ReleaseFlag();
+  mapping_release.help = "the release the organization maps its detections against";
+  const Flag display_name = Value("--display-name", FlagType::kString, "TEXT", "a readable name");
+  t.Add("org create", OrgCreate)
+      .Operands("NAME", 1, 1)
+      .Summary("Creates an organization (tenant): lowercase letters, digits, '.', '_' and '-'.")
+      .Flags({display_name, mapping_release})
+      .Example("ttpctl org create acme --release enterprise-attack@18.1");
+  t.Add("org list", OrgList).Summary("Lists the organizations.").Example("ttpctl org list");
+  t.Add("org show", OrgShow)
+      .Operands("[NAME]", 0, 1)
+      .Summary("Shows an organization: NAME, else --org, else $TTPGRAPH_ORG.")
+      .Flags({OrgFlag()})
+      .Example("ttpctl org show acme");
+  mapping_release.default_value.clear();
+  mapping_release.default_help = "unchanged";
+  t.Add("org update", OrgUpdate)
+      .Operands("[NAME]", 0, 1)
+      .Summary("Changes an organization's display name or release: NAME, else --org, else $TTPGRAPH_ORG.")
+      .Flags({OrgFlag(), display_name, mapping_release})
+      .Example("ttpctl org update acme --release enterprise-attack@18.1");
+  Flag delete_org = OrgFlag();
+  delete_org.default_help = "none: $TTPGRAPH_ORG is never used to delete";
+  t.Add("org delete", OrgDelete)
+      .Operands("NAME", 0, 1)
+      .Summary("Deletes an organization with its detections and inventory; asks first.")
+      .Details("Only the organization named on the command line (NAME or --org) is deleted, never\n"
+               "$TTPGRAPH_ORG. On a terminal ttpctl asks first; elsewhere --yes is required.")
+      .Flags({YesFlag(), delete_org})
+      .Example("ttpctl org delete scratch --yes");
+
+  const Flag state = Value("--state", FlagType::kString, "STATE", "the detection state").Choices({"enabled", "disabled", "testing"});
+  const Flag source_format = Value("--source-format", FlagType::kString, "FORMAT", "the rule language (sigma, splunk, kql, eql, yara-l, other)");
+  const Flag with_query = Switch("--with-query", "include the rule text");
+  t.Add("detection import", DetectionImport)
+      .Operands("PATH...", 1, -1)
+      .Summary("Imports detections: Sigma .yml files, directories or .tar.gz, Navigator layers (.json), CSV.")
+      .Details("Every file under each PATH is streamed to the server, which imports them in one write:\n"
+               "all of them or, on any error, none. Re-importing updates changed rules.")
+      .Flags({OrgFlag(), OrgReleaseFlag(),
+              Value("--format", FlagType::kString, "FORMAT", "the file format").Default("", "from each file").Choices({"sigma", "layer", "navigator", "csv"}),
+              Value("--threshold", FlagType::kNumber, "SCORE", "layers: techniques scored above SCORE become detections").Default("0"),
+              DryRunFlag("report what would be imported; write nothing"),
+              Switch("--no-logsource-mapping", "do not derive data components from Sigma logsources"),
+              Switch("--verbose", "print one line per rule")})
+      .Example("ttpctl --org acme detection import ../shared/data/sigma/sigma-rules.tar.gz")
+      .Example("ttpctl --org acme detection import ../shared/data/sigma/sample --dry-run --verbose");
+  t.Add("detection list", DetectionList)
+      .Summary("Lists the organization's detections.")
+      .Flags({OrgFlag(), Value("--technique", FlagType::kString, "TECH_ID", "only detections of this technique"), state,
+              source_format, Value("--tag", FlagType::kString, "TAG", "only detections with this tag"), with_query})
+      .Example("ttpctl --org acme detection list --technique T1059.001 --state enabled");
+  t.Add("detection get", DetectionGet)
+      .Alias("detection show")
+      .Operands("ID", 1, 1)
+      .Summary("Shows one detection.")
+      .Flags({OrgFlag(), with_query})
+      .Example("ttpctl --org acme detection get my-rule --with-query");
+  t.Add("detection delete", DetectionDelete)
+      .Operands("ID", 1, 1)
+      .Summary("Deletes one detection.")
+      .Flags({OrgFlag()})
+      .Example("ttpctl --org acme detection delete my-rule");
+  std::vector<Flag> fields = {OrgFlag(),
+                              Value("--name", FlagType::kString, "NAME", "the detection's name"),
+                              Value("--techniques", FlagType::kList, "T1,T2", "the ATT&CK techniques it fires on"),
+                              state,
+                              Value("--data-components", FlagType::kList, "DC1,DC2", "the data components it reads"),
+                              source_format,
+                              Value("--tags", FlagType::kList, "A,B", "free tags"),
+                              Value("--query", FlagType::kString, "TEXT", "the rule text"),
+                              Value("--description", FlagType::kString, "TEXT", "a description"),
+                              OrgReleaseFlag()};
+  fields.back().help = "the release its techniques are mapped against";
+  t.Add("detection create", DetectionCreate)
+      .Operands("ID", 1, 1)
+      .Summary("Creates a detection.")
+      .Flags(fields)
+      .Example("ttpctl --org acme detection create my-rule --name 'Encoded PowerShell' --techniques T1059.001 --state testing");
+  t.Add("detection update", DetectionUpdate)
+      .Operands("ID", 1, 1)
+      .Summary("Changes a detection: the flags given replace those fields, the others stay.")
+      .Flags(fields)
+      .Example("ttpctl --org acme detection update my-rule --techniques T1059.001,T1027");
+  t.Add("detection enable", DetectionUpdate)
+      .Operands("ID", 1, 1)
+      .Summary("Enables a detection.")
+      .Flags({OrgFlag()})
+      .Example("ttpctl --org acme detection enable my-rule");
+  t.Add("detection disable", DetectionUpdate)
+      .Operands("ID", 1, 1)
+      .Summary("Disables a detection.")
+      .Flags({OrgFlag()})
+      .Example("ttpctl --org acme detection disable my-rule");
+
+  const Flag log_source = Value("--log-source", FlagType::kRepeated, "NAME[|CHANNEL]",
+                                "a log source, e.g. 'WinEventLog:Security|EventCode=4688'");
+  const std::vector<std::pair<std::string, std::string>> updates = {
+      {"set", "Replaces the telemetry inventory with these data components and log sources."},
+      {"add", "Adds data components (ID or name) and log sources to the telemetry inventory."},
+      {"remove", "Removes data components and log sources from the telemetry inventory."}};
+  for (auto& [verb, summary] : updates)
+    t.Add("inventory " + verb, InventoryUpdate)
+        .Operands("[ID_OR_NAME...]", 0, -1)
+        .Summary(summary)
+        .Flags({OrgFlag(), log_source, OrgReleaseFlag()})
+        .Example("ttpctl --org acme inventory " + verb + " DC0032 --log-source 'WinEventLog:Security|EventCode=4688'");
+  t.Add("inventory list", InventoryList)
+      .Summary("Lists the telemetry inventory, resolved in a release.")
+      .Flags({OrgFlag(), OrgReleaseFlag()})
+      .Example("ttpctl --org acme inventory list --release enterprise-attack@17.1");
+  t.Add("inventory infer", InventoryInfer)
+      .Summary("Adds the data components the enabled Sigma rules' logsources imply.")
+      .Flags({OrgFlag(), OrgReleaseFlag(),
+              Value("--mapping", FlagType::kString, "CSV", "the logsource mapping table").Default("", "data/sigma_logsource_map.csv, built in"),
+              Switch("--replace", "replace the inventory instead of adding to it"),
+              DryRunFlag("report what would be added; change nothing")})
+      .Example("ttpctl --org acme inventory infer --dry-run");
+
+  const Flag rollup = Value("--rollup", FlagType::kString, "POLICY", "how sub-techniques roll up into their parent")
+                          .Default("none")
+                          .Choices({"none", "any", "all"});
+  std::vector<Flag> coverage_flags = {OrgFlag(), OrgReleaseFlag(), TacticFlag(), PlatformFlag(), rollup,
+                                      Switch("--countermeasures", "join the D3FEND countermeasures of each technique"),
+                                      D3fendFlag(), Switch("--atomics", "join the Atomic Red Team tests of each technique"),
+                                      AtomicIndexFlag()};
+  std::vector<Flag> report_flags = coverage_flags;
+  report_flags.push_back(Switch("--techniques", "print one line per technique after the tactic table"));
+  t.Add("coverage", Coverage)
+      .Summary("Coverage of the organization: DETECTED, LOGGED or BLIND per technique, by tactic.")
+      .Flags(report_flags)
+      .Example("ttpctl --org acme coverage --release enterprise-attack@18.1 --tactic execution --rollup any")
+      .Example("ttpctl --org acme coverage --countermeasures --atomics --techniques");
+  coverage_flags.push_back(OutputFlag());
+  t.Add("coverage layer", CoverageLayer)
+      .Summary("Coverage as an ATT&CK Navigator layer (format 4.5).")
+      .Flags(coverage_flags)
+      .Example("ttpctl --org acme coverage layer --output acme-layer.json");
+  t.Add("coverage trend", CoverageTrend)
+      .Summary("Coverage across releases, comparing like with like.")
+      .Flags({OrgFlag(),
+              [] {
+                Flag f = Value("--releases", FlagType::kList, "R1,R2", "the releases to compare");
+                f.release = true;
+                return f;
+              }(),
+              TacticFlag(), PlatformFlag(), rollup})
+      .Example("ttpctl --org acme coverage trend --releases enterprise-attack@17.1,enterprise-attack@18.1");
+}
+
 }  // namespace ttpctl

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Every `ttpctl` command line in README.md's ```sh blocks, run in README order
+# against a real ttpgraphd on the real data: a README example that breaks
+# fails here. The lines are extracted mechanically, so a new example is
+# covered with no edit here; `\` continuations are joined and bash drops the
+# trailing comments. Each line must exit 0; every file the examples write
+# (layers) must be one JSON document.
+#
+# The only changes made to README text before it runs (SUBSTITUTIONS below):
+#   README text                                              run as
+#   ttpctl (first word)                                      "$TTPCTL" --server "$ADDR" (a shell function)
+#   ../shared/data                                           $TTPGRAPH_SHARED_DATA
+#   https://raw.githubusercontent.com/mitre-attack/          the local copy: file://$TTPGRAPH_SHARED_DATA/attack/
+#     attack-stix-data/master/enterprise-attack/X.json         X.json.gz (no network in CI)
+#   https://raw.githubusercontent.com/mitre-attack/          $WORK/index.json, a collection index (attack-stix-data
+#     attack-stix-data/master/index.json                       layout) listing the local enterprise 17.1 and 18.1
+# A line of an sh block that is not a ttpctl command must match NOT_HERE (the
+# commands other tests run), so no example is skipped silently.
+#
+# Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA, TTPGRAPH_SOURCE_DIR (set by ctest).
+source "$(dirname "$0")/lib.sh"
+e2e_init readme
+
+DATA="$TTPGRAPH_SHARED_DATA"
+cat >"$WORK/index.json" <<EOF
+{"collections": [{"name": "Enterprise ATT&CK", "versions": [
+  {"version": "17.1", "url": "$DATA/attack/enterprise-attack-17.1.json.gz"},
+  {"version": "18.1", "url": "$DATA/attack/enterprise-attack-18.1.json.gz"}]}]}
+EOF
+
+if ! python3 - "$SRC/README.md" "$DATA" "$WORK" >"$WORK/examples.tsv" <<'EOF'; then
+import re, sys
+readme, data, work = sys.argv[1:]
+STIX_DATA = "https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/"
+SUBSTITUTIONS = [
+    (r"\.\./shared/data", data),
+    (re.escape(STIX_DATA) + r"index\.json", work + "/index.json"),
+    (re.escape(STIX_DATA) + r"enterprise-attack/([\w.-]+\.json)", "file://" + data + r"/attack/\1.gz"),
+]
+NOT_HERE = [r"^bash deploy/", r"^bash tests/", r"^build/tests/"]
+in_sh, pending, count = False, "", 0
+for n, line in enumerate(open(readme, encoding="utf-8"), 1):
+    if line.startswith("```"):
+        in_sh = line.strip() == "```sh"
+        continue
+    if not in_sh:
+        continue
+    text = pending + line.rstrip("\n")
+    if text.endswith("\\"):
+        pending = text[:-1]
+        continue
+    pending = ""
+    if not text.strip() or text.lstrip().startswith("#"):
+        continue
+    if text.startswith("ttpctl "):
+        for pattern, repl in SUBSTITUTIONS:
+            text = re.sub(pattern, repl, text)
+        print("%d\t%s" % (n, text))
+        count += 1
+    elif not any(re.match(p, text) for p in NOT_HERE):
+        sys.exit("README.md:%d: an sh line that is neither a ttpctl command nor in NOT_HERE: %s" % (n, text))
+if count == 0:
+    sys.exit("no ttpctl example found in README.md")
+EOF
+  fail "extracting the README examples"
+  finish
+fi
+pass "$(wc -l <"$WORK/examples.tsv") ttpctl examples extracted from README.md"
+
+if ! start_server; then
+  fail "ttpgraphd did not start"
+  cat "$WORK/server.log"
+  finish
+fi
+
+ttpctl() { "$TTPCTL" --server "$ADDR" "$@"; }
+mkdir -p "$WORK/run"
+cd "$WORK/run" || exit 1
+while IFS=$'\t' read -r line cmd; do
+  if eval "$cmd" >"$WORK/out" 2>"$WORK/err" </dev/null; then
+    pass "README.md:$line: ${cmd:0:110}"
+  else
+    fail "README.md:$line exit $?: $cmd
+      $(head -c 600 "$WORK/err")"
+  fi
+done <"$WORK/examples.tsv"
+
+# The documents the examples wrote: each one JSON document (a Navigator layer).
+written=0
+for f in "$WORK"/run/*; do
+  [ -e "$f" ] || continue
+  written=$((written + 1))
+  if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["versions"]["layer"] == "4.5"' "$f" 2>/dev/null; then
+    pass "$(basename "$f") is a Navigator 4.5 layer"
+  else
+    fail "$(basename "$f") is not a Navigator 4.5 layer: $(head -c 200 "$f")"
+  fi
+done
+[ "$written" -gt 0 ] && pass "$written documents written" || fail "the examples wrote no document"
+
+finish
