@@ -14,6 +14,9 @@
 #     attack-stix-data/master/enterprise-attack/X.json         X.json.gz (no network in CI)
 #   https://raw.githubusercontent.com/mitre-attack/          $WORK/index.json, a collection index (attack-stix-data
 #     attack-stix-data/master/index.json                       layout) listing the local enterprise 17.1 and 18.1
+# Only ```sh blocks are examples a user runs here; the operator commands of
+# "Operating ttpgraph" (a cluster, docker, per-shard loops) are ```bash blocks,
+# checked by tests/deploy instead.
 # A line of an sh block that is not a ttpctl command must match NOT_HERE (the
 # commands other tests run), so no example is skipped silently.
 #
@@ -37,7 +40,10 @@ SUBSTITUTIONS = [
     (re.escape(STIX_DATA) + r"index\.json", work + "/index.json"),
     (re.escape(STIX_DATA) + r"enterprise-attack/([\w.-]+\.json)", "file://" + data + r"/attack/\1.gz"),
 ]
-NOT_HERE = [r"^bash deploy/", r"^bash tests/", r"^build/tests/"]
+# Benchmarks (build/tests/, clients/python/run.sh ... bench) are run by hand. The
+# Python section's venv, install and worked example are what ctest's
+# python.ttpgraph does (clients/python/run.sh, tests/test_example.py).
+NOT_HERE = [r"^bash deploy/", r"^bash tests/", r"^build/tests/", r"^bash clients/python/run.sh ", r"^/usr/bin/python3 -m venv ", r"^\.venv/bin/"]
 in_sh, pending, count = False, "", 0
 for n, line in enumerate(open(readme, encoding="utf-8"), 1):
     if line.startswith("```"):
