@@ -94,14 +94,12 @@ tfoot th,tfoot td{border-top:2px solid var(--line);font-weight:700}
 .small{font-size:12px;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;font-size:12px;margin:0 0 10px;align-items:center}
 .swatch{display:inline-block;width:14px;height:11px;border-radius:2px;vertical-align:-1px;margin-right:5px}
-.swatch.used{background:#fff;border:2px solid #111}
 .dot{display:inline-block;width:7px;height:7px;border-radius:50%;background:#111;margin-right:5px}
 .scroll{overflow-x:auto}
 svg#heatmap{display:block;width:100%;height:auto;min-width:1100px}
 svg#heatmap text{font-family:inherit;pointer-events:none}
 svg#heatmap .cell rect{stroke:#fff;stroke-width:.6}
 svg#heatmap .detected rect{fill:var(--detected)}svg#heatmap .logged rect{fill:var(--logged)}svg#heatmap .blind rect{fill:var(--blind)}
-svg#heatmap .used rect{stroke:#111;stroke-width:1.1}
 svg#heatmap .cell:hover rect{stroke:#1d3a5f;stroke-width:2}
 .blind-spots td:nth-child(2){min-width:190px}
 ol.telemetry{margin:0;padding-left:22px}
@@ -115,25 +113,27 @@ svg#trend text{font-family:inherit}
 footer p{margin:0 0 8px;font-size:12.5px;color:#333}
 footer p:last-child{margin:0}
 .none{color:var(--muted);font-style:italic}
+.print-only{display:none}
 @media print{
-@page{size:A4 landscape;margin:8mm}
-body{background:#fff;font-size:8.2pt;line-height:1.3}
-main{max-width:none;padding:0;display:grid;grid-template-columns:1fr 1fr;column-gap:5mm;
-grid-template-areas:"top top" "tactics spots" "trend spots" "next telemetry" "method method" "map map"}
-section,header.top,footer{border:0;border-radius:0;padding:0;margin:0 0 3mm;break-inside:avoid}
+@page{size:A4 landscape;margin:7mm 8mm}
+body{background:#fff;font-size:7pt;line-height:1.25}
+main{max-width:none;padding:0;display:grid;grid-template-columns:1fr 1fr 1fr;column-gap:5mm;align-items:start;
+grid-template-areas:"top top top" "tactics spots spots" "trend telemetry next" "map map map" "method method method"}
+section,header.top,footer{border:0;border-radius:0;padding:0;margin:0 0 2.5mm;break-inside:avoid}
 header.top{grid-area:top}#tactics{grid-area:tactics}#blind-spots{grid-area:spots}#telemetry{grid-area:telemetry}
 #trend{grid-area:trend}#next-release{grid-area:next}footer{grid-area:method}
-#matrix{grid-area:map;break-before:page;margin:0}
-h1{font-size:13pt}h2{font-size:9.5pt;margin:0 0 1.5mm}
-.meta{margin:0 0 2mm}.kpis{gap:2mm}.kpi{padding:1mm 2mm;border-top-width:2.5px}.kpi b{font-size:11pt}.kpi span{font-size:7pt}.kpi.wide b{font-size:8pt}
-table{font-size:7.2pt}th,td{padding:.35mm 1.2mm}thead th{font-size:6.8pt}
-.bar{height:2.2mm;min-width:18mm}.id{font-size:6.5pt}.badge{font-size:6.5pt}.small{font-size:6.8pt}
-.legend{font-size:7pt;margin:0 0 1.5mm}
+#matrix{grid-area:map;margin:0 0 2mm}
+.screen-only,.bar-col,#tactics .id,#next-release .id{display:none}.blind-spots td:nth-child(2){min-width:0}.print-only{display:block}
+h1{font-size:12pt}h2{font-size:8.5pt;margin:0 0 1mm}
+.meta{margin:0 0 1.5mm}.kpis{gap:2mm;flex-wrap:nowrap}.kpi{padding:.8mm 2mm;border-top-width:2.5px}.kpi b{font-size:10pt}.kpi span{font-size:6.5pt}.kpi.wide b{font-size:7.5pt}
+table{font-size:6.4pt;line-height:1.2}th,td{padding:.25mm 1mm}thead th{font-size:6.2pt;white-space:normal}
+.id{font-size:6pt}.badge{font-size:6pt;padding:0 3px}.small{font-size:6.2pt}
+.legend{font-size:6.5pt;margin:0 0 1mm;gap:1mm 5mm}
 .scroll{overflow:visible}
-svg#heatmap{min-width:0;max-height:178mm}
-svg#trend{width:85mm}.trend-wrap{gap:3mm}
-ol.telemetry>li{margin:0 0 1mm}
-footer p{font-size:6.6pt;margin:0 0 1mm}
+svg#heatmap{min-width:0;width:auto;max-width:100%;height:155mm;margin:0 auto}
+.trend-wrap{display:block}svg#trend{width:100%}.trend-wrap table{width:100%}
+ol.telemetry{padding-left:4mm}ol.telemetry>li{margin:0 0 1mm}ol.telemetry ul{padding-left:3mm}
+p{margin:0 0 1mm}footer p{font-size:6pt;margin:0 0 .8mm}
 }
 )");
 }
@@ -180,8 +180,9 @@ void Header(const ReportModel& m, std::string* out) {
   kpi("detected", "DETECTED", o.detected_pct(), o.detected);
   kpi("logged", "LOGGED", o.logged_pct(), o.logged);
   kpi("blind", "BLIND", o.blind_pct(), o.blind);
-  *out += Cat("<div class=\"kpi\" data-field=\"rules\"><b>", rt::Count(h.rules_enabled), "</b><span>rules enabled (",
-              Esc(rt::RulesLine(h)), ")</span></div>");
+  *out += Cat("<div class=\"kpi\" data-field=\"rules\"><b>", rt::Count(h.rules_enabled), "</b><span>rules enabled; ",
+              rt::Count(h.rules_disabled), " disabled", h.rules_testing > 0 ? Cat(", ", rt::Count(h.rules_testing), " testing") : "",
+              "</span></div>");
   *out += Cat("<div class=\"kpi\" data-field=\"data-components\"><b>", rt::Count(h.data_components_collected),
               "</b><span>data components collected</span></div>");
   *out += Cat("<div class=\"kpi wide\" data-field=\"threat-selection\"><b>", Esc(h.threat_selection),
@@ -196,7 +197,7 @@ void TotalsCells(const ReportTotals& t, std::string* out, const char* cell = "td
   for (const auto& [name, v] : parts)
     *out += Cat("<", cell, " class=\"num n-", name, "\">", rt::Count(v.first), "</", cell, "><", cell, " class=\"num p-",
                 name, "\">", rt::Percent(v.second), "</", cell, ">");
-  *out += Cat("<", cell, "><div class=\"bar\" aria-hidden=\"true\">");
+  *out += Cat("<", cell, " class=\"bar-col\"><div class=\"bar\" aria-hidden=\"true\">");
   for (const auto& [name, v] : parts)
     if (v.first > 0) *out += Cat("<span class=\"", name, "\" style=\"width:", Fixed(v.second), "%\"></span>");
   *out += Cat("</div></", cell, ">");
@@ -206,7 +207,7 @@ void Tactics(const ReportModel& m, std::string* out) {
   *out += Cat("<section id=\"tactics\"><h2>", rt::kTacticsTitle, "</h2><table class=\"tactics sortable\"><thead><tr>",
               "<th>Tactic</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th><th class=\"num\">%</th>",
               "<th class=\"num\">LOGGED</th><th class=\"num\">%</th><th class=\"num\">BLIND</th><th class=\"num\">%</th>",
-              "<th>Distribution</th></tr></thead><tbody>");
+              "<th class=\"bar-col\">Distribution</th></tr></thead><tbody>");
   for (const ReportTactic& t : m.tactics) {
     *out += Cat("<tr data-tactic=\"", Esc(t.shortname), "\"><td>", Esc(t.name), "<span class=\"id\">", Esc(t.id),
                 "</span></td>");
@@ -221,7 +222,9 @@ void Tactics(const ReportModel& m, std::string* out) {
 // Heatmap geometry (SVG user units).
 constexpr int kColW = 100, kColGap = 5, kHeadH = 50, kRowH = 14, kRowGap = 2;
 constexpr int kSubW = 9, kSubH = 8, kSubGap = 1, kSubsPerLine = (kColW + kSubGap) / (kSubW + kSubGap);
-constexpr size_t kLabelChars = 21;  // of a row's name at font-size 8.5 in kColW
+constexpr size_t kLabelChars = 19;  // of a row's name at font-size 8 in kColW (17 beside the group mark)
+// What the printed summary page lists; the screen shows the rest.
+constexpr size_t kPrintTelemetryLines = 6, kPrintReview = 5;
 
 // At most `n` characters (UTF-8 code points) of `s`, with "…" when cut.
 std::string Truncate(const std::string& s, size_t n) {
@@ -258,13 +261,16 @@ void Cell(const ReportModel& m, const ReportTechnique& t, const std::string& tac
               ReportStatusName(t.rollup_status), "\"><title>", Esc(rt::CellTooltip(t, m.rollup, m.max_detections_listed)),
               "</title>");
   if (sub) {
-    *out += Cat("<rect x=\"", x, "\" y=\"", y, "\" width=\"", kSubW, "\" height=\"", kSubH, "\"/></g>");
+    *out += Cat("<rect x=\"", x, "\" y=\"", y, "\" width=\"", kSubW, "\" height=\"", kSubH, "\"/>");
+    if (t.groups_using > 0)
+      *out += Cat("<circle cx=\"", Fixed(x + kSubW / 2.0), "\" cy=\"", Fixed(y + kSubH / 2.0), "\" r=\"1.4\"/>");
+    *out += "</g>";
     return;
   }
   *out += Cat("<rect x=\"", x, "\" y=\"", y, "\" width=\"", kColW, "\" height=\"", kRowH, "\" rx=\"1.5\"/><text x=\"", x + 3,
-              "\" y=\"", y + 10, "\">", Esc(Truncate(t.name, t.groups_using > 0 ? kLabelChars - 1 : kLabelChars)),
+              "\" y=\"", y + 10, "\">", Esc(Truncate(t.name, t.groups_using > 0 ? kLabelChars - 2 : kLabelChars)),
               "</text>");
-  if (t.groups_using > 0) *out += Cat("<circle cx=\"", x + kColW - 5, "\" cy=\"", y + kRowH / 2, "\" r=\"2.3\"/>");
+  if (t.groups_using > 0) *out += Cat("<circle cx=\"", x + kColW - 5, "\" cy=\"", Fixed(y + kRowH / 2.0), "\" r=\"2.2\"/>");
   *out += "</g>";
 }
 
@@ -310,13 +316,13 @@ void Heatmap(const ReportModel& m, std::string* out) {
               "<span><i class=\"swatch detected\"></i>DETECTED (100): an enabled detection maps to it</span>",
               "<span><i class=\"swatch logged\"></i>LOGGED (50): collected telemetry can see it, no rule</span>",
               "<span><i class=\"swatch blind\"></i>BLIND (0): neither</span>",
-              "<span><i class=\"dot\"></i><i class=\"swatch used\"></i>used by the selected groups</span>",
+              "<span><i class=\"dot\"></i>used by the selected groups</span>",
               m.rollup == ReportRollup::kNone
                   ? "<span>small squares under a technique: its sub-techniques</span>"
                   : "<span>sub-techniques folded into their parent's roll-up</span>",
-              "<span class=\"small\">hover a cell for its detections</span></div>");
+              "<span class=\"small screen-only\">hover a cell for its detections</span></div>");
   *out += Cat("<div class=\"scroll\"><svg id=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", width, " ",
-              height, "\" role=\"img\" aria-label=\"ATT&amp;CK matrix heatmap\" font-size=\"8.5\">");
+              height, "\" role=\"img\" aria-label=\"ATT&amp;CK matrix heatmap\" font-size=\"8\">");
   for (size_t c = 0; c < m.tactics.size(); ++c) {
     const ReportTactic& tactic = m.tactics[c];
     const int x = static_cast<int>(c) * (kColW + kColGap);
@@ -411,19 +417,29 @@ void Telemetry(const ReportModel& m, std::string* out) {
     *out += "<p class=\"none\">No recommendation: no data component would turn a BLIND gap LOGGED.</p></section>\n";
     return;
   }
+  // Print: the first kPrintTelemetryLines lines; a recommendation with none of them left is left out whole.
   *out += "<ol class=\"telemetry\">";
+  size_t lines = 0, hidden = 0;
   for (const ReportTelemetry& r : m.telemetry) {
-    *out += Cat("<li data-component=\"", Esc(r.data_component_id.empty() ? r.data_component_name : r.data_component_id),
-                "\"><b>", Esc(rt::DataComponentLabel(r)), "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
-    for (const auto& tg : r.by_tactic)
-      *out += Cat("<li class=\"telemetry-line\">", Esc(rt::TelemetryLine(r, tg, tactic_name[tg.tactic])), "</li>");
+    *out += Cat("<li", lines >= kPrintTelemetryLines ? " class=\"screen-only\"" : "", " data-component=\"",
+                Esc(r.data_component_id.empty() ? r.data_component_name : r.data_component_id), "\"><b>",
+                Esc(rt::DataComponentLabel(r)), "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
+    for (const auto& tg : r.by_tactic) {
+      const bool screen_only = lines++ >= kPrintTelemetryLines;
+      hidden += screen_only;
+      *out += Cat("<li class=\"telemetry-line", screen_only ? " screen-only" : "", "\">",
+                  Esc(rt::TelemetryLine(r, tg, tactic_name[tg.tactic])), "</li>");
+    }
     *out += "</ul></li>";
   }
-  *out += "</ol></section>\n";
+  *out += "</ol>";
+  if (hidden > 0)
+    *out += Cat("<p class=\"print-only small\">and ", hidden, " more lines in the screen version.</p>");
+  *out += "</section>\n";
 }
 
 void TrendChart(const ReportModel& m, std::string* out) {
-  constexpr int kW = 560, kH = 200, kL = 40, kR = 86, kT = 12, kB = 34;
+  constexpr int kW = 560, kH = 200, kL = 40, kR = 122, kT = 12, kB = 34;
   const int plot_w = kW - kL - kR, plot_h = kH - kT - kB;
   *out += Cat("<svg id=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", kW, " ", kH,
               "\" role=\"img\" aria-label=\"Coverage trend\" font-size=\"11\">");
@@ -498,12 +514,15 @@ void NextRelease(const ReportModel& m, std::string* out) {
     *out += "<table class=\"review\"><thead><tr><th>Detection</th><th>Technique</th><th>Action</th><th>Why</th></tr></thead><tbody>";
     for (size_t i = 0; i < n.review.size() && i < m.max_review_listed; ++i) {
       const ReportReviewItem& r = n.review[i];
-      *out += Cat("<tr><td>", Esc(r.detection_name), "<span class=\"id\">", Esc(r.detection_id), "</span></td><td>",
+      *out += Cat("<tr", i >= kPrintReview ? " class=\"screen-only\"" : "", "><td>", Esc(r.detection_name), "<span class=\"id\">", Esc(r.detection_id), "</span></td><td>",
                   Esc(r.technique), "</td><td>", Esc(r.action), "</td><td>", Esc(Join(r.reasons, "; ")), "</td></tr>");
     }
     *out += "</tbody></table>";
+    if (n.review.size() > kPrintReview)
+      *out += Cat("<p class=\"print-only small\">and ", n.review.size() - kPrintReview,
+                  " more detections to review in the screen version and the JSON report.</p>");
     if (n.review.size() > m.max_review_listed)
-      *out += Cat("<p class=\"small\">and ", n.review.size() - m.max_review_listed,
+      *out += Cat("<p class=\"small screen-only\">and ", n.review.size() - m.max_review_listed,
                   " more detections to review (all of them are in the JSON report).</p>");
   }
   *out += "</section>\n";

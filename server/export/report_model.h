@@ -172,7 +172,7 @@ struct ReportModel {
   std::optional<ReportNextRelease> next_release;
   // Display caps (the JSON keeps everything).
   size_t max_detections_listed = 10;  // per heatmap tooltip, then "and N more"
-  size_t max_groups_listed = 5;       // per blind spot
+  size_t max_groups_listed = 3;       // per blind spot
   size_t max_review_listed = 25;      // next-release detections needing review
 };
 

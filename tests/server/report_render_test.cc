@@ -266,7 +266,7 @@ TEST(ReportHtmlTest, HeaderAndTacticTable) {
   EXPECT_THAT(html, HasSubstr("<h1>ATT&amp;CK coverage report: Acme &lt;Corp&gt; &amp; Sons</h1>"));
   EXPECT_THAT(html, HasSubstr("<b data-field=\"release\">enterprise-attack@18.1</b>"));
   EXPECT_THAT(html, HasSubstr("<b data-field=\"generated-at\">2026-12-03T09:00:00Z</b>"));
-  EXPECT_THAT(html, HasSubstr("<b>12</b><span>rules enabled (12 enabled, 3 disabled, 1 testing)</span>"));
+  EXPECT_THAT(html, HasSubstr("<b>12</b><span>rules enabled; 3 disabled, 1 testing</span>"));
   EXPECT_THAT(html, HasSubstr("<b>4</b><span>data components collected</span>"));
   EXPECT_THAT(html, HasSubstr("<b>3 groups: APT28 (G0007), APT29 (G0016), FIN7 | &lt;b&gt;evil&lt;/b&gt; (G0046)</b>"));
   EXPECT_THAT(html, HasSubstr("<b>37.5%</b><span>DETECTED: 3 of 8 techniques</span>"));
