@@ -18,26 +18,8 @@ namespace {
 
 namespace rt = report_text;
 
-// Escapes text for HTML element content and quoted attribute values. C0
-// control characters other than tab and newline become spaces (they are not
-// allowed in HTML text).
-std::string Esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') c = ' ';
-        out += c;
-    }
-  }
-  return out;
-}
+using H = rt::HtmlText;
+using rt::Put;
 
 const char* StatusClass(ReportStatus s) {
   switch (s) {
@@ -168,48 +150,48 @@ constexpr const char* kScript = R"(
 
 void Header(const ReportModel& m, std::string* out) {
   const ReportHeader& h = m.header;
-  *out += Cat("<header class=\"top\" id=\"summary\"><h1>", Esc(rt::Title(h)), "</h1>");
-  *out += Cat("<p class=\"meta\">Organization <b data-field=\"organization-id\">", Esc(h.organization_id),
-              "</b> · release <b data-field=\"release\">", Esc(h.release), "</b> · generated <b data-field=\"generated-at\">",
-              Esc(h.generated_at), "</b></p><div class=\"kpis\">");
+  Put(out, "<header class=\"top\" id=\"summary\"><h1>", H{rt::Title(h)}, "</h1>");
+  Put(out, "<p class=\"meta\">Organization <b data-field=\"organization-id\">", H{h.organization_id},
+              "</b> · release <b data-field=\"release\">", H{h.release}, "</b> · generated <b data-field=\"generated-at\">",
+              H{h.generated_at}, "</b></p><div class=\"kpis\">");
   const ReportTotals& o = m.overall;
   auto kpi = [&](const char* cls, const char* label, double pct, int n) {
-    *out += Cat("<div class=\"kpi ", cls, "\" data-field=\"overall-", cls, "\"><b>", rt::Percent(pct), "</b><span>", label, ": ",
+    Put(out, "<div class=\"kpi ", cls, "\" data-field=\"overall-", cls, "\"><b>", rt::Percent(pct), "</b><span>", label, ": ",
                 rt::Count(n), " of ", rt::Count(o.techniques), " techniques</span></div>");
   };
   kpi("detected", "DETECTED", o.detected_pct(), o.detected);
   kpi("logged", "LOGGED", o.logged_pct(), o.logged);
   kpi("blind", "BLIND", o.blind_pct(), o.blind);
-  *out += Cat("<div class=\"kpi\" data-field=\"rules\"><b>", rt::Count(h.rules_enabled), "</b><span>rules enabled; ",
+  Put(out, "<div class=\"kpi\" data-field=\"rules\"><b>", rt::Count(h.rules_enabled), "</b><span>rules enabled; ",
               rt::Count(h.rules_disabled), " disabled", h.rules_testing > 0 ? Cat(", ", rt::Count(h.rules_testing), " testing") : "",
               "</span></div>");
-  *out += Cat("<div class=\"kpi\" data-field=\"data-components\"><b>", rt::Count(h.data_components_collected),
+  Put(out, "<div class=\"kpi\" data-field=\"data-components\"><b>", rt::Count(h.data_components_collected),
               "</b><span>data components collected</span></div>");
-  *out += Cat("<div class=\"kpi wide\" data-field=\"threat-selection\"><b>", Esc(h.threat_selection),
+  Put(out, "<div class=\"kpi wide\" data-field=\"threat-selection\"><b>", H{h.threat_selection},
               "</b><span>threat selection</span></div></div></header>\n");
 }
 
 void TotalsCells(const ReportTotals& t, std::string* out, const char* cell = "td") {
-  *out += Cat("<", cell, " class=\"num n-techniques\">", rt::Count(t.techniques), "</", cell, ">");
+  Put(out, "<", cell, " class=\"num n-techniques\">", rt::Count(t.techniques), "</", cell, ">");
   const std::pair<const char*, std::pair<int, double>> parts[] = {{"detected", {t.detected, t.detected_pct()}},
                                                                    {"logged", {t.logged, t.logged_pct()}},
                                                                    {"blind", {t.blind, t.blind_pct()}}};
   for (const auto& [name, v] : parts)
-    *out += Cat("<", cell, " class=\"num n-", name, "\">", rt::Count(v.first), "</", cell, "><", cell, " class=\"num p-",
+    Put(out, "<", cell, " class=\"num n-", name, "\">", rt::Count(v.first), "</", cell, "><", cell, " class=\"num p-",
                 name, "\">", rt::Percent(v.second), "</", cell, ">");
-  *out += Cat("<", cell, " class=\"bar-col\"><div class=\"bar\" aria-hidden=\"true\">");
+  Put(out, "<", cell, " class=\"bar-col\"><div class=\"bar\" aria-hidden=\"true\">");
   for (const auto& [name, v] : parts)
-    if (v.first > 0) *out += Cat("<span class=\"", name, "\" style=\"width:", Fixed(v.second), "%\"></span>");
-  *out += Cat("</div></", cell, ">");
+    if (v.first > 0) Put(out, "<span class=\"", name, "\" style=\"width:", Fixed(v.second), "%\"></span>");
+  Put(out, "</div></", cell, ">");
 }
 
 void Tactics(const ReportModel& m, std::string* out) {
-  *out += Cat("<section id=\"tactics\"><h2>", rt::kTacticsTitle, "</h2><table class=\"tactics sortable\"><thead><tr>",
+  Put(out, "<section id=\"tactics\"><h2>", rt::kTacticsTitle, "</h2><table class=\"tactics sortable\"><thead><tr>",
               "<th>Tactic</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th><th class=\"num\">%</th>",
               "<th class=\"num\">LOGGED</th><th class=\"num\">%</th><th class=\"num\">BLIND</th><th class=\"num\">%</th>",
               "<th class=\"bar-col\">Distribution</th></tr></thead><tbody>");
   for (const ReportTactic& t : m.tactics) {
-    *out += Cat("<tr data-tactic=\"", Esc(t.shortname), "\"><td>", Esc(t.name), "<span class=\"id\">", Esc(t.id),
+    Put(out, "<tr data-tactic=\"", H{t.shortname}, "\"><td>", H{t.name}, "<span class=\"id\">", H{t.id},
                 "</span></td>");
     TotalsCells(t.counts, out);
     *out += "</tr>";
@@ -222,6 +204,7 @@ void Tactics(const ReportModel& m, std::string* out) {
 // Heatmap geometry (SVG user units).
 constexpr int kColW = 100, kColGap = 5, kHeadH = 50, kRowH = 14, kRowGap = 2;
 constexpr int kSubW = 9, kSubH = 8, kSubGap = 1, kSubsPerLine = (kColW + kSubGap) / (kSubW + kSubGap);
+static_assert(kSubW % 2 == 1 && kSubH % 2 == 0 && kRowH % 2 == 0, "the marks' centres are written as x.5 and y");
 constexpr size_t kLabelChars = 19;  // of a row's name at font-size 8 in kColW (17 beside the group mark)
 // What the printed summary page lists; the screen shows the rest.
 constexpr size_t kPrintTelemetryLines = 6, kPrintReview = 5;
@@ -254,23 +237,42 @@ std::pair<std::string, std::string> TwoLines(const std::string& name) {
   return {name.substr(0, best), name.substr(best + 1)};
 }
 
+// The tooltip of a heatmap cell, escaped: ID and name, status, group use,
+// roll-up counts, and the first max_detections_listed detections ("and N
+// more"), one per line.
+void Tooltip(const ReportModel& m, const ReportTechnique& t, std::string* out) {
+  Put(out, "<title>", H{t.id}, " ", H{t.name}, "\n", ReportStatusName(t.rollup_status));
+  if (t.rollup_status != t.status)
+    Put(out, " (roll-up ", ReportRollupName(m.rollup), "; own status ", ReportStatusName(t.status), ")");
+  if (t.groups_using > 0)
+    Put(out, "\nUsed by ", t.groups_using, t.groups_using == 1 ? " selected group" : " selected groups");
+  if (t.subtechniques > 0)
+    Put(out, "\nSub-techniques: ", t.sub_detected, " detected, ", t.sub_logged, " logged, ", t.sub_blind, " blind");
+  const size_t n = t.detections.size(), shown = std::min(n, m.max_detections_listed);
+  if (n == 0) Put(out, "\nNo detection");
+  if (n > 0) Put(out, "\n", n, n == 1 ? " detection:" : " detections:");
+  for (size_t i = 0; i < shown; ++i) Put(out, "\n- ", H{t.detections[i]});
+  if (n > shown) Put(out, "\nand ", n - shown, " more");
+  out->append("</title>");
+}
+
 void Cell(const ReportModel& m, const ReportTechnique& t, const std::string& tactic, int x, int y, bool sub,
           std::string* out) {
-  *out += Cat("<g class=\"cell ", sub ? "sub " : "", StatusClass(t.rollup_status), t.groups_using > 0 ? " used" : "",
-              "\" data-technique=\"", Esc(t.id), "\" data-tactic=\"", Esc(tactic), "\" data-status=\"",
-              ReportStatusName(t.rollup_status), "\"><title>", Esc(rt::CellTooltip(t, m.rollup, m.max_detections_listed)),
-              "</title>");
+  Put(out, "<g class=\"cell ", sub ? "sub " : "", StatusClass(t.rollup_status), t.groups_using > 0 ? " used" : "",
+              "\" data-technique=\"", H{t.id}, "\" data-tactic=\"", H{tactic}, "\" data-status=\"",
+              ReportStatusName(t.rollup_status), "\">");
+  Tooltip(m, t, out);
   if (sub) {
-    *out += Cat("<rect x=\"", x, "\" y=\"", y, "\" width=\"", kSubW, "\" height=\"", kSubH, "\"/>");
+    Put(out, "<rect x=\"", x, "\" y=\"", y, "\" width=\"", kSubW, "\" height=\"", kSubH, "\"/>");
     if (t.groups_using > 0)
-      *out += Cat("<circle cx=\"", Fixed(x + kSubW / 2.0), "\" cy=\"", Fixed(y + kSubH / 2.0), "\" r=\"1.4\"/>");
+      Put(out, "<circle cx=\"", x + kSubW / 2, ".5\" cy=\"", y + kSubH / 2, "\" r=\"1.4\"/>");
     *out += "</g>";
     return;
   }
-  *out += Cat("<rect x=\"", x, "\" y=\"", y, "\" width=\"", kColW, "\" height=\"", kRowH, "\" rx=\"1.5\"/><text x=\"", x + 3,
-              "\" y=\"", y + 10, "\">", Esc(Truncate(t.name, t.groups_using > 0 ? kLabelChars - 2 : kLabelChars)),
+  Put(out, "<rect x=\"", x, "\" y=\"", y, "\" width=\"", kColW, "\" height=\"", kRowH, "\" rx=\"1.5\"/><text x=\"", x + 3,
+              "\" y=\"", y + 10, "\">", H{Truncate(t.name, t.groups_using > 0 ? kLabelChars - 2 : kLabelChars)},
               "</text>");
-  if (t.groups_using > 0) *out += Cat("<circle cx=\"", x + kColW - 5, "\" cy=\"", Fixed(y + kRowH / 2.0), "\" r=\"2.2\"/>");
+  if (t.groups_using > 0) Put(out, "<circle cx=\"", x + kColW - 5, "\" cy=\"", y + kRowH / 2, "\" r=\"2.2\"/>");
   *out += "</g>";
 }
 
@@ -284,6 +286,7 @@ void Heatmap(const ReportModel& m, std::string* out) {
       if (auto it = column.find(tactic); it != column.end()) members[it->second].push_back(&t);
   struct Row {
     const ReportTechnique* t;
+    std::string key;  // lower-case name: rows sort by it, then by ATT&CK ID
     std::vector<const ReportTechnique*> subs;
   };
   std::vector<std::vector<Row>> rows(m.tactics.size());
@@ -293,11 +296,9 @@ void Heatmap(const ReportModel& m, std::string* out) {
     for (const ReportTechnique* t : members[c])
       if (!t->is_subtechnique) row_of[t->id] = 0;
     for (const ReportTechnique* t : members[c])
-      if (!t->is_subtechnique || !row_of.count(t->parent)) rows[c].push_back({t, {}});
-    std::sort(rows[c].begin(), rows[c].end(), [](const Row& a, const Row& b) {
-      std::string x = ToLower(a.t->name), y = ToLower(b.t->name);
-      return x != y ? x < y : a.t->id < b.t->id;
-    });
+      if (!t->is_subtechnique || !row_of.count(t->parent)) rows[c].push_back({t, ToLower(t->name), {}});
+    std::sort(rows[c].begin(), rows[c].end(),
+              [](const Row& a, const Row& b) { return a.key != b.key ? a.key < b.key : a.t->id < b.t->id; });
     for (size_t r = 0; r < rows[c].size(); ++r) row_of[rows[c][r].t->id] = r;
     if (m.rollup == ReportRollup::kNone)
       for (const ReportTechnique* t : members[c])
@@ -311,7 +312,7 @@ void Heatmap(const ReportModel& m, std::string* out) {
     height = std::max(height, h);
   }
   const int width = std::max<int>(1, static_cast<int>(m.tactics.size()) * (kColW + kColGap) - kColGap);
-  *out += Cat("<section id=\"matrix\"><h2>", Esc(rt::kHeatmapTitle), " <span class=\"small\">", Esc(m.header.release),
+  Put(out, "<section id=\"matrix\"><h2>", H{rt::kHeatmapTitle}, " <span class=\"small\">", H{m.header.release},
               ", roll-up ", ReportRollupName(m.rollup), "</span></h2><div class=\"legend\">",
               "<span><i class=\"swatch detected\"></i>DETECTED (100): an enabled detection maps to it</span>",
               "<span><i class=\"swatch logged\"></i>LOGGED (50): collected telemetry can see it, no rule</span>",
@@ -321,21 +322,21 @@ void Heatmap(const ReportModel& m, std::string* out) {
                   ? "<span>small squares under a technique: its sub-techniques</span>"
                   : "<span>sub-techniques folded into their parent's roll-up</span>",
               "<span class=\"small screen-only\">hover a cell for its detections</span></div>");
-  *out += Cat("<div class=\"scroll\"><svg id=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", width, " ",
+  Put(out, "<div class=\"scroll\"><svg id=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", width, " ",
               height, "\" role=\"img\" aria-label=\"ATT&amp;CK matrix heatmap\" font-size=\"8\">");
   for (size_t c = 0; c < m.tactics.size(); ++c) {
     const ReportTactic& tactic = m.tactics[c];
     const int x = static_cast<int>(c) * (kColW + kColGap);
     auto [l1, l2] = TwoLines(tactic.name);
-    *out += Cat("<g class=\"tactic\" data-tactic=\"", Esc(tactic.shortname), "\"><title>", Esc(tactic.name), " (",
-                Esc(tactic.id), "): ", tactic.counts.techniques, " techniques, ", rt::Percent(tactic.counts.detected_pct()),
+    Put(out, "<g class=\"tactic\" data-tactic=\"", H{tactic.shortname}, "\"><title>", H{tactic.name}, " (",
+                H{tactic.id}, "): ", tactic.counts.techniques, " techniques, ", rt::Percent(tactic.counts.detected_pct()),
                 " detected, ", rt::Percent(tactic.counts.logged_pct()), " logged, ", rt::Percent(tactic.counts.blind_pct()),
                 " blind</title><text x=\"", x + kColW / 2, "\" y=\"11\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">",
-                Esc(l1), "</text>");
+                H{l1}, "</text>");
     if (!l2.empty())
-      *out += Cat("<text x=\"", x + kColW / 2, "\" y=\"23\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">",
-                  Esc(l2), "</text>");
-    *out += Cat("<text x=\"", x + kColW / 2, "\" y=\"35\" text-anchor=\"middle\" fill=\"#5b6675\" font-size=\"8\">",
+      Put(out, "<text x=\"", x + kColW / 2, "\" y=\"23\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">",
+                  H{l2}, "</text>");
+    Put(out, "<text x=\"", x + kColW / 2, "\" y=\"35\" text-anchor=\"middle\" fill=\"#5b6675\" font-size=\"8\">",
                 tactic.counts.techniques, " · ", rt::Percent(tactic.counts.detected_pct()), " detected</text>");
     // The tactic's distribution as a thin stacked bar.
     double bx = x;
@@ -345,7 +346,7 @@ void Heatmap(const ReportModel& m, std::string* out) {
     for (const auto& [color, n] : parts) {
       if (n == 0) continue;
       const double w = static_cast<double>(kColW) * n / tactic.counts.techniques;
-      *out += Cat("<rect x=\"", Fixed(bx), "\" y=\"40\" width=\"", Fixed(w), "\" height=\"4\" fill=\"", color, "\"/>");
+      Put(out, "<rect x=\"", Fixed(bx), "\" y=\"40\" width=\"", Fixed(w), "\" height=\"4\" fill=\"", color, "\"/>");
       bx += w;
     }
     *out += "</g>";
@@ -365,7 +366,7 @@ void Heatmap(const ReportModel& m, std::string* out) {
 }
 
 void BlindSpots(const ReportModel& m, std::string* out) {
-  *out += Cat("<section id=\"blind-spots\"><h2>", rt::kBlindSpotsTitle, " <span class=\"small\">used by the selected groups, "
+  Put(out, "<section id=\"blind-spots\"><h2>", rt::kBlindSpotsTitle, " <span class=\"small\">used by the selected groups, "
               "BLIND before LOGGED, by number of groups</span></h2>");
   if (m.blind_spots.empty()) {
     *out += "<p class=\"none\">No blind spot: every technique the selected groups use is DETECTED.</p></section>\n";
@@ -374,15 +375,15 @@ void BlindSpots(const ReportModel& m, std::string* out) {
   *out += "<table class=\"blind-spots\"><thead><tr><th class=\"num\">#</th><th>Technique</th><th>Status</th>"
           "<th>Selected groups</th><th>Why</th><th>D3FEND countermeasures</th><th>Atomic tests</th></tr></thead><tbody>";
   for (const ReportBlindSpot& b : m.blind_spots) {
-    *out += Cat("<tr data-technique=\"", Esc(b.technique_id), "\" data-status=\"", ReportStatusName(b.status),
-                "\"><td class=\"num\">", b.rank, "</td><td><b>", Esc(b.technique_id), "</b> ", Esc(b.technique_name),
+    Put(out, "<tr data-technique=\"", H{b.technique_id}, "\" data-status=\"", ReportStatusName(b.status),
+                "\"><td class=\"num\">", b.rank, "</td><td><b>", H{b.technique_id}, "</b> ", H{b.technique_name},
                 "</td><td><span class=\"badge ", StatusClass(b.status), "\">", ReportStatusName(b.status),
                 "</span></td><td><b class=\"groups-count\">", b.groups.size(), "</b> ",
-                Esc(rt::ListWithMore(b.groups, m.max_groups_listed)), "</td><td class=\"why\">", Esc(rt::BlindReason(b)));
+                H{rt::ListWithMore(b.groups, m.max_groups_listed)}, "</td><td class=\"why\">", H{rt::BlindReason(b)});
     const auto& dcs = b.status == ReportStatus::kBlind ? b.data_components : b.collected_components;
     if (!dcs.empty())
-      *out += Cat("<div class=\"small\">", b.status == ReportStatus::kBlind ? "collect: " : "collected: ",
-                  Esc(rt::ListWithMore(dcs, 3)), "</div>");
+      Put(out, "<div class=\"small\">", b.status == ReportStatus::kBlind ? "collect: " : "collected: ",
+                  H{rt::ListWithMore(dcs, 3)}, "</div>");
     *out += "</td><td>";
     if (!m.d3fend_loaded) {
       *out += "<span class=\"none\">D3FEND not loaded</span>";
@@ -391,7 +392,7 @@ void BlindSpots(const ReportModel& m, std::string* out) {
     } else {
       std::vector<std::string> cms;
       for (const auto& c : b.countermeasures) cms.push_back(Cat(c.id, " ", c.label));
-      *out += Esc(rt::ListWithMore(cms, 3));
+      Put(out, H{rt::ListWithMore(cms, 3)});
     }
     *out += "</td><td>";
     if (!m.atomic_loaded) {
@@ -401,7 +402,7 @@ void BlindSpots(const ReportModel& m, std::string* out) {
     } else {
       std::vector<std::string> tests;
       for (const auto& a : b.atomic_tests) tests.push_back(Cat("#", a.number, " ", a.name));
-      *out += Cat("<b>", b.atomic_tests.size(), "</b>: ", Esc(rt::ListWithMore(tests, 2, "; ")));
+      Put(out, "<b>", b.atomic_tests.size(), "</b>: ", H{rt::ListWithMore(tests, 2, "; ")});
     }
     *out += "</td></tr>";
   }
@@ -411,7 +412,7 @@ void BlindSpots(const ReportModel& m, std::string* out) {
 void Telemetry(const ReportModel& m, std::string* out) {
   std::unordered_map<std::string, std::string> tactic_name;
   for (const ReportTactic& t : m.tactics) tactic_name[t.shortname] = t.name;
-  *out += Cat("<section id=\"telemetry\"><h2>", rt::kTelemetryTitle,
+  Put(out, "<section id=\"telemetry\"><h2>", rt::kTelemetryTitle,
               " <span class=\"small\">each turns BLIND gaps LOGGED, chosen greedily</span></h2>");
   if (m.telemetry.empty()) {
     *out += "<p class=\"none\">No recommendation: no data component would turn a BLIND gap LOGGED.</p></section>\n";
@@ -421,31 +422,31 @@ void Telemetry(const ReportModel& m, std::string* out) {
   *out += "<ol class=\"telemetry\">";
   size_t lines = 0, hidden = 0;
   for (const ReportTelemetry& r : m.telemetry) {
-    *out += Cat("<li", lines >= kPrintTelemetryLines ? " class=\"screen-only\"" : "", " data-component=\"",
-                Esc(r.data_component_id.empty() ? r.data_component_name : r.data_component_id), "\"><b>",
-                Esc(rt::DataComponentLabel(r)), "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
+    Put(out, "<li", lines >= kPrintTelemetryLines ? " class=\"screen-only\"" : "", " data-component=\"",
+                H{r.data_component_id.empty() ? r.data_component_name : r.data_component_id}, "\"><b>",
+                H{rt::DataComponentLabel(r)}, "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
     for (const auto& tg : r.by_tactic) {
       const bool screen_only = lines++ >= kPrintTelemetryLines;
       hidden += screen_only;
-      *out += Cat("<li class=\"telemetry-line", screen_only ? " screen-only" : "", "\">",
-                  Esc(rt::TelemetryLine(r, tg, tactic_name[tg.tactic])), "</li>");
+      Put(out, "<li class=\"telemetry-line", screen_only ? " screen-only" : "", "\">",
+                  H{rt::TelemetryLine(r, tg, tactic_name[tg.tactic])}, "</li>");
     }
     *out += "</ul></li>";
   }
   *out += "</ol>";
   if (hidden > 0)
-    *out += Cat("<p class=\"print-only small\">and ", hidden, " more lines in the screen version.</p>");
+    Put(out, "<p class=\"print-only small\">and ", hidden, " more lines in the screen version.</p>");
   *out += "</section>\n";
 }
 
 void TrendChart(const ReportModel& m, std::string* out) {
   constexpr int kW = 560, kH = 200, kL = 40, kR = 122, kT = 12, kB = 34;
   const int plot_w = kW - kL - kR, plot_h = kH - kT - kB;
-  *out += Cat("<svg id=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", kW, " ", kH,
+  Put(out, "<svg id=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", kW, " ", kH,
               "\" role=\"img\" aria-label=\"Coverage trend\" font-size=\"11\">");
   for (int p = 0; p <= 100; p += 25) {
     const double y = kT + plot_h * (100 - p) / 100.0;
-    *out += Cat("<line x1=\"", kL, "\" x2=\"", kL + plot_w, "\" y1=\"", Fixed(y), "\" y2=\"", Fixed(y),
+    Put(out, "<line x1=\"", kL, "\" x2=\"", kL + plot_w, "\" y1=\"", Fixed(y), "\" y2=\"", Fixed(y),
                 "\" stroke=\"#d9dee5\"/><text x=\"", kL - 6, "\" y=\"", Fixed(y + 4),
                 "\" text-anchor=\"end\" fill=\"#5b6675\">", p, "%</text>");
   }
@@ -453,8 +454,8 @@ void TrendChart(const ReportModel& m, std::string* out) {
   auto px = [&](size_t i) { return n == 1 ? kL + plot_w / 2.0 : kL + plot_w * static_cast<double>(i) / (n - 1); };
   auto py = [&](double pct) { return kT + plot_h * (100 - pct) / 100.0; };
   for (size_t i = 0; i < n; ++i)
-    *out += Cat("<text x=\"", Fixed(px(i)), "\" y=\"", kH - 12, "\" text-anchor=\"middle\" fill=\"#5b6675\">",
-                Esc(Version(m.trend[i].release)), "</text>");
+    Put(out, "<text x=\"", Fixed(px(i)), "\" y=\"", kH - 12, "\" text-anchor=\"middle\" fill=\"#5b6675\">",
+                H{Version(m.trend[i].release)}, "</text>");
   // The line colors are darker than the cell colors so the lines read on white.
   const struct {
     const char* name;
@@ -466,22 +467,22 @@ void TrendChart(const ReportModel& m, std::string* out) {
   for (const auto& s : series) {
     std::string points;
     for (size_t i = 0; i < n; ++i) points += Cat(i ? " " : "", Fixed(px(i)), ",", Fixed(py((m.trend[i].counts.*s.pct)())));
-    *out += Cat("<g class=\"series\" data-series=\"", s.name, "\"><polyline fill=\"none\" stroke=\"", s.color,
+    Put(out, "<g class=\"series\" data-series=\"", s.name, "\"><polyline fill=\"none\" stroke=\"", s.color,
                 "\" stroke-width=\"2.5\" points=\"", points, "\"/>");
     for (size_t i = 0; i < n; ++i) {
       const double v = (m.trend[i].counts.*s.pct)();
-      *out += Cat("<circle cx=\"", Fixed(px(i)), "\" cy=\"", Fixed(py(v)), "\" r=\"3.5\" fill=\"", s.color, "\"><title>",
-                  Esc(m.trend[i].release), ": ", rt::Percent(v), " ", s.name, "</title></circle>");
+      Put(out, "<circle cx=\"", Fixed(px(i)), "\" cy=\"", Fixed(py(v)), "\" r=\"3.5\" fill=\"", s.color, "\"><title>",
+                  H{m.trend[i].release}, ": ", rt::Percent(v), " ", s.name, "</title></circle>");
     }
     const double last = (m.trend[n - 1].counts.*s.pct)();
-    *out += Cat("<text x=\"", kL + plot_w + 8, "\" y=\"", Fixed(py(last) + 4), "\" fill=\"", s.color,
+    Put(out, "<text x=\"", kL + plot_w + 8, "\" y=\"", Fixed(py(last) + 4), "\" fill=\"", s.color,
                 "\" font-weight=\"700\">", s.name, " ", rt::Percent(last), "</text></g>");
   }
   *out += "</svg>";
 }
 
 void Trend(const ReportModel& m, std::string* out) {
-  *out += Cat("<section id=\"trend\"><h2>", rt::kTrendTitle, "</h2>");
+  Put(out, "<section id=\"trend\"><h2>", rt::kTrendTitle, "</h2>");
   if (m.trend.empty()) {
     *out += "<p class=\"none\">No trend: no earlier release was asked for.</p></section>\n";
     return;
@@ -491,7 +492,7 @@ void Trend(const ReportModel& m, std::string* out) {
   *out += "<table class=\"trend\"><thead><tr><th>Release</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th>"
           "<th class=\"num\">LOGGED</th><th class=\"num\">BLIND</th></tr></thead><tbody>";
   for (const ReportTrendPoint& p : m.trend)
-    *out += Cat("<tr><td>", Esc(p.release), "</td><td class=\"num\">", rt::Count(p.counts.techniques),
+    Put(out, "<tr><td>", H{p.release}, "</td><td class=\"num\">", rt::Count(p.counts.techniques),
                 "</td><td class=\"num p-detected\">", rt::Percent(p.counts.detected_pct()), "</td><td class=\"num p-logged\">",
                 rt::Percent(p.counts.logged_pct()), "</td><td class=\"num p-blind\">", rt::Percent(p.counts.blind_pct()),
                 "</td></tr>");
@@ -501,50 +502,57 @@ void Trend(const ReportModel& m, std::string* out) {
 void NextRelease(const ReportModel& m, std::string* out) {
   if (!m.next_release) return;
   const ReportNextRelease& n = *m.next_release;
-  *out += Cat("<section id=\"next-release\"><h2>", rt::kNextReleaseTitle, " <span class=\"small\">",
-              Esc(n.from_release), " → ", Esc(n.target_release), "</span></h2>");
-  *out += Cat("<p>", rt::Count(n.detections_in_scope), " detections mapped against ", Esc(n.from_release),
+  Put(out, "<section id=\"next-release\"><h2>", rt::kNextReleaseTitle, " <span class=\"small\">",
+              H{n.from_release}, " → ", H{n.target_release}, "</span></h2>");
+  Put(out, "<p>", rt::Count(n.detections_in_scope), " detections mapped against ", H{n.from_release},
               ". Their mappings: <b data-field=\"auto\">", rt::Count(n.auto_migrated),
               "</b> migrate automatically, <b data-field=\"review\">", rt::Count(n.needs_review),
               "</b> need review, <b data-field=\"orphaned\">", rt::Count(n.orphaned), "</b> are orphaned, ",
               rt::Count(n.unchanged), " are unchanged. DETECTED moves from ", rt::Percent(n.coverage_before.detected_pct()),
-              " on ", Esc(n.from_release), " to ", rt::Percent(n.coverage_after.detected_pct()), " on ",
-              Esc(n.target_release), " once migrated.</p>");
+              " on ", H{n.from_release}, " to ", rt::Percent(n.coverage_after.detected_pct()), " on ",
+              H{n.target_release}, " once migrated.</p>");
   if (!n.review.empty()) {
     *out += "<table class=\"review\"><thead><tr><th>Detection</th><th>Technique</th><th>Action</th><th>Why</th></tr></thead><tbody>";
     for (size_t i = 0; i < n.review.size() && i < m.max_review_listed; ++i) {
       const ReportReviewItem& r = n.review[i];
-      *out += Cat("<tr", i >= kPrintReview ? " class=\"screen-only\"" : "", "><td>", Esc(r.detection_name), "<span class=\"id\">", Esc(r.detection_id), "</span></td><td>",
-                  Esc(r.technique), "</td><td>", Esc(r.action), "</td><td>", Esc(Join(r.reasons, "; ")), "</td></tr>");
+      Put(out, "<tr", i >= kPrintReview ? " class=\"screen-only\"" : "", "><td>", H{r.detection_name}, "<span class=\"id\">", H{r.detection_id}, "</span></td><td>",
+                  H{r.technique}, "</td><td>", H{r.action}, "</td><td>", H{Join(r.reasons, "; ")}, "</td></tr>");
     }
     *out += "</tbody></table>";
     if (n.review.size() > kPrintReview)
-      *out += Cat("<p class=\"print-only small\">and ", n.review.size() - kPrintReview,
+      Put(out, "<p class=\"print-only small\">and ", n.review.size() - kPrintReview,
                   " more detections to review in the screen version and the JSON report.</p>");
     if (n.review.size() > m.max_review_listed)
-      *out += Cat("<p class=\"small screen-only\">and ", n.review.size() - m.max_review_listed,
+      Put(out, "<p class=\"small screen-only\">and ", n.review.size() - m.max_review_listed,
                   " more detections to review (all of them are in the JSON report).</p>");
   }
   *out += "</section>\n";
 }
 
 void Method(const ReportModel& m, std::string* out) {
-  *out += Cat("<footer id=\"method\"><h2>", rt::kMethodTitle, "</h2><p>", Esc(rt::CoverageRuleParagraph()), "</p><p>",
-              Esc(rt::RollupParagraph(m.rollup)), "</p></footer>\n");
+  Put(out, "<footer id=\"method\"><h2>", rt::kMethodTitle, "</h2><p>", H{rt::CoverageRuleParagraph()}, "</p><p>",
+              H{rt::RollupParagraph(m.rollup)}, "</p></footer>\n");
 }
 
 }  // namespace
 
 std::string RenderReportHtml(const ReportModel& m) {
   std::string out;
-  out.reserve(200000 + m.techniques.size() * 600);
-  out += Cat("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+  // One allocation: the page is mostly heatmap cells and their tooltips' detection names.
+  size_t estimate = 40000;
+  for (const ReportTechnique& t : m.techniques) {
+    size_t cell = 400;
+    for (size_t i = 0; i < t.detections.size() && i < m.max_detections_listed; ++i) cell += t.detections[i].size() + 8;
+    estimate += cell * t.tactics.size();
+  }
+  out.reserve(estimate + estimate / 8);
+  Put(&out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
              // Nothing from the network: no fetch, image, font or frame; only the inline style and script.
              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
              "script-src 'unsafe-inline'; img-src data:\">"
              "<meta name=\"generator\" content=\"ttpgraph\"><title>",
-             Esc(rt::Title(m.header)), " (", Esc(m.header.release), ")</title><style>", Css(),
+             H{rt::Title(m.header)}, " (", H{m.header.release}, ")</title><style>", Css(),
              "</style></head>\n<body><main>\n");
   Header(m, &out);
   Tactics(m, &out);
@@ -554,7 +562,7 @@ std::string RenderReportHtml(const ReportModel& m) {
   Trend(m, &out);
   NextRelease(m, &out);
   Method(m, &out);
-  out += Cat("</main><script>", kScript, "</script></body></html>\n");
+  Put(&out, "</main><script>", kScript, "</script></body></html>\n");
   return out;
 }
 

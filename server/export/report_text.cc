@@ -1,5 +1,6 @@
 #include "server/export/report_text.h"
 
+#include <array>
 #include <cstdio>
 
 #include "storage/strings.h"
@@ -104,21 +105,57 @@ std::string RollupParagraph(ReportRollup r) {
   }
 }
 
-std::string CellTooltip(const ReportTechnique& t, ReportRollup r, size_t max_detections) {
-  std::string out = Cat(t.id, " ", t.name, "\n", ReportStatusName(t.rollup_status));
-  if (t.rollup_status != t.status) out += Cat(" (roll-up ", ReportRollupName(r), "; own status ", ReportStatusName(t.status), ")");
-  if (t.groups_using > 0)
-    out += Cat("\nUsed by ", t.groups_using, t.groups_using == 1 ? " selected group" : " selected groups");
-  if (t.subtechniques > 0)
-    out += Cat("\nSub-techniques: ", t.sub_detected, " detected, ", t.sub_logged, " logged, ", t.sub_blind, " blind");
-  if (t.detections.empty()) {
-    out += "\nNo detection";
-  } else {
-    out += Cat("\n", t.detections.size(), t.detections.size() == 1 ? " detection:" : " detections:");
-    for (size_t i = 0; i < t.detections.size() && i < max_detections; ++i) out += Cat("\n- ", t.detections[i]);
-    if (t.detections.size() > max_detections) out += Cat("\nand ", t.detections.size() - max_detections, " more");
+namespace {
+
+using EscapeTable = std::array<const char*, 256>;  // replacement of each byte; nullptr: kept
+
+void Escape(std::string* out, std::string_view s, const EscapeTable& table) {
+  size_t run = 0;  // start of the bytes not yet appended
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* rep = table[static_cast<unsigned char>(s[i])];
+    if (rep == nullptr) continue;
+    out->append(s.data() + run, i - run);
+    out->append(rep);
+    run = i + 1;
   }
-  return out;
+  out->append(s.data() + run, s.size() - run);
+}
+
+}  // namespace
+
+void PutOne(std::string* out, HtmlText t) {
+  static const EscapeTable table = [] {
+    EscapeTable e{};
+    for (int c = 0; c < 0x20; ++c) e[c] = " ";
+    e['\t'] = e['\n'] = nullptr;
+    e['&'] = "&amp;";
+    e['<'] = "&lt;";
+    e['>'] = "&gt;";
+    e['"'] = "&quot;";
+    e['\''] = "&#39;";
+    return e;
+  }();
+  Escape(out, t.s, table);
+}
+
+void PutOne(std::string* out, JsonString t) {
+  static const EscapeTable table = [] {
+    static char unicode[0x20][8];
+    EscapeTable e{};
+    for (int c = 0; c < 0x20; ++c) {
+      snprintf(unicode[c], sizeof unicode[c], "\\u%04x", c);
+      e[c] = unicode[c];
+    }
+    e['\n'] = "\\n";
+    e['\r'] = "\\r";
+    e['\t'] = "\\t";
+    e['"'] = "\\\"";
+    e['\\'] = "\\\\";
+    return e;
+  }();
+  out->push_back('"');
+  Escape(out, t.s, table);
+  out->push_back('"');
 }
 
 }  // namespace ttpgraph::report_text

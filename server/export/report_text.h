@@ -4,9 +4,11 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/export/report_model.h"
+#include "storage/strings.h"
 
 namespace ttpgraph::report_text {
 
@@ -42,8 +44,26 @@ std::string Title(const ReportHeader& h);  // "ATT&CK coverage report: Acme Corp
 // The footer: the coverage rule, then the roll-up policy, one paragraph each.
 std::string CoverageRuleParagraph();
 std::string RollupParagraph(ReportRollup r);
-// The tooltip of a heatmap cell: ID and name, status, group use, roll-up
-// counts, and the first `max_detections` detections ("and N more"), one per line.
-std::string CellTooltip(const ReportTechnique& t, ReportRollup r, size_t max_detections);
+
+// Appending writer: Put(&out, "<td>", HtmlText{name}, "</td>", 42) appends
+// each argument to one buffer without temporaries; HtmlText is escaped for
+// HTML text and quoted attribute values (C0 controls other than tab and
+// newline become spaces), JsonString is written as a quoted JSON string.
+struct HtmlText {
+  std::string_view s;
+};
+struct JsonString {
+  std::string_view s;
+};
+void PutOne(std::string* out, HtmlText t);
+void PutOne(std::string* out, JsonString t);
+template <typename T>
+void PutOne(std::string* out, const T& v) {
+  strings_internal::Append(out, v);
+}
+template <typename... Args>
+void Put(std::string* out, const Args&... args) {
+  (PutOne(out, args), ...);
+}
 
 }  // namespace ttpgraph::report_text
