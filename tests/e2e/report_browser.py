@@ -1,29 +1,30 @@
 #!/usr/bin/python3
 """Loads an HTML coverage report in headless Chromium and checks it (issue 13).
 
-DIR holds report.html (RenderReportHtml) and expect.json, what the page must
-show, written from the RPC answers (GetCoverage, GetGap) by
+DIR holds NAME.html (RenderReportHtml) and NAME.expect.json, what the page
+must show, written from the RPC answers (GetCoverage, GetGap) by
 tests/e2e/report_browser_test.cc. Chromium (Debian's package) is driven over
 the DevTools protocol on a pipe (--remote-debugging-pipe: fds 3 and 4), so
 nothing but the Python standard library is needed. Checks:
   - no console error, uncaught exception or log error, and no network
     request but the report file itself;
   - the sections in the order of issue 13;
-  - exactly one heatmap cell per (tactic, technique) of the coverage, each
-    with the status class and data-status of its coverage status and the
-    Navigator color of that status as its computed fill;
+  - exactly one heatmap cell per (tactic, technique) of the coverage (under
+    roll-up any or all, sub-techniques are folded into a parent in the same
+    tactic), each with the status class and data-status of its coverage
+    (roll-up) status and the Navigator color of that status as its fill;
   - each tactic's percentages equal the coverage RPC's;
   - the top-10 blind spots equal the gap RPC's gaps with BLIND ones first;
   - no horizontal overflow of the page at 1440 x 900;
   - the tables sort when a header is clicked (the optional script), and
     without JavaScript the page still has every cell and table row;
-  - a full-page screenshot (report.png) with many colors, among them the
-    three status colors, and a print to PDF (report.pdf) of one or two A4
+  - a full-page screenshot (NAME.png) with many colors, among them the
+    three status colors, and a print to PDF (NAME.pdf) of one or two A4
     landscape pages (pdfinfo): the summary on the first, the heatmap with
     every tactic and the footer on the last (pdftotext).
 Prints a summary and exits 0, or prints every failure and exits 1.
 
-Usage: report_browser.py --dir DIR [--chromium /usr/bin/chromium]
+Usage: report_browser.py --dir DIR --name NAME [--chromium /usr/bin/chromium]
 """
 import argparse
 import base64
@@ -182,12 +183,16 @@ def check_page(seen, expect, errors):
     if seen["sections"] != SECTIONS:
         errors.append("sections %r, expected %r" % (seen["sections"], SECTIONS))
 
-    # Heatmap: one cell per (tactic, technique), under roll-up none every technique.
+    # Heatmap: one cell per (tactic, technique); under roll-up any or all a
+    # sub-technique is folded into its parent when the parent is in the tactic.
     known_tactics = {t["shortname"] for t in expect["tactics"]}
+    techniques = expect["techniques"]
     want = {}
-    for tid, t in expect["techniques"].items():
+    for tid, t in techniques.items():
         for tactic in t["tactics"]:
-            if tactic in known_tactics:
+            folded = (expect["rollup"] != "none" and t["is_subtechnique"] and
+                      tactic in techniques.get(t["parent"], {}).get("tactics", []))
+            if tactic in known_tactics and not folded:
                 want[(tactic, tid)] = t["status"]
     got = {}
     for c in seen["cells"]:
@@ -198,7 +203,7 @@ def check_page(seen, expect, errors):
     if set(got) != set(want):
         missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
         errors.append("heatmap cells: %d missing %s, %d extra %s" % (len(missing), missing[:5], len(extra), extra[:5]))
-    if {c["technique"] for c in seen["cells"]} != set(expect["techniques"]):
+    if expect["rollup"] == "none" and {c["technique"] for c in seen["cells"]} != set(techniques):
         errors.append("the heatmap does not draw every technique the coverage counts")
     for key, c in got.items():
         status = want.get(key)
@@ -240,7 +245,7 @@ def check_page(seen, expect, errors):
         errors.append("the page overflows horizontally: %d px wide in a %d px window" %
                       (seen["scroll_width"], seen["width"]))
     return "heatmap: %d techniques in %d cells; %d tactics; top 10 %s; %d telemetry lines" % (
-        len(expect["techniques"]), len(got), len(seen["tactics"]), ",".join(seen["top"]), len(seen["telemetry"]))
+        len({k[1] for k in got}), len(got), len(seen["tactics"]), ",".join(seen["top"]), len(seen["telemetry"]))
 
 
 def check_png(path, errors):
@@ -285,12 +290,14 @@ def check_pdf(path, expect, errors):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--name", required=True)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     args = ap.parse_args()
     d = os.path.abspath(args.dir)
-    with open(os.path.join(d, "expect.json")) as f:
+    path = lambda ext: os.path.join(d, args.name + ext)
+    with open(path(".expect.json")) as f:
         expect = json.load(f)
-    url = "file://" + os.path.join(d, "report.html")
+    url = "file://" + path(".html")
     errors, summary = [], []
     profile = tempfile.mkdtemp(prefix="report-chromium-")
     browser = Browser(args.chromium, profile)
@@ -309,10 +316,10 @@ def main():
         shot = page.call("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
             "clip": {"x": 0, "y": 0, "width": 1440, "height": seen["height"], "scale": 1}})
-        with open(os.path.join(d, "report.png"), "wb") as f:
+        with open(path(".png"), "wb") as f:
             f.write(base64.b64decode(shot["data"]))
         pdf = page.call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True})
-        with open(os.path.join(d, "report.pdf"), "wb") as f:
+        with open(path(".pdf"), "wb") as f:
             f.write(base64.b64decode(pdf["data"]))
 
         # Without JavaScript: the same cells and rows, no sorting.
@@ -340,8 +347,8 @@ def main():
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
-    summary.append(check_png(os.path.join(d, "report.png"), errors))
-    summary.append(check_pdf(os.path.join(d, "report.pdf"), expect, errors))
+    summary.append(check_png(path(".png"), errors))
+    summary.append(check_pdf(path(".pdf"), expect, errors))
     print("\n".join(summary))
     if errors:
         print("FAILED:\n" + "\n".join(errors))

@@ -9,7 +9,9 @@
 // cell per (tactic, technique) of GetCoverage colored by its status, the
 // tactic percentages of GetCoverage, the top 10 of GetGap (BLIND first), a
 // screenshot with the status colors and a two-page A4 landscape PDF (summary,
-// then the whole heatmap). The Markdown is parsed by Python-Markdown.
+// then the whole heatmap). The Markdown is parsed by Python-Markdown. A
+// second report of the same organization against three groups with roll-up
+// "any" checks the folded heatmap.
 //
 // Artifacts (HTML, Markdown, JSON, PNG, PDF) are left in
 // <build>/tests/report_artifacts/ for people to look at.
@@ -58,7 +60,8 @@ std::string StatusName(v1::CoverageStatus s) {
 // What the page must show, taken from the RPC answers (not from the model).
 std::string ExpectJson(const testing::LiveReport& live) {
   const v1::CoverageResponse& cov = live.coverage;
-  std::string out = Cat("{\"rollup\":\"none\",\"total\":", cov.total(), ",\"techniques\":{");
+  const char* rollup = cov.rollup() == v1::ROLLUP_ANY ? "any" : cov.rollup() == v1::ROLLUP_ALL ? "all" : "none";
+  std::string out = Cat("{\"rollup\":\"", rollup, "\",\"total\":", cov.total(), ",\"techniques\":{");
   for (int i = 0; i < cov.techniques_size(); ++i) {
     const auto& t = cov.techniques(i);
     out += Cat(i ? "," : "", JsonQuote(t.attack_id()), ":{\"status\":\"", StatusName(t.rollup_status()),
@@ -95,28 +98,45 @@ class ReportBrowserTest : public ::testing::Test {
     req.trend_releases = {"enterprise-attack@17.1", "enterprise-attack@18.1"};
     req.with_d3fend = req.with_atomic = true;
     ASSERT_OK(testing::BuildLiveReport(server_->address(), req, live_));
+    // The same organization against three groups, sub-techniques rolled up ("any").
+    any_ = new testing::LiveReport();
+    testing::LiveReportRequest any_req;
+    any_req.org_id = "acme";
+    any_req.release = "enterprise-attack@18.1";
+    any_req.groups = {"G0007", "G0016", "G0032"};
+    any_req.rollup = v1::ROLLUP_ANY;
+    ASSERT_OK(testing::BuildLiveReport(server_->address(), any_req, any_));
     dir_ = new std::string(ArtifactDir());
-    for (const char* f : {"report.html", "report.md", "report.json", "expect.json", "report.png", "report.pdf"})
-      std::filesystem::remove(*dir_ + "/" + f);
     html_ = new std::string(RenderReportHtml(live_->model));
-    testing::WriteFile(*dir_ + "/report.html", *html_);
-    testing::WriteFile(*dir_ + "/report.md", RenderReportMarkdown(live_->model));
-    testing::WriteFile(*dir_ + "/report.json", RenderReportJson(live_->model));
-    testing::WriteFile(*dir_ + "/expect.json", ExpectJson(*live_));
+    WriteArtifacts("report", *live_);
+    WriteArtifacts("report-any", *any_);
+  }
+  // NAME.html, .md, .json and .expect.json in the artifact directory;
+  // report_browser.py adds NAME.png and NAME.pdf.
+  static void WriteArtifacts(const std::string& name, const testing::LiveReport& live) {
+    const std::string base = *dir_ + "/" + name;
+    for (const char* ext : {".html", ".md", ".json", ".expect.json", ".png", ".pdf"}) std::filesystem::remove(base + ext);
+    testing::WriteFile(base + ".html", RenderReportHtml(live.model));
+    testing::WriteFile(base + ".md", RenderReportMarkdown(live.model));
+    testing::WriteFile(base + ".json", RenderReportJson(live.model));
+    testing::WriteFile(base + ".expect.json", ExpectJson(live));
   }
   static void TearDownTestSuite() {
     delete html_;
     delete dir_;
     delete live_;
+    delete any_;
     delete server_;
   }
   static testing::TestServer* server_;
   static testing::LiveReport* live_;
+  static testing::LiveReport* any_;
   static std::string* dir_;
   static std::string* html_;
 };
 testing::TestServer* ReportBrowserTest::server_ = nullptr;
 testing::LiveReport* ReportBrowserTest::live_ = nullptr;
+testing::LiveReport* ReportBrowserTest::any_ = nullptr;
 std::string* ReportBrowserTest::dir_ = nullptr;
 std::string* ReportBrowserTest::html_ = nullptr;
 
@@ -148,16 +168,34 @@ TEST_F(ReportBrowserTest, HtmlSizeWithinTarget) {
 }
 
 TEST_F(ReportBrowserTest, MarkdownParsesAndItsTacticTableMatches) {
-  auto [rc, output] = RunCommand(Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_markdown_check.py ", *dir_,
-                              "/report.md ", *dir_, "/report.json"));
-  EXPECT_EQ(rc, 0) << output;
-  EXPECT_THAT(output, HasSubstr("tactic table: 14 rows match"));
+  for (const char* name : {"report", "report-any"}) {
+    auto [rc, output] = RunCommand(Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_markdown_check.py ",
+                                       *dir_, "/", name, ".md ", *dir_, "/", name, ".json"));
+    EXPECT_EQ(rc, 0) << name << ": " << output;
+    EXPECT_THAT(output, HasSubstr("tactic table: 14 rows match")) << name;
+  }
 }
 
 TEST_F(ReportBrowserTest, HeadlessChromium) {
-  auto [rc, output] = RunCommand(Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_browser.py --dir ", *dir_));
+  auto [rc, output] =
+      RunCommand(Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_browser.py --dir ", *dir_, " --name report"));
   EXPECT_EQ(rc, 0) << output;
-  EXPECT_THAT(output, HasSubstr(Cat("heatmap: ", live_->model.techniques.size(), " techniques")));
+  EXPECT_THAT(output, HasSubstr("heatmap: 691 techniques in 887 cells"));  // a cell per tactic of each
+  std::cout << output;
+}
+
+// Roll-up any: parents only, colored by their roll-up status; three groups.
+TEST_F(ReportBrowserTest, HeadlessChromiumRollupAny) {
+  const ReportModel& m = any_->model;
+  EXPECT_EQ(m.header.threat_selection, "3 groups: APT28 (G0007), APT29 (G0016), Lazarus Group (G0032)");
+  EXPECT_EQ(m.rollup, ReportRollup::kAny);
+  int differs = 0;
+  for (const ReportTechnique& t : m.techniques) differs += t.rollup_status != t.status;
+  EXPECT_GT(differs, 0);  // some parent is better by a sub-technique
+  auto [rc, output] = RunCommand(
+      Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_browser.py --dir ", *dir_, " --name report-any"));
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_THAT(output, HasSubstr("heatmap: 216 techniques in 250 cells"));  // parents, once per tactic
   std::cout << output;
 }
 

@@ -43,6 +43,8 @@ struct LiveReportRequest {
   std::string org_id;
   std::string release;                      // the report's release, e.g. enterprise-attack@18.1
   std::vector<std::string> trend_releases;  // oldest first; empty: no trend
+  std::vector<std::string> groups;          // the threat selection; empty: all groups
+  v1::RollupPolicy rollup = v1::ROLLUP_NONE;
   bool with_d3fend = false, with_atomic = false;
   std::string generated_at = "2026-12-03T09:00:00Z";
 };
@@ -50,7 +52,7 @@ struct LiveReportRequest {
 struct LiveReport {
   v1::Organization org;
   v1::CoverageResponse coverage;
-  v1::GapResponse gap;  // every page, all groups
+  v1::GapResponse gap;  // every page
   v1::CoverageTrendResponse trend;
   std::optional<v1::MigrationPlan> plan;  // when a release newer than the organization's is stored
   ReportModel model;
@@ -180,13 +182,18 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
   v1::CoverageRequest cov_req;
   cov_req.set_org_id(req.org_id);
   cov_req.set_release(req.release);
+  cov_req.set_rollup(req.rollup);
   if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::GetCoverage, cov_req, &out->coverage); !s.ok()) return s;
   const v1::CoverageResponse& cov = out->coverage;
 
   v1::GapRequest gap_req;
   gap_req.set_org_id(req.org_id);
   gap_req.set_release(req.release);
-  gap_req.mutable_threat()->set_all_groups(true);
+  if (req.groups.empty()) {
+    gap_req.mutable_threat()->set_all_groups(true);
+  } else {
+    for (const std::string& g : req.groups) gap_req.mutable_threat()->mutable_groups()->add_ids(g);
+  }
   gap_req.set_include_countermeasures(req.with_d3fend);
   gap_req.set_include_atomic_tests(req.with_atomic);
   if (absl::Status s = CallAll(*analysis, &v1::AnalysisService::Stub::GetGap, gap_req, &out->gap); !s.ok()) return s;
@@ -216,7 +223,13 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
   for (const auto& e : inventory.entries()) collected.insert(e.resolved().begin(), e.resolved().end());
   m.header.data_components_collected = static_cast<int>(collected.size());
   m.header.groups_selected = gap.groups_size();
-  m.header.threat_selection = Cat("all ", gap.groups_size(), " active groups of ", cov.release());
+  if (req.groups.empty()) {
+    m.header.threat_selection = Cat("all ", gap.groups_size(), " active groups of ", cov.release());
+  } else {
+    std::vector<std::string> names;
+    for (const v1::AttackObject& g : gap.groups()) names.push_back(Cat(g.name(), " (", g.attack_id(), ")"));
+    m.header.threat_selection = Cat(names.size(), names.size() == 1 ? " group: " : " groups: ", Join(names, ", "));
+  }
 
   // Tactics and techniques, as the coverage counts them.
   m.rollup = cov.rollup() == v1::ROLLUP_ANY ? ReportRollup::kAny
