@@ -45,7 +45,14 @@ std::string BigCsv(const v1::CoverageResponse& coverage) {
   return csv;
 }
 
-void Measure(bench::Reporter& report, const std::string& org, const ReportModel& m) {
+// Fills the model of req.org_id from the RPCs, then renders it; the model.
+testing::LiveReport Measure(bench::Reporter& report, const std::string& address, const testing::LiveReportRequest& req) {
+  testing::LiveReport live;
+  auto t0 = bench::Clock::now();
+  Check(testing::BuildLiveReport(address, req, &live), "model");
+  const std::string& org = req.org_id;
+  report.Info(org + ": model from the RPCs (not judged)", bench::Ms(bench::Clock::now() - t0), "ms");
+  const ReportModel& m = live.model;
   std::string html, md, json;
   const double html_ms = bench::MedianMs(21, [&] { html = RenderReportHtml(m); });
   const double md_ms = bench::MedianMs(21, [&] { md = RenderReportMarkdown(m); });
@@ -61,6 +68,7 @@ void Measure(bench::Reporter& report, const std::string& org, const ReportModel&
   report.Target(org + ": render HTML (median of 21)", html_ms, "ms", 10);
   report.Target(org + ": render Markdown (median of 21)", md_ms, "ms", 10);
   report.Target(org + ": render JSON (median of 21)", json_ms, "ms", 10);
+  return live;
 }
 
 }  // namespace
@@ -78,11 +86,7 @@ int main() {
   req.trend_releases = {"enterprise-attack@16.1", "enterprise-attack@17.1", "enterprise-attack@18.1"};
   req.org_id = "sigma";
   req.with_d3fend = req.with_atomic = true;
-  testing::LiveReport sigma;
-  t0 = bench::Clock::now();
-  Check(testing::BuildLiveReport(server.address(), req, &sigma), "sigma model");
-  report.Info("sigma: model from the RPCs (not judged)", bench::Ms(bench::Clock::now() - t0), "ms");
-  Measure(report, "sigma", sigma.model);
+  const testing::LiveReport sigma = Measure(report, server.address(), req);
 
   // The big organization: 5,000 detections through a CSV import.
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
@@ -112,10 +116,6 @@ int main() {
   }
   req.org_id = "big";
   req.with_d3fend = req.with_atomic = false;
-  testing::LiveReport big;
-  t0 = bench::Clock::now();
-  Check(testing::BuildLiveReport(server.address(), req, &big), "big model");
-  report.Info("big: model from the RPCs (not judged)", bench::Ms(bench::Clock::now() - t0), "ms");
-  Measure(report, "big", big.model);
+  Measure(report, server.address(), req);
   return report.failures() ? 1 : 0;
 }
