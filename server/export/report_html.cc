@@ -152,33 +152,33 @@ void Header(const ReportModel& m, std::string* out) {
   const ReportHeader& h = m.header;
   Put(out, "<header class=\"top\" id=\"summary\"><h1>", H{rt::Title(h)}, "</h1>");
   Put(out, "<p class=\"meta\">Organization <b data-field=\"organization-id\">", H{h.organization_id},
-              "</b> · release <b data-field=\"release\">", H{h.release}, "</b> · generated <b data-field=\"generated-at\">",
-              H{h.generated_at}, "</b></p><div class=\"kpis\">");
+      "</b> · release <b data-field=\"release\">", H{h.release}, "</b> · generated <b data-field=\"generated-at\">",
+      H{h.generated_at}, "</b></p><div class=\"kpis\">");
   const ReportTotals& o = m.overall;
   auto kpi = [&](const char* cls, const char* label, double pct, int n) {
-    Put(out, "<div class=\"kpi ", cls, "\" data-field=\"overall-", cls, "\"><b>", rt::Percent(pct), "</b><span>", label, ": ",
-                rt::Count(n), " of ", rt::Count(o.techniques), " techniques</span></div>");
+    Put(out, "<div class=\"kpi ", cls, "\" data-field=\"overall-", cls, "\"><b>", rt::Percent(pct), "</b><span>", label,
+        ": ", rt::Count(n), " of ", rt::Count(o.techniques), " techniques</span></div>");
   };
   kpi("detected", "DETECTED", o.detected_pct(), o.detected);
   kpi("logged", "LOGGED", o.logged_pct(), o.logged);
   kpi("blind", "BLIND", o.blind_pct(), o.blind);
   Put(out, "<div class=\"kpi\" data-field=\"rules\"><b>", rt::Count(h.rules_enabled), "</b><span>rules enabled; ",
-              rt::Count(h.rules_disabled), " disabled", h.rules_testing > 0 ? Cat(", ", rt::Count(h.rules_testing), " testing") : "",
-              "</span></div>");
+      rt::Count(h.rules_disabled), " disabled",
+      h.rules_testing > 0 ? Cat(", ", rt::Count(h.rules_testing), " testing") : "", "</span></div>");
   Put(out, "<div class=\"kpi\" data-field=\"data-components\"><b>", rt::Count(h.data_components_collected),
-              "</b><span>data components collected</span></div>");
+      "</b><span>data components collected</span></div>");
   Put(out, "<div class=\"kpi wide\" data-field=\"threat-selection\"><b>", H{h.threat_selection},
-              "</b><span>threat selection</span></div></div></header>\n");
+      "</b><span>threat selection</span></div></div></header>\n");
 }
 
 void TotalsCells(const ReportTotals& t, std::string* out, const char* cell = "td") {
   Put(out, "<", cell, " class=\"num n-techniques\">", rt::Count(t.techniques), "</", cell, ">");
   const std::pair<const char*, std::pair<int, double>> parts[] = {{"detected", {t.detected, t.detected_pct()}},
-                                                                   {"logged", {t.logged, t.logged_pct()}},
-                                                                   {"blind", {t.blind, t.blind_pct()}}};
+                                                                  {"logged", {t.logged, t.logged_pct()}},
+                                                                  {"blind", {t.blind, t.blind_pct()}}};
   for (const auto& [name, v] : parts)
     Put(out, "<", cell, " class=\"num n-", name, "\">", rt::Count(v.first), "</", cell, "><", cell, " class=\"num p-",
-                name, "\">", rt::Percent(v.second), "</", cell, ">");
+        name, "\">", rt::Percent(v.second), "</", cell, ">");
   Put(out, "<", cell, " class=\"bar-col\"><div class=\"bar\" aria-hidden=\"true\">");
   for (const auto& [name, v] : parts)
     if (v.first > 0) Put(out, "<span class=\"", name, "\" style=\"width:", Fixed(v.second), "%\"></span>");
@@ -187,12 +187,12 @@ void TotalsCells(const ReportTotals& t, std::string* out, const char* cell = "td
 
 void Tactics(const ReportModel& m, std::string* out) {
   Put(out, "<section id=\"tactics\"><h2>", rt::kTacticsTitle, "</h2><table class=\"tactics sortable\"><thead><tr>",
-              "<th>Tactic</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th><th class=\"num\">%</th>",
-              "<th class=\"num\">LOGGED</th><th class=\"num\">%</th><th class=\"num\">BLIND</th><th class=\"num\">%</th>",
-              "<th class=\"bar-col\">Distribution</th></tr></thead><tbody>");
+      "<th>Tactic</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th><th class=\"num\">%</th>",
+      "<th class=\"num\">LOGGED</th><th class=\"num\">%</th><th class=\"num\">BLIND</th><th class=\"num\">%</th>",
+      "<th class=\"bar-col\">Distribution</th></tr></thead><tbody>");
   for (const ReportTactic& t : m.tactics) {
     Put(out, "<tr data-tactic=\"", H{t.shortname}, "\"><td>", H{t.name}, "<span class=\"id\">", H{t.id},
-                "</span></td>");
+        "</span></td>");
     TotalsCells(t.counts, out);
     *out += "</tr>";
   }
@@ -259,19 +259,18 @@ void Tooltip(const ReportModel& m, const ReportTechnique& t, std::string* out) {
 void Cell(const ReportModel& m, const ReportTechnique& t, const std::string& tactic, int x, int y, bool sub,
           std::string* out) {
   Put(out, "<g class=\"cell ", sub ? "sub " : "", StatusClass(t.rollup_status), t.groups_using > 0 ? " used" : "",
-              "\" data-technique=\"", H{t.id}, "\" data-tactic=\"", H{tactic}, "\" data-status=\"",
-              ReportStatusName(t.rollup_status), "\">");
+      "\" data-technique=\"", H{t.id}, "\" data-tactic=\"", H{tactic}, "\" data-status=\"",
+      ReportStatusName(t.rollup_status), "\">");
   Tooltip(m, t, out);
   if (sub) {
     Put(out, "<rect x=\"", x, "\" y=\"", y, "\" width=\"", kSubW, "\" height=\"", kSubH, "\"/>");
-    if (t.groups_using > 0)
-      Put(out, "<circle cx=\"", x + kSubW / 2, ".5\" cy=\"", y + kSubH / 2, "\" r=\"1.4\"/>");
+    if (t.groups_using > 0) Put(out, "<circle cx=\"", x + kSubW / 2, ".5\" cy=\"", y + kSubH / 2, "\" r=\"1.4\"/>");
     *out += "</g>";
     return;
   }
-  Put(out, "<rect x=\"", x, "\" y=\"", y, "\" width=\"", kColW, "\" height=\"", kRowH, "\" rx=\"1.5\"/><text x=\"", x + 3,
-              "\" y=\"", y + 10, "\">", H{Truncate(t.name, t.groups_using > 0 ? kLabelChars - 2 : kLabelChars)},
-              "</text>");
+  Put(out, "<rect x=\"", x, "\" y=\"", y, "\" width=\"", kColW, "\" height=\"", kRowH, "\" rx=\"1.5\"/><text x=\"",
+      x + 3, "\" y=\"", y + 10, "\">", H{Truncate(t.name, t.groups_using > 0 ? kLabelChars - 2 : kLabelChars)},
+      "</text>");
   if (t.groups_using > 0) Put(out, "<circle cx=\"", x + kColW - 5, "\" cy=\"", y + kRowH / 2, "\" r=\"2.2\"/>");
   *out += "</g>";
 }
@@ -313,31 +312,30 @@ void Heatmap(const ReportModel& m, std::string* out) {
   }
   const int width = std::max<int>(1, static_cast<int>(m.tactics.size()) * (kColW + kColGap) - kColGap);
   Put(out, "<section id=\"matrix\"><h2>", H{rt::kHeatmapTitle}, " <span class=\"small\">", H{m.header.release},
-              ", roll-up ", ReportRollupName(m.rollup), "</span></h2><div class=\"legend\">",
-              "<span><i class=\"swatch detected\"></i>DETECTED (100): an enabled detection maps to it</span>",
-              "<span><i class=\"swatch logged\"></i>LOGGED (50): collected telemetry can see it, no rule</span>",
-              "<span><i class=\"swatch blind\"></i>BLIND (0): neither</span>",
-              "<span><i class=\"dot\"></i>used by the selected groups</span>",
-              m.rollup == ReportRollup::kNone
-                  ? "<span>small squares under a technique: its sub-techniques</span>"
-                  : "<span>sub-techniques folded into their parent's roll-up</span>",
-              "<span class=\"small screen-only\">hover a cell for its detections</span></div>");
+      ", roll-up ", ReportRollupName(m.rollup), "</span></h2><div class=\"legend\">",
+      "<span><i class=\"swatch detected\"></i>DETECTED (100): an enabled detection maps to it</span>",
+      "<span><i class=\"swatch logged\"></i>LOGGED (50): collected telemetry can see it, no rule</span>",
+      "<span><i class=\"swatch blind\"></i>BLIND (0): neither</span>",
+      "<span><i class=\"dot\"></i>used by the selected groups</span>",
+      m.rollup == ReportRollup::kNone ? "<span>small squares under a technique: its sub-techniques</span>"
+                                      : "<span>sub-techniques folded into their parent's roll-up</span>",
+      "<span class=\"small screen-only\">hover a cell for its detections</span></div>");
   Put(out, "<div class=\"scroll\"><svg id=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", width, " ",
-              height, "\" role=\"img\" aria-label=\"ATT&amp;CK matrix heatmap\" font-size=\"8\">");
+      height, "\" role=\"img\" aria-label=\"ATT&amp;CK matrix heatmap\" font-size=\"8\">");
   for (size_t c = 0; c < m.tactics.size(); ++c) {
     const ReportTactic& tactic = m.tactics[c];
     const int x = static_cast<int>(c) * (kColW + kColGap);
     auto [l1, l2] = TwoLines(tactic.name);
     Put(out, "<g class=\"tactic\" data-tactic=\"", H{tactic.shortname}, "\"><title>", H{tactic.name}, " (",
-                H{tactic.id}, "): ", tactic.counts.techniques, " techniques, ", rt::Percent(tactic.counts.detected_pct()),
-                " detected, ", rt::Percent(tactic.counts.logged_pct()), " logged, ", rt::Percent(tactic.counts.blind_pct()),
-                " blind</title><text x=\"", x + kColW / 2, "\" y=\"11\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">",
-                H{l1}, "</text>");
+        H{tactic.id}, "): ", tactic.counts.techniques, " techniques, ", rt::Percent(tactic.counts.detected_pct()),
+        " detected, ", rt::Percent(tactic.counts.logged_pct()), " logged, ", rt::Percent(tactic.counts.blind_pct()),
+        " blind</title><text x=\"", x + kColW / 2,
+        "\" y=\"11\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">", H{l1}, "</text>");
     if (!l2.empty())
       Put(out, "<text x=\"", x + kColW / 2, "\" y=\"23\" text-anchor=\"middle\" font-weight=\"700\" font-size=\"10\">",
-                  H{l2}, "</text>");
+          H{l2}, "</text>");
     Put(out, "<text x=\"", x + kColW / 2, "\" y=\"35\" text-anchor=\"middle\" fill=\"#5b6675\" font-size=\"8\">",
-                tactic.counts.techniques, " · ", rt::Percent(tactic.counts.detected_pct()), " detected</text>");
+        tactic.counts.techniques, " · ", rt::Percent(tactic.counts.detected_pct()), " detected</text>");
     // The tactic's distribution as a thin stacked bar.
     double bx = x;
     const std::pair<const char*, int> parts[] = {{kDetectedColor, tactic.counts.detected},
@@ -359,31 +357,34 @@ void Heatmap(const ReportModel& m, std::string* out) {
         const int sy = y + static_cast<int>(i / kSubsPerLine) * (kSubH + kSubGap);
         Cell(m, *row.subs[i], tactic.shortname, sx, sy, true, out);
       }
-      y += static_cast<int>((row.subs.size() + kSubsPerLine - 1) / kSubsPerLine) * (kSubH + kSubGap) + kRowGap - kSubGap;
+      y +=
+          static_cast<int>((row.subs.size() + kSubsPerLine - 1) / kSubsPerLine) * (kSubH + kSubGap) + kRowGap - kSubGap;
     }
   }
   *out += "</svg></div></section>\n";
 }
 
 void BlindSpots(const ReportModel& m, std::string* out) {
-  Put(out, "<section id=\"blind-spots\"><h2>", rt::kBlindSpotsTitle, " <span class=\"small\">used by the selected groups, "
-              "BLIND before LOGGED, by number of groups</span></h2>");
+  Put(out, "<section id=\"blind-spots\"><h2>", rt::kBlindSpotsTitle,
+      " <span class=\"small\">used by the selected groups, "
+      "BLIND before LOGGED, by number of groups</span></h2>");
   if (m.blind_spots.empty()) {
     *out += "<p class=\"none\">No blind spot: every technique the selected groups use is DETECTED.</p></section>\n";
     return;
   }
-  *out += "<table class=\"blind-spots\"><thead><tr><th class=\"num\">#</th><th>Technique</th><th>Status</th>"
-          "<th>Selected groups</th><th>Why</th><th>D3FEND countermeasures</th><th>Atomic tests</th></tr></thead><tbody>";
+  *out +=
+      "<table class=\"blind-spots\"><thead><tr><th class=\"num\">#</th><th>Technique</th><th>Status</th>"
+      "<th>Selected groups</th><th>Why</th><th>D3FEND countermeasures</th><th>Atomic tests</th></tr></thead><tbody>";
   for (const ReportBlindSpot& b : m.blind_spots) {
     Put(out, "<tr data-technique=\"", H{b.technique_id}, "\" data-status=\"", ReportStatusName(b.status),
-                "\"><td class=\"num\">", b.rank, "</td><td><b>", H{b.technique_id}, "</b> ", H{b.technique_name},
-                "</td><td><span class=\"badge ", StatusClass(b.status), "\">", ReportStatusName(b.status),
-                "</span></td><td><b class=\"groups-count\">", b.groups.size(), "</b> ",
-                H{rt::ListWithMore(b.groups, m.max_groups_listed)}, "</td><td class=\"why\">", H{rt::BlindReason(b)});
+        "\"><td class=\"num\">", b.rank, "</td><td><b>", H{b.technique_id}, "</b> ", H{b.technique_name},
+        "</td><td><span class=\"badge ", StatusClass(b.status), "\">", ReportStatusName(b.status),
+        "</span></td><td><b class=\"groups-count\">", b.groups.size(), "</b> ",
+        H{rt::ListWithMore(b.groups, m.max_groups_listed)}, "</td><td class=\"why\">", H{rt::BlindReason(b)});
     const auto& dcs = b.status == ReportStatus::kBlind ? b.data_components : b.collected_components;
     if (!dcs.empty())
-      Put(out, "<div class=\"small\">", b.status == ReportStatus::kBlind ? "collect: " : "collected: ",
-                  H{rt::ListWithMore(dcs, 3)}, "</div>");
+      Put(out, "<div class=\"small\">",
+          b.status == ReportStatus::kBlind ? "collect: " : "collected: ", H{rt::ListWithMore(dcs, 3)}, "</div>");
     *out += "</td><td>";
     if (!m.d3fend_loaded) {
       *out += "<span class=\"none\">D3FEND not loaded</span>";
@@ -413,7 +414,7 @@ void Telemetry(const ReportModel& m, std::string* out) {
   std::unordered_map<std::string, std::string> tactic_name;
   for (const ReportTactic& t : m.tactics) tactic_name[t.shortname] = t.name;
   Put(out, "<section id=\"telemetry\"><h2>", rt::kTelemetryTitle,
-              " <span class=\"small\">each turns BLIND gaps LOGGED, chosen greedily</span></h2>");
+      " <span class=\"small\">each turns BLIND gaps LOGGED, chosen greedily</span></h2>");
   if (m.telemetry.empty()) {
     *out += "<p class=\"none\">No recommendation: no data component would turn a BLIND gap LOGGED.</p></section>\n";
     return;
@@ -423,19 +424,18 @@ void Telemetry(const ReportModel& m, std::string* out) {
   size_t lines = 0, hidden = 0;
   for (const ReportTelemetry& r : m.telemetry) {
     Put(out, "<li", lines >= kPrintTelemetryLines ? " class=\"screen-only\"" : "", " data-component=\"",
-                H{r.data_component_id.empty() ? r.data_component_name : r.data_component_id}, "\"><b>",
-                H{rt::DataComponentLabel(r)}, "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
+        H{r.data_component_id.empty() ? r.data_component_name : r.data_component_id}, "\"><b>",
+        H{rt::DataComponentLabel(r)}, "</b> <span class=\"small\">", rt::GapsAdded(r), "</span><ul>");
     for (const auto& tg : r.by_tactic) {
       const bool screen_only = lines++ >= kPrintTelemetryLines;
       hidden += screen_only;
       Put(out, "<li class=\"telemetry-line", screen_only ? " screen-only" : "", "\">",
-                  H{rt::TelemetryLine(r, tg, tactic_name[tg.tactic])}, "</li>");
+          H{rt::TelemetryLine(r, tg, tactic_name[tg.tactic])}, "</li>");
     }
     *out += "</ul></li>";
   }
   *out += "</ol>";
-  if (hidden > 0)
-    Put(out, "<p class=\"print-only small\">and ", hidden, " more lines in the screen version.</p>");
+  if (hidden > 0) Put(out, "<p class=\"print-only small\">and ", hidden, " more lines in the screen version.</p>");
   *out += "</section>\n";
 }
 
@@ -443,19 +443,19 @@ void TrendChart(const ReportModel& m, std::string* out) {
   constexpr int kW = 560, kH = 200, kL = 40, kR = 122, kT = 12, kB = 34;
   const int plot_w = kW - kL - kR, plot_h = kH - kT - kB;
   Put(out, "<svg id=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ", kW, " ", kH,
-              "\" role=\"img\" aria-label=\"Coverage trend\" font-size=\"11\">");
+      "\" role=\"img\" aria-label=\"Coverage trend\" font-size=\"11\">");
   for (int p = 0; p <= 100; p += 25) {
     const double y = kT + plot_h * (100 - p) / 100.0;
     Put(out, "<line x1=\"", kL, "\" x2=\"", kL + plot_w, "\" y1=\"", Fixed(y), "\" y2=\"", Fixed(y),
-                "\" stroke=\"#d9dee5\"/><text x=\"", kL - 6, "\" y=\"", Fixed(y + 4),
-                "\" text-anchor=\"end\" fill=\"#5b6675\">", p, "%</text>");
+        "\" stroke=\"#d9dee5\"/><text x=\"", kL - 6, "\" y=\"", Fixed(y + 4),
+        "\" text-anchor=\"end\" fill=\"#5b6675\">", p, "%</text>");
   }
   const size_t n = m.trend.size();
   auto px = [&](size_t i) { return n == 1 ? kL + plot_w / 2.0 : kL + plot_w * static_cast<double>(i) / (n - 1); };
   auto py = [&](double pct) { return kT + plot_h * (100 - pct) / 100.0; };
   for (size_t i = 0; i < n; ++i)
     Put(out, "<text x=\"", Fixed(px(i)), "\" y=\"", kH - 12, "\" text-anchor=\"middle\" fill=\"#5b6675\">",
-                H{Version(m.trend[i].release)}, "</text>");
+        H{Version(m.trend[i].release)}, "</text>");
   // The line colors are darker than the cell colors so the lines read on white.
   const struct {
     const char* name;
@@ -466,17 +466,18 @@ void TrendChart(const ReportModel& m, std::string* out) {
                 {"BLIND", "#d93b3b", &ReportTotals::blind_pct}};
   for (const auto& s : series) {
     std::string points;
-    for (size_t i = 0; i < n; ++i) points += Cat(i ? " " : "", Fixed(px(i)), ",", Fixed(py((m.trend[i].counts.*s.pct)())));
+    for (size_t i = 0; i < n; ++i)
+      points += Cat(i ? " " : "", Fixed(px(i)), ",", Fixed(py((m.trend[i].counts.*s.pct)())));
     Put(out, "<g class=\"series\" data-series=\"", s.name, "\"><polyline fill=\"none\" stroke=\"", s.color,
-                "\" stroke-width=\"2.5\" points=\"", points, "\"/>");
+        "\" stroke-width=\"2.5\" points=\"", points, "\"/>");
     for (size_t i = 0; i < n; ++i) {
       const double v = (m.trend[i].counts.*s.pct)();
       Put(out, "<circle cx=\"", Fixed(px(i)), "\" cy=\"", Fixed(py(v)), "\" r=\"3.5\" fill=\"", s.color, "\"><title>",
-                  H{m.trend[i].release}, ": ", rt::Percent(v), " ", s.name, "</title></circle>");
+          H{m.trend[i].release}, ": ", rt::Percent(v), " ", s.name, "</title></circle>");
     }
     const double last = (m.trend[n - 1].counts.*s.pct)();
     Put(out, "<text x=\"", kL + plot_w + 8, "\" y=\"", Fixed(py(last) + 4), "\" fill=\"", s.color,
-                "\" font-weight=\"700\">", s.name, " ", rt::Percent(last), "</text></g>");
+        "\" font-weight=\"700\">", s.name, " ", rt::Percent(last), "</text></g>");
   }
   *out += "</svg>";
 }
@@ -489,49 +490,55 @@ void Trend(const ReportModel& m, std::string* out) {
   }
   *out += "<div class=\"trend-wrap\">";
   TrendChart(m, out);
-  *out += "<table class=\"trend\"><thead><tr><th>Release</th><th class=\"num\">Techniques</th><th class=\"num\">DETECTED</th>"
-          "<th class=\"num\">LOGGED</th><th class=\"num\">BLIND</th></tr></thead><tbody>";
+  *out +=
+      "<table class=\"trend\"><thead><tr><th>Release</th><th class=\"num\">Techniques</th><th "
+      "class=\"num\">DETECTED</th>"
+      "<th class=\"num\">LOGGED</th><th class=\"num\">BLIND</th></tr></thead><tbody>";
   for (const ReportTrendPoint& p : m.trend)
     Put(out, "<tr><td>", H{p.release}, "</td><td class=\"num\">", rt::Count(p.counts.techniques),
-                "</td><td class=\"num p-detected\">", rt::Percent(p.counts.detected_pct()), "</td><td class=\"num p-logged\">",
-                rt::Percent(p.counts.logged_pct()), "</td><td class=\"num p-blind\">", rt::Percent(p.counts.blind_pct()),
-                "</td></tr>");
+        "</td><td class=\"num p-detected\">", rt::Percent(p.counts.detected_pct()), "</td><td class=\"num p-logged\">",
+        rt::Percent(p.counts.logged_pct()), "</td><td class=\"num p-blind\">", rt::Percent(p.counts.blind_pct()),
+        "</td></tr>");
   *out += "</tbody></table></div></section>\n";
 }
 
 void NextRelease(const ReportModel& m, std::string* out) {
   if (!m.next_release) return;
   const ReportNextRelease& n = *m.next_release;
-  Put(out, "<section id=\"next-release\"><h2>", rt::kNextReleaseTitle, " <span class=\"small\">",
-              H{n.from_release}, " → ", H{n.target_release}, "</span></h2>");
+  Put(out, "<section id=\"next-release\"><h2>", rt::kNextReleaseTitle, " <span class=\"small\">", H{n.from_release},
+      " → ", H{n.target_release}, "</span></h2>");
   Put(out, "<p>", rt::Count(n.detections_in_scope), " detections mapped against ", H{n.from_release},
-              ". Their mappings: <b data-field=\"auto\">", rt::Count(n.auto_migrated),
-              "</b> migrate automatically, <b data-field=\"review\">", rt::Count(n.needs_review),
-              "</b> need review, <b data-field=\"orphaned\">", rt::Count(n.orphaned), "</b> are orphaned, ",
-              rt::Count(n.unchanged), " are unchanged. DETECTED moves from ", rt::Percent(n.coverage_before.detected_pct()),
-              " on ", H{n.from_release}, " to ", rt::Percent(n.coverage_after.detected_pct()), " on ",
-              H{n.target_release}, " once migrated.</p>");
+      ". Their mappings: <b data-field=\"auto\">", rt::Count(n.auto_migrated),
+      "</b> migrate automatically, <b data-field=\"review\">", rt::Count(n.needs_review),
+      "</b> need review, <b data-field=\"orphaned\">", rt::Count(n.orphaned), "</b> are orphaned, ",
+      rt::Count(n.unchanged), " are unchanged. DETECTED moves from ", rt::Percent(n.coverage_before.detected_pct()),
+      " on ", H{n.from_release}, " to ", rt::Percent(n.coverage_after.detected_pct()), " on ", H{n.target_release},
+      " once migrated.</p>");
   if (!n.review.empty()) {
-    *out += "<table class=\"review\"><thead><tr><th>Detection</th><th>Technique</th><th>Action</th><th>Why</th></tr></thead><tbody>";
+    *out +=
+        "<table "
+        "class=\"review\"><thead><tr><th>Detection</th><th>Technique</th><th>Action</th><th>Why</th></tr></"
+        "thead><tbody>";
     for (size_t i = 0; i < n.review.size() && i < m.max_review_listed; ++i) {
       const ReportReviewItem& r = n.review[i];
-      Put(out, "<tr", i >= kPrintReview ? " class=\"screen-only\"" : "", "><td>", H{r.detection_name}, "<span class=\"id\">", H{r.detection_id}, "</span></td><td>",
-                  H{r.technique}, "</td><td>", H{r.action}, "</td><td>", H{Join(r.reasons, "; ")}, "</td></tr>");
+      Put(out, "<tr", i >= kPrintReview ? " class=\"screen-only\"" : "", "><td>", H{r.detection_name},
+          "<span class=\"id\">", H{r.detection_id}, "</span></td><td>", H{r.technique}, "</td><td>", H{r.action},
+          "</td><td>", H{Join(r.reasons, "; ")}, "</td></tr>");
     }
     *out += "</tbody></table>";
     if (n.review.size() > kPrintReview)
       Put(out, "<p class=\"print-only small\">and ", n.review.size() - kPrintReview,
-                  " more detections to review in the screen version and the JSON report.</p>");
+          " more detections to review in the screen version and the JSON report.</p>");
     if (n.review.size() > m.max_review_listed)
       Put(out, "<p class=\"small screen-only\">and ", n.review.size() - m.max_review_listed,
-                  " more detections to review (all of them are in the JSON report).</p>");
+          " more detections to review (all of them are in the JSON report).</p>");
   }
   *out += "</section>\n";
 }
 
 void Method(const ReportModel& m, std::string* out) {
   Put(out, "<footer id=\"method\"><h2>", rt::kMethodTitle, "</h2><p>", H{rt::CoverageRuleParagraph()}, "</p><p>",
-              H{rt::RollupParagraph(m.rollup)}, "</p></footer>\n");
+      H{rt::RollupParagraph(m.rollup)}, "</p></footer>\n");
 }
 
 }  // namespace
@@ -546,14 +553,14 @@ std::string RenderReportHtml(const ReportModel& m) {
     estimate += cell * t.tactics.size();
   }
   out.reserve(estimate + estimate / 8);
-  Put(&out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             // Nothing from the network: no fetch, image, font or frame; only the inline style and script.
-             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-             "script-src 'unsafe-inline'; img-src data:\">"
-             "<meta name=\"generator\" content=\"ttpgraph\"><title>",
-             H{rt::Title(m.header)}, " (", H{m.header.release}, ")</title><style>", Css(),
-             "</style></head>\n<body><main>\n");
+  Put(&out,
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      // Nothing from the network: no fetch, image, font or frame; only the inline style and script.
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+      "script-src 'unsafe-inline'; img-src data:\">"
+      "<meta name=\"generator\" content=\"ttpgraph\"><title>",
+      H{rt::Title(m.header)}, " (", H{m.header.release}, ")</title><style>", Css(), "</style></head>\n<body><main>\n");
   Header(m, &out);
   Tactics(m, &out);
   Heatmap(m, &out);

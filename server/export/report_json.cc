@@ -52,8 +52,8 @@ void Technique(std::string* out, const ReportTechnique& t) {
       ReportStatusName(t.status), "\",\"rollup_status\":\"", ReportStatusName(t.rollup_status),
       "\",\"score\":", static_cast<int>(t.rollup_status), ",\"groups_using\":", t.groups_using, ",\"detections\":");
   Strings(out, t.detections);
-  Put(out, ",\"subtechniques\":", t.subtechniques, ",\"sub_detected\":", t.sub_detected, ",\"sub_logged\":",
-      t.sub_logged, ",\"sub_blind\":", t.sub_blind, "}");
+  Put(out, ",\"subtechniques\":", t.subtechniques, ",\"sub_detected\":", t.sub_detected,
+      ",\"sub_logged\":", t.sub_logged, ",\"sub_blind\":", t.sub_blind, "}");
 }
 
 void BlindSpot(std::string* out, const ReportBlindSpot& b) {
@@ -65,13 +65,17 @@ void BlindSpot(std::string* out, const ReportBlindSpot& b) {
   out->append(",\"collected_components\":");
   Strings(out, b.collected_components);
   out->append(",\"countermeasures\":");
-  Array(out, b.countermeasures, [](std::string* o, const ReportCountermeasure& c) {
-    Put(o, "{\"id\":", J{c.id}, ",\"label\":", J{c.label}, "}");
-  }, ",");
+  Array(
+      out, b.countermeasures,
+      [](std::string* o, const ReportCountermeasure& c) {
+        Put(o, "{\"id\":", J{c.id}, ",\"label\":", J{c.label}, "}");
+      },
+      ",");
   out->append(",\"atomic_tests\":");
-  Array(out, b.atomic_tests, [](std::string* o, const ReportAtomicTest& a) {
-    Put(o, "{\"number\":", a.number, ",\"name\":", J{a.name}, "}");
-  }, ",");
+  Array(
+      out, b.atomic_tests,
+      [](std::string* o, const ReportAtomicTest& a) { Put(o, "{\"number\":", a.number, ",\"name\":", J{a.name}, "}"); },
+      ",");
   out->push_back('}');
 }
 
@@ -87,10 +91,10 @@ std::string RenderReportJson(const ReportModel& m) {
   out.reserve(20000 + m.techniques.size() * 400 + names * 80);
   Put(&out, "{\"format\":\"ttpgraph.coverage-report\",\"format_version\":1,\n\"header\":{\"organization\":",
       J{h.organization}, ",\"organization_id\":", J{h.organization_id}, ",\"release\":", J{h.release},
-      ",\"generated_at\":", J{h.generated_at}, ",\"rules_enabled\":", h.rules_enabled, ",\"rules_disabled\":",
-      h.rules_disabled, ",\"rules_testing\":", h.rules_testing, ",\"data_components_collected\":",
-      h.data_components_collected, ",\"threat_selection\":", J{h.threat_selection}, ",\"groups_selected\":",
-      h.groups_selected, "},\n\"rollup\":\"", ReportRollupName(m.rollup), "\",\n\"overall\":");
+      ",\"generated_at\":", J{h.generated_at}, ",\"rules_enabled\":", h.rules_enabled,
+      ",\"rules_disabled\":", h.rules_disabled, ",\"rules_testing\":", h.rules_testing,
+      ",\"data_components_collected\":", h.data_components_collected, ",\"threat_selection\":", J{h.threat_selection},
+      ",\"groups_selected\":", h.groups_selected, "},\n\"rollup\":\"", ReportRollupName(m.rollup), "\",\n\"overall\":");
   Totals(&out, m.overall);
   out.append(",\n\"tactics\":");
   Array(&out, m.tactics, [](std::string* o, const ReportTactic& t) {
@@ -109,11 +113,14 @@ std::string RenderReportJson(const ReportModel& m) {
         ",\"log_sources\":");
     Strings(o, r.log_sources);
     Put(o, ",\"gaps_added\":", r.gaps_added, ",\"cumulative\":", r.cumulative, ",\"by_tactic\":");
-    Array(o, r.by_tactic, [&](std::string* o2, const ReportTelemetry::TacticGaps& tg) {
-      Put(o2, "{\"tactic\":", J{tg.tactic}, ",\"technique_ids\":");
-      Strings(o2, tg.technique_ids);
-      Put(o2, ",\"line\":", J{report_text::TelemetryLine(r, tg, tactic_name[tg.tactic])}, "}");
-    }, ",");
+    Array(
+        o, r.by_tactic,
+        [&](std::string* o2, const ReportTelemetry::TacticGaps& tg) {
+          Put(o2, "{\"tactic\":", J{tg.tactic}, ",\"technique_ids\":");
+          Strings(o2, tg.technique_ids);
+          Put(o2, ",\"line\":", J{report_text::TelemetryLine(r, tg, tactic_name[tg.tactic])}, "}");
+        },
+        ",");
     o->push_back('}');
   });
   out.append(",\n\"trend\":");
@@ -128,22 +135,23 @@ std::string RenderReportJson(const ReportModel& m) {
   } else {
     const ReportNextRelease& n = *m.next_release;
     Put(&out, "{\"from_release\":", J{n.from_release}, ",\"target_release\":", J{n.target_release},
-        ",\"detections_in_scope\":", n.detections_in_scope, ",\"unchanged\":", n.unchanged, ",\"auto_migrated\":",
-        n.auto_migrated, ",\"needs_review\":", n.needs_review, ",\"orphaned\":", n.orphaned, ",\"coverage_before\":");
+        ",\"detections_in_scope\":", n.detections_in_scope, ",\"unchanged\":", n.unchanged,
+        ",\"auto_migrated\":", n.auto_migrated, ",\"needs_review\":", n.needs_review, ",\"orphaned\":", n.orphaned,
+        ",\"coverage_before\":");
     Totals(&out, n.coverage_before);
     out.append(",\"coverage_after\":");
     Totals(&out, n.coverage_after);
     out.append(",\"review\":");
     Array(&out, n.review, [](std::string* o, const ReportReviewItem& r) {
-      Put(o, "{\"detection_id\":", J{r.detection_id}, ",\"detection_name\":", J{r.detection_name}, ",\"technique\":",
-          J{r.technique}, ",\"action\":", J{r.action}, ",\"reasons\":");
+      Put(o, "{\"detection_id\":", J{r.detection_id}, ",\"detection_name\":", J{r.detection_name},
+          ",\"technique\":", J{r.technique}, ",\"action\":", J{r.action}, ",\"reasons\":");
       Strings(o, r.reasons);
       o->push_back('}');
     });
     out.push_back('}');
   }
-  Put(&out, ",\n\"method\":{\"coverage_rule\":", J{report_text::CoverageRuleParagraph()}, ",\"rollup\":",
-      J{report_text::RollupParagraph(m.rollup)}, "}}\n");
+  Put(&out, ",\n\"method\":{\"coverage_rule\":", J{report_text::CoverageRuleParagraph()},
+      ",\"rollup\":", J{report_text::RollupParagraph(m.rollup)}, "}}\n");
   return out;
 }
 

@@ -32,7 +32,13 @@ std::string Md(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     switch (c) {
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '|':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
         out += '\\';
         out += c;
         break;
@@ -62,8 +68,8 @@ std::string RenderReportMarkdown(const ReportModel& m) {
   std::string out = Cat("# ", Md(rt::Title(h)), "\n\n");
   out += Cat("Organization **", Md(h.organization_id), "** · release **", Md(h.release), "** · generated ",
              Md(h.generated_at), "\n\n");
-  out += Cat("- **DETECTED:** ", rt::Percent(o.detected_pct()), " (", rt::Count(o.detected), " of ", rt::Count(o.techniques),
-             " techniques)\n");
+  out += Cat("- **DETECTED:** ", rt::Percent(o.detected_pct()), " (", rt::Count(o.detected), " of ",
+             rt::Count(o.techniques), " techniques)\n");
   out += Cat("- **LOGGED:** ", rt::Percent(o.logged_pct()), " (", rt::Count(o.logged), " of ", rt::Count(o.techniques),
              " techniques)\n");
   out += Cat("- **BLIND:** ", rt::Percent(o.blind_pct()), " (", rt::Count(o.blind), " of ", rt::Count(o.techniques),
@@ -73,8 +79,9 @@ std::string RenderReportMarkdown(const ReportModel& m) {
   out += Cat("- **Threat selection:** ", Md(h.threat_selection), "\n");
 
   Heading(&out, rt::kTacticsTitle);
-  out += "| Tactic | ID | Techniques | DETECTED | DETECTED % | LOGGED | LOGGED % | BLIND | BLIND % |\n"
-         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  out +=
+      "| Tactic | ID | Techniques | DETECTED | DETECTED % | LOGGED | LOGGED % | BLIND | BLIND % |\n"
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const ReportTactic& t : m.tactics) out += Cat("| ", Md(t.name), " | ", Md(t.id), TotalsCells(t.counts));
   out += Cat("| **All techniques (each once)** | ", TotalsCells(m.overall));
 
@@ -87,12 +94,14 @@ std::string RenderReportMarkdown(const ReportModel& m) {
   if (m.blind_spots.empty()) {
     out += "No blind spot: every technique the selected groups use is DETECTED.\n";
   } else {
-    out += "| # | Technique | Status | Selected groups | Why | D3FEND countermeasures | Atomic tests |\n"
-           "| ---: | --- | --- | --- | --- | --- | --- |\n";
+    out +=
+        "| # | Technique | Status | Selected groups | Why | D3FEND countermeasures | Atomic tests |\n"
+        "| ---: | --- | --- | --- | --- | --- | --- |\n";
     for (const ReportBlindSpot& b : m.blind_spots) {
       std::string why = rt::BlindReason(b);
       const auto& dcs = b.status == ReportStatus::kBlind ? b.data_components : b.collected_components;
-      if (!dcs.empty()) why += Cat(b.status == ReportStatus::kBlind ? " (collect: " : " (collected: ", rt::ListWithMore(dcs, 3), ")");
+      if (!dcs.empty())
+        why += Cat(b.status == ReportStatus::kBlind ? " (collect: " : " (collected: ", rt::ListWithMore(dcs, 3), ")");
       std::string d3fend = "D3FEND not loaded";
       if (m.d3fend_loaded) {
         std::vector<std::string> cms;
@@ -105,9 +114,9 @@ std::string RenderReportMarkdown(const ReportModel& m) {
         for (const auto& a : b.atomic_tests) tests.push_back(Cat("#", a.number, " ", a.name));
         atomic = tests.empty() ? "none" : Cat(tests.size(), ": ", rt::ListWithMore(tests, 2, "; "));
       }
-      out += Cat("| ", b.rank, " | ", Md(b.technique_id), " ", Md(b.technique_name), " | ", ReportStatusName(b.status), " | ",
-                 b.groups.size(), ": ", Md(rt::ListWithMore(b.groups, m.max_groups_listed)), " | ", Md(why), " | ",
-                 Md(d3fend), " | ", Md(atomic), " |\n");
+      out += Cat("| ", b.rank, " | ", Md(b.technique_id), " ", Md(b.technique_name), " | ", ReportStatusName(b.status),
+                 " | ", b.groups.size(), ": ", Md(rt::ListWithMore(b.groups, m.max_groups_listed)), " | ", Md(why),
+                 " | ", Md(d3fend), " | ", Md(atomic), " |\n");
     }
   }
 
@@ -120,7 +129,8 @@ std::string RenderReportMarkdown(const ReportModel& m) {
     for (size_t i = 0; i < m.telemetry.size(); ++i) {
       const ReportTelemetry& r = m.telemetry[i];
       out += Cat(i + 1, ". **", Md(rt::DataComponentLabel(r)), "**: ", rt::GapsAdded(r), "\n");
-      for (const auto& tg : r.by_tactic) out += Cat("    - ", Md(rt::TelemetryLine(r, tg, tactic_name[tg.tactic])), "\n");
+      for (const auto& tg : r.by_tactic)
+        out += Cat("    - ", Md(rt::TelemetryLine(r, tg, tactic_name[tg.tactic])), "\n");
     }
   }
 
@@ -130,8 +140,9 @@ std::string RenderReportMarkdown(const ReportModel& m) {
   } else {
     out += "| Release | Techniques | DETECTED | LOGGED | BLIND |\n| --- | ---: | ---: | ---: | ---: |\n";
     for (const ReportTrendPoint& p : m.trend)
-      out += Cat("| ", Md(p.release), " | ", rt::Count(p.counts.techniques), " | ", rt::Percent(p.counts.detected_pct()),
-                 " | ", rt::Percent(p.counts.logged_pct()), " | ", rt::Percent(p.counts.blind_pct()), " |\n");
+      out +=
+          Cat("| ", Md(p.release), " | ", rt::Count(p.counts.techniques), " | ", rt::Percent(p.counts.detected_pct()),
+              " | ", rt::Percent(p.counts.logged_pct()), " | ", rt::Percent(p.counts.blind_pct()), " |\n");
   }
 
   if (m.next_release) {
@@ -140,9 +151,9 @@ std::string RenderReportMarkdown(const ReportModel& m) {
     out += Cat(rt::Count(n.detections_in_scope), " detections mapped against ", Md(n.from_release), " move to ",
                Md(n.target_release), ". Their mappings: **", rt::Count(n.auto_migrated), "** migrate automatically, **",
                rt::Count(n.needs_review), "** need review, **", rt::Count(n.orphaned), "** are orphaned, ",
-               rt::Count(n.unchanged), " are unchanged. DETECTED moves from ", rt::Percent(n.coverage_before.detected_pct()),
-               " on ", Md(n.from_release), " to ", rt::Percent(n.coverage_after.detected_pct()), " on ",
-               Md(n.target_release), " once migrated.\n");
+               rt::Count(n.unchanged), " are unchanged. DETECTED moves from ",
+               rt::Percent(n.coverage_before.detected_pct()), " on ", Md(n.from_release), " to ",
+               rt::Percent(n.coverage_after.detected_pct()), " on ", Md(n.target_release), " once migrated.\n");
     if (!n.review.empty()) {
       out += "\n| Detection | ID | Technique | Action | Why |\n| --- | --- | --- | --- | --- |\n";
       for (size_t i = 0; i < n.review.size() && i < m.max_review_listed; ++i) {

@@ -40,8 +40,8 @@ std::vector<ReportBlindSpot> TopBlindSpots(std::vector<ReportBlindSpot> gaps, si
   return gaps;
 }
 
-void AttributeTelemetryGaps(const std::vector<ReportTelemetryGap>& blind_gaps,
-                            const std::vector<ReportTactic>& tactics, std::vector<ReportTelemetry>* telemetry) {
+void AttributeTelemetryGaps(const std::vector<ReportTelemetryGap>& blind_gaps, const std::vector<ReportTactic>& tactics,
+                            std::vector<ReportTelemetry>* telemetry) {
   std::unordered_map<std::string, size_t> rec_of;  // component key -> first recommendation naming it
   for (size_t i = telemetry->size(); i-- > 0;) {
     const ReportTelemetry& r = (*telemetry)[i];
@@ -74,11 +74,10 @@ absl::Status Invalid(const std::string& where, const std::string& what) {
 }
 
 absl::Status CheckTotals(const ReportTotals& t, const std::string& where) {
-  if (t.techniques < 0 || t.detected < 0 || t.logged < 0 || t.blind < 0)
-    return Invalid(where, "negative count");
+  if (t.techniques < 0 || t.detected < 0 || t.logged < 0 || t.blind < 0) return Invalid(where, "negative count");
   if (t.detected + t.logged + t.blind != t.techniques)
-    return Invalid(where, Cat("detected + logged + blind = ", t.detected + t.logged + t.blind, ", not techniques = ",
-                              t.techniques));
+    return Invalid(where, Cat("detected + logged + blind = ", t.detected + t.logged + t.blind,
+                              ", not techniques = ", t.techniques));
   return absl::OkStatus();
 }
 

@@ -76,14 +76,14 @@ struct ReportTactic {
 };
 
 struct ReportTechnique {
-  std::string id;    // T1059.001
-  std::string name;  // PowerShell
+  std::string id;                    // T1059.001
+  std::string name;                  // PowerShell
   std::vector<std::string> tactics;  // ReportTactic::shortname of each tactic it belongs to
   bool is_subtechnique = false;
-  std::string parent;  // sub-techniques: the parent's ATT&CK ID
+  std::string parent;                                 // sub-techniques: the parent's ATT&CK ID
   ReportStatus status = ReportStatus::kBlind;         // its own
   ReportStatus rollup_status = ReportStatus::kBlind;  // under the model's policy; == status under kNone
-  int groups_using = 0;  // selected groups using it (0: not used by the selection)
+  int groups_using = 0;                               // selected groups using it (0: not used by the selection)
   // Names of the counting detections mapped to it, all of them (the HTML
   // tooltip lists the first ReportModel::max_detections_listed).
   std::vector<std::string> detections;
@@ -97,7 +97,7 @@ struct ReportCountermeasure {
 };
 
 struct ReportAtomicTest {
-  int number = 0;    // Atomic Red Team test number within the technique
+  int number = 0;  // Atomic Red Team test number within the technique
   std::string name;
 };
 
@@ -109,10 +109,10 @@ struct ReportAtomicTest {
 struct ReportBlindSpot {
   int rank = 0;  // 1-based, as shown
   std::string technique_id, technique_name;
-  ReportStatus status = ReportStatus::kBlind;  // kBlind or kLogged
-  std::vector<std::string> groups;             // selected groups using it, "APT28 (G0007)"
-  std::vector<std::string> data_components;    // BLIND: "DC0032 Process Creation" that would make it LOGGED
-  std::vector<std::string> collected_components;  // LOGGED: the collected ones that see it
+  ReportStatus status = ReportStatus::kBlind;         // kBlind or kLogged
+  std::vector<std::string> groups;                    // selected groups using it, "APT28 (G0007)"
+  std::vector<std::string> data_components;           // BLIND: "DC0032 Process Creation" that would make it LOGGED
+  std::vector<std::string> collected_components;      // LOGGED: the collected ones that see it
   std::vector<ReportCountermeasure> countermeasures;  // D3FEND, when loaded
   std::vector<ReportAtomicTest> atomic_tests;         // when an Atomic index is loaded
 };
@@ -122,14 +122,14 @@ struct ReportBlindSpot {
 // one line per tactic: "Collect <data component> (<log sources>) to address
 // N <tactic> gaps: T..., T...".
 struct ReportTelemetry {
-  std::string data_component_id;    // DC0032 (empty before ATT&CK 18)
-  std::string data_component_name;  // Process Creation
+  std::string data_component_id;         // DC0032 (empty before ATT&CK 18)
+  std::string data_component_name;       // Process Creation
   std::vector<std::string> log_sources;  // "WinEventLog:Security EventCode=4688"
   int gaps_added = 0;
   int cumulative = 0;  // with every recommendation before it
   struct TacticGaps {
-    std::string tactic;                       // ReportTactic::shortname
-    std::vector<std::string> technique_ids;   // the gaps it addresses there, by ATT&CK ID
+    std::string tactic;                      // ReportTactic::shortname
+    std::vector<std::string> technique_ids;  // the gaps it addresses there, by ATT&CK ID
   };
   std::vector<TacticGaps> by_tactic;  // matrix order; AttributeTelemetryGaps fills it
 };
@@ -142,8 +142,8 @@ struct ReportTrendPoint {
 // A detection whose mapping cannot move to the next release by itself.
 struct ReportReviewItem {
   std::string detection_id, detection_name;
-  std::string technique;  // as the detection maps it
-  std::string action;     // "review" or "orphaned"
+  std::string technique;             // as the detection maps it
+  std::string action;                // "review" or "orphaned"
   std::vector<std::string> reasons;  // "split into T1, T2", "deprecated", ...
 };
 
@@ -161,11 +161,11 @@ struct ReportNextRelease {
 struct ReportModel {
   ReportHeader header;
   ReportRollup rollup = ReportRollup::kNone;
-  ReportTotals overall;                    // each technique once
-  std::vector<ReportTactic> tactics;       // matrix order
-  std::vector<ReportTechnique> techniques; // every active technique, by ATT&CK ID
+  ReportTotals overall;                      // each technique once
+  std::vector<ReportTactic> tactics;         // matrix order
+  std::vector<ReportTechnique> techniques;   // every active technique, by ATT&CK ID
   std::vector<ReportBlindSpot> blind_spots;  // as shown: TopBlindSpots
-  bool d3fend_loaded = false;              // false: "D3FEND not loaded" instead of "none"
+  bool d3fend_loaded = false;                // false: "D3FEND not loaded" instead of "none"
   bool atomic_loaded = false;
   std::vector<ReportTelemetry> telemetry;  // greedy order
   std::vector<ReportTrendPoint> trend;     // oldest first; may be empty
@@ -193,8 +193,8 @@ struct ReportTelemetryGap {
 // can detect it; within a recommendation, one entry per tactic (in the order
 // of `tactics`) listing its gaps by ATT&CK ID. A gap in two tactics appears
 // under both. Components match by ID, or by name when the ID is empty.
-void AttributeTelemetryGaps(const std::vector<ReportTelemetryGap>& blind_gaps,
-                            const std::vector<ReportTactic>& tactics, std::vector<ReportTelemetry>* telemetry);
+void AttributeTelemetryGaps(const std::vector<ReportTelemetryGap>& blind_gaps, const std::vector<ReportTactic>& tactics,
+                            std::vector<ReportTelemetry>* telemetry);
 
 // INVALID_ARGUMENT naming the first inconsistency (a duplicate technique
 // ID, a tactic or parent that is not in the model, a blind spot that is

@@ -38,7 +38,8 @@ std::string BigCsv(const v1::CoverageResponse& coverage) {
   const int n = coverage.techniques_size() * 4 / 5;
   for (int i = 0; i < 5000; ++i) {
     char name[96];
-    snprintf(name, sizeof name, "Detection %04d: suspicious process tree with encoded command line and network beacon", i);
+    snprintf(name, sizeof name, "Detection %04d: suspicious process tree with encoded command line and network beacon",
+             i);
     csv += Cat("det-", i, ",", std::string(name).substr(0, 80), ",", coverage.techniques((i * 7) % n).attack_id(), ";",
                coverage.techniques((i * 13 + 1) % n).attack_id(), ",enabled\n");
   }
@@ -46,7 +47,8 @@ std::string BigCsv(const v1::CoverageResponse& coverage) {
 }
 
 // Fills the model of req.org_id from the RPCs, then renders it; the model.
-testing::LiveReport Measure(bench::Reporter& report, const std::string& address, const testing::LiveReportRequest& req) {
+testing::LiveReport Measure(bench::Reporter& report, const std::string& address,
+                            const testing::LiveReportRequest& req) {
   testing::LiveReport live;
   auto t0 = bench::Clock::now();
   Check(testing::BuildLiveReport(address, req, &live), "model");
@@ -59,9 +61,10 @@ testing::LiveReport Measure(bench::Reporter& report, const std::string& address,
   const double json_ms = bench::MedianMs(21, [&] { json = RenderReportJson(m); });
   size_t detections = 0;
   for (const ReportTechnique& t : m.techniques) detections += t.detections.size();
-  printf("%s: %zu techniques, %zu technique-detection pairs, %zu blind spots, %zu recommendations, %zu trend points%s\n",
-         org.c_str(), m.techniques.size(), detections, m.blind_spots.size(), m.telemetry.size(), m.trend.size(),
-         m.next_release ? ", next release" : "");
+  printf(
+      "%s: %zu techniques, %zu technique-detection pairs, %zu blind spots, %zu recommendations, %zu trend points%s\n",
+      org.c_str(), m.techniques.size(), detections, m.blind_spots.size(), m.telemetry.size(), m.trend.size(),
+      m.next_release ? ", next release" : "");
   report.Target(org + ": HTML report size", html.size() / 1e6, "MB", 1.5);
   report.Info(org + ": Markdown report size", md.size() / 1e6, "MB");
   report.Info(org + ": JSON report size", json.size() / 1e6, "MB");

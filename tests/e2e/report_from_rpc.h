@@ -104,8 +104,8 @@ inline absl::Status SetUpSigmaOrg(const std::string& address, const std::vector<
   using namespace report_internal;
   Client client(address, absl::Minutes(5));
   for (const std::string& v : versions)
-    if (absl::Status s = ImportFile(client, SharedData(Cat("attack/enterprise-attack-", v, ".json.gz")),
-                                    "enterprise-attack", v);
+    if (absl::Status s =
+            ImportFile(client, SharedData(Cat("attack/enterprise-attack-", v, ".json.gz")), "enterprise-attack", v);
         !s.ok())
       return s;
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
@@ -232,12 +232,13 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
   }
 
   // Tactics and techniques, as the coverage counts them.
-  m.rollup = cov.rollup() == v1::ROLLUP_ANY ? ReportRollup::kAny
+  m.rollup = cov.rollup() == v1::ROLLUP_ANY   ? ReportRollup::kAny
              : cov.rollup() == v1::ROLLUP_ALL ? ReportRollup::kAll
                                               : ReportRollup::kNone;
   m.overall = Totals(cov.total(), cov.detected(), cov.logged(), cov.blind());
   for (const v1::TacticCoverage& t : cov.tactics())
-    m.tactics.push_back({t.attack_id(), t.shortname(), t.name(), Totals(t.techniques(), t.detected(), t.logged(), t.blind())});
+    m.tactics.push_back(
+        {t.attack_id(), t.shortname(), t.name(), Totals(t.techniques(), t.detected(), t.logged(), t.blind())});
   // Groups using each technique: every selected group's techniques, over the
   // same usage paths as the gap (all three).
   std::map<std::string, int> groups_using;
@@ -283,8 +284,10 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
     for (const auto& a : g.atomic_tests()) b.atomic_tests.push_back({a.test_number(), a.name()});
     spots.push_back(std::move(b));
     if (g.status() == v1::BLIND) {
-      ReportTelemetryGap tg{g.technique().attack_id(), {g.technique().tactics().begin(), g.technique().tactics().end()}, {}};
-      for (const auto& o : g.data_components()) tg.data_components.push_back(o.attack_id().empty() ? o.name() : o.attack_id());
+      ReportTelemetryGap tg{
+          g.technique().attack_id(), {g.technique().tactics().begin(), g.technique().tactics().end()}, {}};
+      for (const auto& o : g.data_components())
+        tg.data_components.push_back(o.attack_id().empty() ? o.name() : o.attack_id());
       blind_gaps.push_back(std::move(tg));
     }
   }
@@ -295,7 +298,8 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
   // Telemetry: the greedy recommendations, each gap under the first that
   // covers it, with the log sources ATT&CK names for the component on them.
   for (const v1::TelemetryRecommendation& r : gap.recommendations())
-    m.telemetry.push_back({r.data_component().attack_id(), r.data_component().name(), {}, r.gaps_added(), r.cumulative(), {}});
+    m.telemetry.push_back(
+        {r.data_component().attack_id(), r.data_component().name(), {}, r.gaps_added(), r.cumulative(), {}});
   AttributeTelemetryGaps(blind_gaps, m.tactics, &m.telemetry);
   for (ReportTelemetry& r : m.telemetry) {
     std::set<std::string> techniques, seen;
@@ -308,7 +312,8 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
       if (absl::Status s = CallAll(*knowledge, &v1::KnowledgeService::Stub::GetDetectability, d_req, &d); !s.ok())
         return s;
       for (const v1::DetectingComponent& dc : d.data_components()) {
-        if (dc.data_component().attack_id() != r.data_component_id || dc.data_component().name() != r.data_component_name)
+        if (dc.data_component().attack_id() != r.data_component_id ||
+            dc.data_component().name() != r.data_component_name)
           continue;
         for (const v1::LogSource& ls : dc.log_sources()) {
           std::string label = ls.channel().empty() ? ls.name() : Cat(ls.name(), " ", ls.channel());
@@ -367,7 +372,10 @@ inline absl::Status BuildLiveReport(const std::string& address, const LiveReport
       for (const v1::DetectionMigration& d : plan.detections())
         for (const v1::MappingMigration& mm : d.mappings())
           if (mm.action() == action)
-            n.review.push_back({d.detection_id(), d.name(), mm.technique(), pass == 0 ? "review" : "orphaned",
+            n.review.push_back({d.detection_id(),
+                                d.name(),
+                                mm.technique(),
+                                pass == 0 ? "review" : "orphaned",
                                 {mm.reasons().begin(), mm.reasons().end()}});
     }
     m.next_release = std::move(n);

@@ -8,6 +8,10 @@
 //
 // Regenerate the golden files (then read their diff):
 //   TTPGRAPH_UPDATE_GOLDEN=1 build/tests/report_render_test
+#include "server/export/report_render.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include <cstdlib>
@@ -15,10 +19,6 @@
 #include <regex>
 #include <set>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include "server/export/report_render.h"
 #include "server/export/report_text.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
@@ -34,8 +34,8 @@ using testing::StatusIs;
 
 constexpr ReportStatus D = ReportStatus::kDetected, L = ReportStatus::kLogged, B = ReportStatus::kBlind;
 
-ReportTechnique Tech(std::string id, std::string name, std::vector<std::string> tactics, ReportStatus s,
-                     int groups = 0, std::vector<std::string> detections = {}) {
+ReportTechnique Tech(std::string id, std::string name, std::vector<std::string> tactics, ReportStatus s, int groups = 0,
+                     std::vector<std::string> detections = {}) {
   ReportTechnique t;
   t.id = std::move(id);
   t.name = std::move(name);
@@ -63,8 +63,16 @@ ReportBlindSpot Spot(std::string id, std::string name, ReportStatus s, std::vect
 // The model drawn in tests/testdata/report/README.md.
 ReportModel SmallModel() {
   ReportModel m;
-  m.header = {"Acme <Corp> & Sons", "acme", "enterprise-attack@18.1", "2026-12-03T09:00:00Z", 12, 3, 1, 4,
-              "3 groups: APT28 (G0007), APT29 (G0016), FIN7 | <b>evil</b> (G0046)", 3};
+  m.header = {"Acme <Corp> & Sons",
+              "acme",
+              "enterprise-attack@18.1",
+              "2026-12-03T09:00:00Z",
+              12,
+              3,
+              1,
+              4,
+              "3 groups: APT28 (G0007), APT29 (G0016), FIN7 | <b>evil</b> (G0046)",
+              3};
   m.rollup = ReportRollup::kNone;
   m.overall = {8, 3, 2, 3};
   m.tactics = {{"TA0001", "initial-access", "Initial Access", {3, 1, 1, 1}},
@@ -88,14 +96,16 @@ ReportModel SmallModel() {
   // The gap report's order: groups using it, then ATT&CK ID.
   std::vector<ReportBlindSpot> gaps = {
       Spot("T1566", "Phishing", B, {"APT28 (G0007)", "APT29 (G0016)", "FIN7 | <b>evil</b> (G0046)"}),
-      Spot("T1566.001", "Spearphishing Attachment", L, {"APT28 (G0007)", "APT29 (G0016)", "FIN7 | <b>evil</b> (G0046)"}),
+      Spot("T1566.001", "Spearphishing Attachment", L,
+           {"APT28 (G0007)", "APT29 (G0016)", "FIN7 | <b>evil</b> (G0046)"}),
       Spot("T1059.003", "Windows Command Shell", B, {"APT28 (G0007)", "APT29 (G0016)"}),
       Spot("T1053", "Scheduled Task/Job", L, {"APT29 (G0016)"}),
       Spot("T1053.005", "Scheduled Task", B, {"APT29 (G0016)"}),
   };
   gaps[0].data_components = {"DC0029 Network Traffic Content"};
   gaps[0].countermeasures = {{"D3-MA", "Message Analysis"}, {"D3-SFA", "Sender Reputation <Analysis>"}};
-  gaps[0].atomic_tests = {{1, "Download Macro-Enabled Phishing Attachment"}, {2, "Word spawned a command shell"}, {3, "Third"}};
+  gaps[0].atomic_tests = {
+      {1, "Download Macro-Enabled Phishing Attachment"}, {2, "Word spawned a command shell"}, {3, "Third"}};
   gaps[1].collected_components = {"DC0039 File Creation"};
   gaps[2].data_components = {"DC0017 Command Execution", "DC0032 Process Creation"};
   gaps[3].collected_components = {"DC0001 Scheduled Job Creation"};
@@ -103,8 +113,9 @@ ReportModel SmallModel() {
   m.blind_spots = TopBlindSpots(gaps);
   m.d3fend_loaded = true;
   m.atomic_loaded = true;
-  m.telemetry = {{"DC0017", "Command Execution", {"WinEventLog:Security EventCode=4688", "auditd:SYSCALL execve"}, 2, 2, {}},
-                 {"DC0029", "Network Traffic Content", {}, 1, 3, {}}};
+  m.telemetry = {
+      {"DC0017", "Command Execution", {"WinEventLog:Security EventCode=4688", "auditd:SYSCALL execve"}, 2, 2, {}},
+      {"DC0029", "Network Traffic Content", {}, 1, 3, {}}};
   AttributeTelemetryGaps({{"T1566", {"initial-access"}, {"DC0029"}},
                           {"T1059.003", {"execution"}, {"DC0017", "DC0032"}},
                           {"T1053.005", {"execution", "persistence"}, {"DC0029", "DC0017"}}},
@@ -250,8 +261,8 @@ TEST(ReportModelTest, ValidateNamesTheInconsistency) {
 
 TEST(ReportHtmlTest, SectionsInTheIssueOrder) {
   const std::string html = RenderReportHtml(SmallModel());
-  auto pos = InOrder(html, {"id=\"summary\"", "id=\"tactics\"", "id=\"matrix\"", "id=\"blind-spots\"", "id=\"telemetry\"",
-                            "id=\"trend\"", "id=\"next-release\"", "id=\"method\""});
+  auto pos = InOrder(html, {"id=\"summary\"", "id=\"tactics\"", "id=\"matrix\"", "id=\"blind-spots\"",
+                            "id=\"telemetry\"", "id=\"trend\"", "id=\"next-release\"", "id=\"method\""});
   for (size_t i = 0; i < pos.size(); ++i) EXPECT_NE(pos[i], std::string::npos) << "section " << i;
   // Without a next release the section is left out, the others stay.
   ReportModel m = SmallModel();
@@ -306,12 +317,12 @@ TEST(ReportHtmlTest, OneHeatmapCellPerTacticAndTechniqueColoredByStatus) {
   }
   EXPECT_EQ(seen, expected);
   // Cells per status (a technique in two tactics counts twice).
-  EXPECT_EQ(Count(html, "<g class=\"cell detected"), 3u);         // T1059, T1078 x2
-  EXPECT_EQ(Count(html, "<g class=\"cell sub detected"), 1u);     // T1059.001
-  EXPECT_EQ(Count(html, "<g class=\"cell blind"), 1u);            // T1566
-  EXPECT_EQ(Count(html, "<g class=\"cell sub blind"), 3u);        // T1059.003, T1053.005 x2
-  EXPECT_EQ(Count(html, "<g class=\"cell logged"), 2u);           // T1053 x2
-  EXPECT_EQ(Count(html, "<g class=\"cell sub logged"), 1u);       // T1566.001
+  EXPECT_EQ(Count(html, "<g class=\"cell detected"), 3u);      // T1059, T1078 x2
+  EXPECT_EQ(Count(html, "<g class=\"cell sub detected"), 1u);  // T1059.001
+  EXPECT_EQ(Count(html, "<g class=\"cell blind"), 1u);         // T1566
+  EXPECT_EQ(Count(html, "<g class=\"cell sub blind"), 3u);     // T1059.003, T1053.005 x2
+  EXPECT_EQ(Count(html, "<g class=\"cell logged"), 2u);        // T1053 x2
+  EXPECT_EQ(Count(html, "<g class=\"cell sub logged"), 1u);    // T1566.001
   // The Navigator gradient's colors, by class.
   EXPECT_THAT(html, HasSubstr("--detected:#8ec843;--logged:#ffe766;--blind:#ff6666"));
   EXPECT_THAT(html, HasSubstr("svg#heatmap .detected rect{fill:var(--detected)}"));
@@ -321,15 +332,17 @@ TEST(ReportHtmlTest, TooltipsCapDetectionsAndEscapeThem) {
   const std::string html = RenderReportHtml(SmallModel());
   std::map<std::string, std::string> title;
   for (const CellInfo& c : Cells(html)) title[c.technique] = c.title;
-  EXPECT_EQ(title["T1059.001"],
-            "T1059.001 PowerShell\nDETECTED\n13 detections:\n- &lt;script&gt;alert(1)&lt;/script&gt;\n- Pipe | in name\n"
-            "- *bold* _under_ [link](x)\n- PowerShell rule 4\n- PowerShell rule 5\n- PowerShell rule 6\n"
-            "- PowerShell rule 7\n- PowerShell rule 8\n- PowerShell rule 9\n- PowerShell rule 10\nand 3 more");
+  EXPECT_EQ(
+      title["T1059.001"],
+      "T1059.001 PowerShell\nDETECTED\n13 detections:\n- &lt;script&gt;alert(1)&lt;/script&gt;\n- Pipe | in name\n"
+      "- *bold* _under_ [link](x)\n- PowerShell rule 4\n- PowerShell rule 5\n- PowerShell rule 6\n"
+      "- PowerShell rule 7\n- PowerShell rule 8\n- PowerShell rule 9\n- PowerShell rule 10\nand 3 more");
   EXPECT_EQ(title["T1059"],
             "T1059 Command and Scripting Interpreter\nDETECTED\nUsed by 2 selected groups\n"
             "Sub-techniques: 1 detected, 0 logged, 1 blind\n1 detection:\n- Suspicious shell");
-  EXPECT_EQ(title["T1566"], "T1566 Phishing\nBLIND\nUsed by 3 selected groups\nSub-techniques: 0 detected, 1 logged, "
-                            "0 blind\nNo detection");
+  EXPECT_EQ(title["T1566"],
+            "T1566 Phishing\nBLIND\nUsed by 3 selected groups\nSub-techniques: 0 detected, 1 logged, "
+            "0 blind\nNo detection");
 }
 
 TEST(ReportHtmlTest, HostileNamesRenderAsText) {
@@ -362,7 +375,10 @@ TEST(ReportHtmlTest, BlindSpotsTelemetryTrendNextRelease) {
                               "Attachment; #2 Word spawned a command shell and 1 more</td>"));
   EXPECT_THAT(html, HasSubstr("<td class=\"why\">telemetry collected but no rule<div class=\"small\">collected: "
                               "DC0039 File Creation</div>"));
-  EXPECT_THAT(html, HasSubstr("<b class=\"groups-count\">3</b> APT28 (G0007), APT29 (G0016), FIN7 | &lt;b&gt;evil&lt;/b&gt; (G0046)"));
+  EXPECT_THAT(
+      html,
+      HasSubstr(
+          "<b class=\"groups-count\">3</b> APT28 (G0007), APT29 (G0016), FIN7 | &lt;b&gt;evil&lt;/b&gt; (G0046)"));
   // The telemetry lines, phrased exactly.
   auto lines = InOrder(
       html, {"<li class=\"telemetry-line\">Collect DC0017 Command Execution (WinEventLog:Security EventCode=4688, "
@@ -377,12 +393,14 @@ TEST(ReportHtmlTest, BlindSpotsTelemetryTrendNextRelease) {
   EXPECT_EQ(Count(html, "<g class=\"series\""), 3u);
   EXPECT_THAT(html, HasSubstr("<title>enterprise-attack@17.1: 28.6% DETECTED</title>"));
   EXPECT_THAT(html, HasSubstr("<title>enterprise-attack@18.1: 37.5% BLIND</title>"));
-  EXPECT_THAT(html, HasSubstr("<tr><td>enterprise-attack@17.1</td><td class=\"num\">7</td><td class=\"num p-detected\">"
-                              "28.6%</td><td class=\"num p-logged\">14.3%</td><td class=\"num p-blind\">57.1%</td></tr>"));
+  EXPECT_THAT(html,
+              HasSubstr("<tr><td>enterprise-attack@17.1</td><td class=\"num\">7</td><td class=\"num p-detected\">"
+                        "28.6%</td><td class=\"num p-logged\">14.3%</td><td class=\"num p-blind\">57.1%</td></tr>"));
   // Next release.
-  EXPECT_THAT(html, HasSubstr("<b data-field=\"auto\">1</b> migrate automatically, <b data-field=\"review\">1</b> need "
-                              "review, <b data-field=\"orphaned\">1</b> are orphaned, 2 are unchanged. DETECTED moves "
-                              "from 28.6% on enterprise-attack@17.1 to 37.5% on enterprise-attack@18.1 once migrated."));
+  EXPECT_THAT(html,
+              HasSubstr("<b data-field=\"auto\">1</b> migrate automatically, <b data-field=\"review\">1</b> need "
+                        "review, <b data-field=\"orphaned\">1</b> are orphaned, 2 are unchanged. DETECTED moves "
+                        "from 28.6% on enterprise-attack@17.1 to 37.5% on enterprise-attack@18.1 once migrated."));
   EXPECT_THAT(html, HasSubstr("<tr><td>Old rule | with pipe<span class=\"id\">det-7</span></td><td>T1086</td><td>review"
                               "</td><td>revoked by T1059.001; tactic moved</td></tr>"));
   // The footer: the coverage rule and the roll-up, one paragraph each.
@@ -442,23 +460,27 @@ TEST(ReportMarkdownTest, Golden) {
 
 TEST(ReportMarkdownTest, SectionsTablesAndEscaping) {
   const std::string md = RenderReportMarkdown(SmallModel());
-  auto pos = InOrder(md, {"# ATT&CK coverage report: Acme &lt;Corp&gt; & Sons\n", "\n## Coverage by tactic\n",
-                          "\n## ATT&CK matrix\n", "\n## Top 10 blind spots\n", "\n## Telemetry to add\n",
-                          "\n## Trend across releases\n", "\n## What changes in the next release\n",
-                          "\n## How the numbers are computed\n"});
+  auto pos = InOrder(
+      md, {"# ATT&CK coverage report: Acme &lt;Corp&gt; & Sons\n", "\n## Coverage by tactic\n", "\n## ATT&CK matrix\n",
+           "\n## Top 10 blind spots\n", "\n## Telemetry to add\n", "\n## Trend across releases\n",
+           "\n## What changes in the next release\n", "\n## How the numbers are computed\n"});
   for (size_t i = 0; i < pos.size(); ++i) EXPECT_NE(pos[i], std::string::npos) << "section " << i;
   EXPECT_THAT(md, HasSubstr("| Execution | TA0002 | 5 | 2 | 40.0% | 1 | 20.0% | 2 | 40.0% |\n"));
   EXPECT_THAT(md, HasSubstr("| **All techniques (each once)** |  | 8 | 3 | 37.5% | 2 | 25.0% | 3 | 37.5% |\n"));
-  EXPECT_THAT(md, HasSubstr("> The heatmap of the matrix (3 tactics, 8 techniques, roll-up none) is in the HTML version"));
+  EXPECT_THAT(md,
+              HasSubstr("> The heatmap of the matrix (3 tactics, 8 techniques, roll-up none) is in the HTML version"));
   // A pipe in a cell is escaped, markup characters too, HTML becomes text.
-  EXPECT_THAT(md, HasSubstr("| 1 | T1566 Phishing | BLIND | 3: APT28 (G0007), APT29 (G0016), FIN7 \\| &lt;b&gt;evil&lt;/b&gt; "
-                            "(G0046) | no data component collected (collect: DC0029 Network Traffic Content) | D3-MA "
-                            "Message Analysis, D3-SFA Sender Reputation &lt;Analysis&gt; | 3: #1 Download Macro-Enabled "
-                            "Phishing Attachment; #2 Word spawned a command shell and 1 more |\n"));
-  EXPECT_THAT(md, HasSubstr("| Old rule \\| with pipe | det-7 | T1086 | review | revoked by T1059.001; tactic moved |\n"));
+  EXPECT_THAT(
+      md, HasSubstr("| 1 | T1566 Phishing | BLIND | 3: APT28 (G0007), APT29 (G0016), FIN7 \\| &lt;b&gt;evil&lt;/b&gt; "
+                    "(G0046) | no data component collected (collect: DC0029 Network Traffic Content) | D3-MA "
+                    "Message Analysis, D3-SFA Sender Reputation &lt;Analysis&gt; | 3: #1 Download Macro-Enabled "
+                    "Phishing Attachment; #2 Word spawned a command shell and 1 more |\n"));
+  EXPECT_THAT(md,
+              HasSubstr("| Old rule \\| with pipe | det-7 | T1086 | review | revoked by T1059.001; tactic moved |\n"));
   EXPECT_THAT(md, HasSubstr("| &lt;img src=x&gt; | det-9 | T1064 | orphaned | deprecated |\n"));
-  EXPECT_THAT(md, HasSubstr("    - Collect DC0017 Command Execution (WinEventLog:Security EventCode=4688, auditd:SYSCALL "
-                            "execve) to address 2 Execution gaps: T1053.005, T1059.003\n"));
+  EXPECT_THAT(md,
+              HasSubstr("    - Collect DC0017 Command Execution (WinEventLog:Security EventCode=4688, auditd:SYSCALL "
+                        "execve) to address 2 Execution gaps: T1053.005, T1059.003\n"));
   EXPECT_THAT(md, HasSubstr("    - Collect DC0029 Network Traffic Content to address 1 Initial Access gap: T1566\n"));
   EXPECT_THAT(md, Not(HasSubstr("<b>")));
   EXPECT_THAT(md, Not(HasSubstr("<img")));
@@ -485,8 +507,9 @@ TEST(ReportMarkdownTest, ParsedByPythonMarkdown) {
   const ReportModel m = SmallModel();
   testing::WriteFile(dir.path() + "/report.md", RenderReportMarkdown(m));
   testing::WriteFile(dir.path() + "/report.json", RenderReportJson(m));
-  const std::string cmd = Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_markdown_check.py ", dir.path(),
-                              "/report.md ", dir.path(), "/report.json --expect-text 'FIN7 | <b>evil</b> (G0046)' "
+  const std::string cmd = Cat("/usr/bin/python3 ", TTPGRAPH_SOURCE_DIR, "/tests/e2e/report_markdown_check.py ",
+                              dir.path(), "/report.md ", dir.path(),
+                              "/report.json --expect-text 'FIN7 | <b>evil</b> (G0046)' "
                               "--expect-text 'Old rule | with pipe' --expect-text '<img src=x>' 2>&1");
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
