@@ -4,14 +4,14 @@
 // service fills it from the coverage, gap, trend and migration results.
 //
 //   ReportModel m;
-//   m.header = {.organization = "Acme Corp", .organization_id = "acme",
-//               .release = "enterprise-attack@18.1", .generated_at = "2026-12-03T09:00:00Z", ...};
+//   m.header.organization = "Acme Corp";
+//   m.header.release = "enterprise-attack@18.1";  // ... and the other header fields
 //   m.rollup = ReportRollup::kNone;
 //   m.tactics = ...;       // matrix order, from the coverage's tactic rows
 //   m.techniques = ...;    // every technique the coverage lists
 //   m.blind_spots = TopBlindSpots(all_gaps_in_gap_order);
 //   m.telemetry = ...;     // the gap report's recommendations, then:
-//   AttributeTelemetryGaps(blind_gaps, &m.telemetry);
+//   AttributeTelemetryGaps(blind_gaps, m.tactics, &m.telemetry);
 //   if (absl::Status s = ValidateReportModel(m); !s.ok()) return s;
 //   std::string html = RenderReportHtml(m);
 //
@@ -19,7 +19,8 @@
 // technique is DETECTED (100), LOGGED (50) or BLIND (0); a tactic counts every
 // technique and sub-technique listed under it; `overall` counts each technique
 // once. Percentages are derived from the counts (ReportPercent), never stored,
-// so a model cannot disagree with itself.
+// so a model cannot disagree with itself. tests/e2e/report_from_rpc.h fills
+// one from the RPC answers, field by field.
 #pragma once
 
 #include <cstdint>
