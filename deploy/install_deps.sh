@@ -15,6 +15,8 @@ packages=(
   python3-pip python3-venv python3-pytest python3-pandas openssl
   # ttpctl: TLS certificates in tests (openssl), the confirmation prompt under tmux
   tmux
+  # the executive report: checked in headless Chromium (PDF via poppler), Markdown parsed
+  chromium poppler-utils python3-markdown python3-pil
 )
 # kubectl renders the Kustomize overlays (tests/deploy): Debian's kubernetes-client, unless
 # another package already provides /usr/bin/kubectl (they would conflict on that file).
