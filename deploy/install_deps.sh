@@ -8,6 +8,7 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
+  clang-14 libclang-rt-14-dev llvm-14  # fuzzing and sanitizer builds (tests/fuzz, tests/sanitize)
 )
 missing=()
 for p in "${packages[@]}"; do
