@@ -24,8 +24,6 @@
 
 namespace ttpgraph {
 
-namespace v1 = ::ttpgraph::v1;
-
 absl::Status FromGrpc(const grpc::Status& s);
 
 // Calls `call_page(req, &page)` for page after page (1000 at a time) until

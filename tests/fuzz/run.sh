@@ -3,6 +3,7 @@
 # for SECONDS on its seed corpus (tests/fuzz/README.md).
 #
 #   bash tests/fuzz/run.sh SECONDS [TARGET...]   # default: every *_fuzz target
+#   FUZZ_RUNS=1000000 bash tests/fuzz/run.sh 7200  # each target to 1,000,000 inputs (SECONDS caps it)
 #
 # Build tree: $FUZZ_BUILD_DIR (default ./build-fuzz); corpora grow in
 # $FUZZ_BUILD_DIR/corpus/<target> across runs; a crash leaves its input in
@@ -38,12 +39,14 @@ python3 "$root/tests/fuzz/make_corpus.py" "$root" "$shared" "$corpus"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+runs=()
+[ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
 failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$corpus/$t"
   log=$build/logs/$t.log
   # -rss_limit_mb: the parsers' own limits keep far below it; -timeout: one input, seconds.
-  if "$build/tests/fuzz/$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=30 \
+  if "$build/tests/fuzz/$t" -max_total_time="$seconds" "${runs[@]}" -print_final_stats=1 -rss_limit_mb=2048 -timeout=30 \
        -artifact_prefix="$build/artifacts/$t-" "$corpus/$t" >"$log" 2>&1; then
     status=ok
   else
@@ -53,7 +56,9 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   inputs=$(find "$corpus/$t" -type f | wc -l)
-  printf '%-24s %-6s %12s execs %8s/s  corpus %6s  (%s)\n' "$t" "$status" "${execs:-?}" "${rate:-?}" "$inputs" "$log"
+  secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+  printf '%-24s %-6s %12s execs %8s/s %6s s  corpus %6s  (%s)\n' "$t" "$status" "${execs:-?}" "${rate:-?}" \
+    "${secs:-$seconds}" "$inputs" "$log"
   if [ "$status" = FAILED ]; then grep -E "ERROR|invariant failed|SUMMARY|Test unit written" "$log" | head -20; fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

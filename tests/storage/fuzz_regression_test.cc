@@ -4,11 +4,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "storage/import/sigma_rule.h"
 #include "storage/import/turtle_d3fend.h"
 #include "storage/import/turtle_parser.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {
@@ -65,6 +66,26 @@ TEST(FuzzRegression, TurtleNestingUpToTheLimitParses) {
                              "\"\"\" .\n:x :p <http://e/", many, "> . # ", many, "\n:x :p :a\\( .\n"),
                          two),
             4);
+}
+
+// sigma_rule_fuzz: yaml-cpp's LoadAll loops for ever on a ',' where a document
+// may start, allocating until memory runs out (2 GB in ~10 s here); a 4-byte
+// Sigma upload took the server down.
+TEST(FuzzRegression, SigmaCommaWhereADocumentStarts) {
+  const std::string found = testing::ReadFile(testing::TestData("fuzz/sigma_rule_fuzz/comma-at-document-start.yml"));
+  EXPECT_EQ(found.size(), 43u);
+  EXPECT_THAT(ParseSigmaFile("found.yml", found, SigmaParseLimits{}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "found.yml:2: malformed YAML: unexpected ',' at column 3 (a flow indicator outside [ ] or { }?)"));
+  for (const char* text : {",", ",:\nc", "\"x\" ,", "title: a\n---\n,"})
+    EXPECT_THAT(ParseSigmaFile("r.yml", text, SigmaParseLimits{}),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed YAML: unexpected ','")))
+        << text;
+  // Commas where YAML allows them still parse.
+  auto ok = ParseSigmaFile("r.yml", "title: a, b\ntags: [attack.t1059, attack.execution]\n", SigmaParseLimits{});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)[0].title, "a, b");
+  EXPECT_THAT((*ok)[0].techniques, ::testing::ElementsAre("T1059"));
 }
 
 }  // namespace
