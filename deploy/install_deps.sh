@@ -17,6 +17,8 @@ packages=(
   tmux
   # the executive report: checked in headless Chromium (PDF via poppler), Markdown parsed
   chromium poppler-utils python3-markdown python3-pil
+  # fuzzing and sanitizer builds (tests/fuzz, tests/sanitize)
+  clang-14 libclang-rt-14-dev llvm-14
 )
 # kubectl renders the Kustomize overlays (tests/deploy): Debian's kubernetes-client, unless
 # another package already provides /usr/bin/kubectl (they would conflict on that file).

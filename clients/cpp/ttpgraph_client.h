@@ -46,7 +46,6 @@
 
 namespace ttpgraph {
 
-namespace v1 = ::ttpgraph::v1;
 namespace health = ::grpc::health::v1;
 
 absl::Status FromGrpc(const grpc::Status& s);

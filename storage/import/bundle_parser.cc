@@ -13,14 +13,6 @@
 namespace ttpgraph {
 namespace {
 
-// Maps the collection names MITRE uses to ATT&CK domains.
-std::string DomainFromCollectionName(std::string_view name) {
-  if (name.find("Enterprise") != std::string_view::npos) return "enterprise-attack";
-  if (name.find("Mobile") != std::string_view::npos) return "mobile-attack";
-  if (name.find("ICS") != std::string_view::npos) return "ics-attack";
-  return "";
-}
-
 // A small recursive-descent JSON checker, used only to tell the user where a
 // document that simdjson rejected goes wrong (simdjson does not report it).
 class SyntaxLocator {
@@ -261,6 +253,13 @@ absl::StatusOr<std::vector<std::string_view>> ElementTexts(const simdjson::dom::
 }
 
 }  // namespace
+
+std::string DomainFromCollectionName(std::string_view name) {
+  if (name.find("Enterprise") != std::string_view::npos) return "enterprise-attack";
+  if (name.find("Mobile") != std::string_view::npos) return "mobile-attack";
+  if (name.find("ICS") != std::string_view::npos) return "ics-attack";
+  return "";
+}
 
 std::string LocateJsonSyntaxError(std::string_view json, size_t max_depth) {
   return SyntaxLocator(json, max_depth).Run();

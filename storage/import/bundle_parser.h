@@ -43,6 +43,11 @@ struct ParsedBundle {
 
 absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundleParseOptions& opts);
 
+// The ATT&CK domain a collection's name stands for, as MITRE names them
+// ("Enterprise ATT&CK" -> enterprise-attack, "Mobile ATT&CK", "ATT&CK for ICS");
+// empty for any other name.
+std::string DomainFromCollectionName(std::string_view name);
+
 // Line and column (1-based) of the first JSON syntax error in `json`, as
 // "line L, column C: what"; empty when the text is well-formed JSON.
 std::string LocateJsonSyntaxError(std::string_view json, size_t max_depth);

@@ -43,7 +43,8 @@ constexpr std::string_view kMagic = "D3FO\x01";
 
 }  // namespace
 
-absl::StatusOr<D3fendOntology> ParseD3fendTurtle(std::string_view text, std::string_view source_name) {
+absl::StatusOr<D3fendOntology> ParseD3fendTurtle(std::string_view text, std::string_view source_name,
+                                                 const TurtleLimits& limits) {
   std::unordered_map<std::string, ClassBuild> subjects;
   std::unordered_map<std::string, Blank> blanks;
   bool saw_d3fend_ontology = false;
@@ -102,7 +103,7 @@ absl::StatusOr<D3fendOntology> ParseD3fendTurtle(std::string_view text, std::str
       cb.c.deprecated = o == "true" || o == "1";
     }
     return absl::OkStatus();
-  });
+  }, limits);
   if (!parsed.ok()) return parsed;
 
   D3fendOntology out;

@@ -14,7 +14,8 @@
 //   auto onto = ParseD3fendTurtle(text, "d3fend-protege-1.2.0.ttl");
 //   onto->classes.size();  // ~5k classes, sorted by name
 //
-// Errors: INVALID_ARGUMENT for malformed Turtle (file:line:col) and for a
+// Errors: INVALID_ARGUMENT for malformed Turtle (file:line:col), for nesting
+// past limits.max_nesting (file:line; turtle_parser.h), and for a
 // valid Turtle file that is not the D3FEND ontology (no DefensiveTechnique,
 // no class with a :d3fend-id).
 #pragma once
@@ -27,11 +28,13 @@
 
 #include "absl/status/statusor.h"
 #include "storage/d3fend_model.h"
+#include "storage/import/turtle_parser.h"
 
 namespace ttpgraph {
 
 // Parses and extracts. `source_name` names the file in error messages.
-absl::StatusOr<D3fendOntology> ParseD3fendTurtle(std::string_view text, std::string_view source_name);
+absl::StatusOr<D3fendOntology> ParseD3fendTurtle(std::string_view text, std::string_view source_name,
+                                                 const TurtleLimits& limits = {});
 
 // Deterministic binary encoding (for the store and its content digest).
 std::string EncodeD3fendOntology(const D3fendOntology& o);

@@ -101,63 +101,84 @@ SerdStatus OnError(void* handle, const SerdError* error) {
   return SERD_SUCCESS;
 }
 
-// serd 0.30 drops the backslash of an escape that directly follows a quote
-// inside a long string: a long literal holding `"\\* a \\*"` fails with
-// "invalid escape `\*'" (the real D3FEND 1.2.0 file has one, line 34598).
-// Escaping such a quote (\" is a valid ECHAR with the same value) sidesteps
-// it. Only string, IRI and comment boundaries are tracked here, never Turtle
-// syntax; no line is added, so error lines stay true.
-std::string EscapeQuotesBeforeBackslashInLongStrings(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() + 64);
-  size_t i = 0;
+// One pass over the text before serd sees it, tracking only string, IRI,
+// comment and escape boundaries (never Turtle syntax), and adding no line, so
+// serd's error lines stay true:
+// - Nesting. serd reads blank nodes `[ ... ]` and collections `( ... )` by
+//   recursion, one set of stack frames per level: an upload nesting 20,000
+//   blank nodes (~140 KB) overflowed the server thread's stack (SIGSEGV).
+//   Brackets outside strings, IRIs and comments are counted and the input
+//   refused past limits.max_nesting, naming the line.
+// - serd 0.30 drops the backslash of an escape that directly follows a quote
+//   inside a long string: a long literal holding `"\\* a \\*"` fails with
+//   "invalid escape `\*'" (the real D3FEND 1.2.0 file has one, line 34598).
+//   Escaping such a quote (\" is a valid ECHAR with the same value) sidesteps it.
+absl::Status PrepareForSerd(std::string_view in, std::string_view source_name, const TurtleLimits& limits,
+                            std::string* out) {
+  out->clear();
+  out->reserve(in.size() + 64);
+  size_t i = 0, depth = 0;
   const size_t n = in.size();
   while (i < n) {
     char c = in[i];
     if (c == '#') {  // comment to end of line
-      while (i < n && in[i] != '\n') out.push_back(in[i++]);
+      while (i < n && in[i] != '\n') out->push_back(in[i++]);
     } else if (c == '<') {  // IRI
-      while (i < n && in[i] != '>' && in[i] != '\n') out.push_back(in[i++]);
-      if (i < n && in[i] == '>') out.push_back(in[i++]);
+      while (i < n && in[i] != '>' && in[i] != '\n') out->push_back(in[i++]);
+      if (i < n && in[i] == '>') out->push_back(in[i++]);
     } else if (c == '"' || c == '\'') {
       const char q = c;
       if (i + 2 < n && in[i + 1] == q && in[i + 2] == q) {  // long string
-        out.append(3, q);
+        out->append(3, q);
         i += 3;
         while (i < n) {
           if (in[i] == '\\') {
-            out.push_back(in[i++]);
-            if (i < n) out.push_back(in[i++]);
+            out->push_back(in[i++]);
+            if (i < n) out->push_back(in[i++]);
           } else if (in[i] == q) {
             if (i + 2 < n && in[i + 1] == q && in[i + 2] == q) {
-              out.append(3, q);
+              out->append(3, q);
               i += 3;
               break;
             }
-            if (i + 1 < n && in[i + 1] == '\\') out.push_back('\\');
-            out.push_back(in[i++]);
+            if (i + 1 < n && in[i + 1] == '\\') out->push_back('\\');
+            out->push_back(in[i++]);
           } else {
-            out.push_back(in[i++]);
+            out->push_back(in[i++]);
           }
         }
       } else {  // short string: to the closing quote or the end of the line
-        out.push_back(in[i++]);
+        out->push_back(in[i++]);
         while (i < n && in[i] != q && in[i] != '\n') {
-          if (in[i] == '\\' && i + 1 < n) out.push_back(in[i++]);
-          out.push_back(in[i++]);
+          if (in[i] == '\\' && i + 1 < n) out->push_back(in[i++]);
+          out->push_back(in[i++]);
         }
-        if (i < n && in[i] == q) out.push_back(in[i++]);
+        if (i < n && in[i] == q) out->push_back(in[i++]);
       }
+    } else if (c == '\\') {  // an escaped character of a prefixed name (`:a\'b`, `:a\(b`)
+      out->push_back(in[i++]);
+      if (i < n) out->push_back(in[i++]);
     } else {
-      out.push_back(in[i++]);
+      if (c == '[' || c == '(') {
+        if (++depth > limits.max_nesting) {
+          const size_t line = 1 + std::count(in.begin(), in.begin() + i, '\n');
+          return absl::InvalidArgumentError(
+              Cat(source_name, ":", line, ": blank nodes `[ ]` and collections `( )` nest deeper than ",
+                  limits.max_nesting, " levels (the Turtle nesting limit, max_nesting); refused"));
+        }
+      } else if ((c == ']' || c == ')') && depth > 0) {
+        --depth;
+      }
+      out->push_back(in[i++]);
     }
   }
-  return out;
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ParseTurtle(std::string_view text, std::string_view source_name, const TripleSink& sink) {
+absl::Status ParseTurtle(std::string_view text, std::string_view source_name, const TripleSink& sink,
+                         const TurtleLimits& limits) {
   // serd reads NUL-terminated strings; an embedded NUL would end the input early.
   if (text.find('\0') != std::string_view::npos) {
     size_t at = text.find('\0');
@@ -165,9 +186,8 @@ absl::Status ParseTurtle(std::string_view text, std::string_view source_name, co
     return absl::InvalidArgumentError(
         Cat(source_name, ":", line, ": malformed Turtle: NUL byte at offset ", at, " (binary data?)"));
   }
-  std::string input = text.find("\"\\") == std::string_view::npos && text.find("'\\") == std::string_view::npos
-                          ? std::string(text)
-                          : EscapeQuotesBeforeBackslashInLongStrings(text);
+  std::string input;
+  if (auto s = PrepareForSerd(text, source_name, limits, &input); !s.ok()) return s;
   ReaderState st;
   st.sink = &sink;
   st.source_name = std::string(source_name);

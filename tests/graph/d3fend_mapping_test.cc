@@ -12,7 +12,7 @@
 #include "storage/import/decompress.h"
 #include "storage/import/turtle_d3fend.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

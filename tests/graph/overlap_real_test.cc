@@ -15,7 +15,7 @@
 #include "storage/import/decompress.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

@@ -254,6 +254,15 @@ TEST_F(D3fendServiceTest, BadInputIsRefusedAndNothingIsWritten) {
   s = Import(gz.substr(0, 100), "0.1", &resp, false, static_cast<int64_t>(gz.size()));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(s.message()), HasSubstr("cut off"));
+  // 20,000 nested blank nodes (~140 KB) overflowed the serving thread's stack inside serd.
+  std::string nested = "@prefix : <http://d3fend.mitre.org/ontologies/d3fend.owl#> .\n:x :p ";
+  for (int i = 0; i < 20000; ++i) nested += "[ :p ";
+  nested += ":y";
+  for (int i = 0; i < 20000; ++i) nested += " ]";
+  nested += " .\n";
+  s = Import(nested, "0.1", &resp, false, 0, "nested.ttl");
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("nested.ttl:2: blank nodes `[ ]` and collections `( )` nest deeper than 64"));
 
   EXPECT_EQ(VersionCount(), 0);
   v1::GetCountermeasuresResponse r;

@@ -8,7 +8,7 @@
 #include "storage/import/turtle_d3fend.h"
 #include "storage/import/turtle_parser.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

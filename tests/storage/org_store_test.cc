@@ -7,7 +7,7 @@
 #include "storage/import/csv_detections.h"
 #include "storage/import/navigator_layer_parser.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

@@ -10,7 +10,7 @@
 #include "storage/import/sigma_tarball.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

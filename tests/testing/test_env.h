@@ -1,5 +1,5 @@
-// Test environment: data paths, temporary directories and an in-process
-// server on an ephemeral port (no sleeps, no fixed ports).
+// Test environment: an in-process server on an ephemeral port (no sleeps, no
+// fixed ports), and the file helpers of tests/testing/test_files.h.
 //
 //   TestServer server;                 // fresh RocksDB in a temp dir, port 0
 //   ttpgraph::Client& client = server.client();
@@ -12,27 +12,9 @@
 #include "absl/status/status.h"
 #include "clients/cpp/ttpgraph_client.h"
 #include "server/server.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph::testing {
-
-// $TTPGRAPH_SHARED_DATA/<rel> (default: <source>/../shared/data/<rel>).
-std::string SharedData(const std::string& rel);
-// <source>/tests/testdata/<rel>.
-std::string TestData(const std::string& rel);
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& data);
-std::string Gzip(const std::string& data);
-
-// A directory removed (recursively) when the object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class TestServer {
  public:
