@@ -13,8 +13,6 @@
 
 #include <vector>
 
-#include "ttpgraph/v1/common.pb.h"
-
 namespace ttpgraph {
 
 struct PageWindow {
@@ -31,10 +29,10 @@ inline constexpr int kMaxPageSize = 1000;
 absl::StatusOr<PageWindow> ComputePage(const google::protobuf::Message& request, size_t total);
 
 // Pages `items` for `request`: calls `emit` on each item of the window and
-// fills `page`.
-template <typename T, typename Emit>
-absl::Status EmitPage(const google::protobuf::Message& request, const std::vector<T>& items, v1::PageInfo* page,
-                      Emit emit) {
+// fills `page` (a v1::PageInfo; a template parameter so that this header, linked into the
+// page-token fuzz target, needs no generated code).
+template <typename T, typename Page, typename Emit>
+absl::Status EmitPage(const google::protobuf::Message& request, const std::vector<T>& items, Page* page, Emit emit) {
   auto window = ComputePage(request, items.size());
   if (!window.ok()) return window.status();
   for (size_t i = window->begin; i < window->end; ++i) emit(items[i]);

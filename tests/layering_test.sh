@@ -26,7 +26,8 @@ mapfile -t graph_headers < <(find graph -maxdepth 1 -name '*.h')
 mapfile -t outside_storage < <(find graph server clients -name '*.h' -o -name '*.cc')
 mapfile -t clients < <(find clients -name '*.h' -o -name '*.cc')
 mapfile -t core < <(find server/core -name '*.h' -o -name '*.cc')
-mapfile -t not_storage < <(find graph server clients tests -name '*.h' -o -name '*.cc' | grep -v '^tests/storage/')
+# White-box tests of storage's record encoders: tests/storage/ and the fuzz targets.
+mapfile -t not_storage < <(find graph server clients tests -name '*.h' -o -name '*.cc' | grep -Ev '^tests/(storage|fuzz)/')
 mapfile -t not_graph < <(find storage server clients tests -name '*.h' -o -name '*.cc' | grep -v '^tests/graph/')
 check "storage/ includes gRPC, protos, Boost.Graph, graph/ or server/" \
   '#include [<"](grpc|grpcpp|google/protobuf|ttpgraph/v1|boost/graph|graph/|server/)' "${storage[@]}"
