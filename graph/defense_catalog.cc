@@ -47,10 +47,11 @@ absl::StatusOr<std::shared_ptr<const AtomicIndex>> DefenseCatalog::Atomic(std::s
 }
 
 absl::StatusOr<DefenseCatalog::D3fendPut> DefenseCatalog::PutD3fend(const std::string& version,
-                                                                   const D3fendOntology& onto, bool replace) {
+                                                                   const D3fendOntology& onto, bool replace,
+                                                                   const AuditEntry* audit) {
   auto index = D3fendIndex::Build(onto, version);
   if (!index.ok()) return index.status();
-  auto put = d3fend_store_.Put(version, onto, replace);
+  auto put = d3fend_store_.Put(version, onto, replace, audit);
   if (!put.ok()) return put.status();
   std::lock_guard<std::mutex> lock(mu_);
   d3fend_[put->info.version] = *index;
@@ -58,8 +59,8 @@ absl::StatusOr<DefenseCatalog::D3fendPut> DefenseCatalog::PutD3fend(const std::s
   return D3fendPut{std::move(*put), *index};
 }
 
-absl::StatusOr<BlobVersionInfo> DefenseCatalog::DeleteD3fend(std::string_view version) {
-  auto info = d3fend_store_.Delete(version);
+absl::StatusOr<BlobVersionInfo> DefenseCatalog::DeleteD3fend(std::string_view version, const AuditEntry* audit) {
+  auto info = d3fend_store_.Delete(version, audit);
   if (!info.ok()) return info.status();
   std::lock_guard<std::mutex> lock(mu_);
   d3fend_.erase(info->version);
@@ -68,8 +69,8 @@ absl::StatusOr<BlobVersionInfo> DefenseCatalog::DeleteD3fend(std::string_view ve
 }
 
 absl::StatusOr<DefenseCatalog::AtomicPut> DefenseCatalog::PutAtomic(const std::string& name, AtomicIndexData data,
-                                                                   bool replace) {
-  auto put = atomic_store_.Put(name, data, replace);
+                                                                   bool replace, const AuditEntry* audit) {
+  auto put = atomic_store_.Put(name, data, replace, audit);
   if (!put.ok()) return put.status();
   auto index = std::make_shared<const AtomicIndex>(name, std::move(data));
   std::lock_guard<std::mutex> lock(mu_);

@@ -47,8 +47,9 @@ class DefenseCatalog {
   };
   // Infers the mapping (INVALID_ARGUMENT when the facts hold no D3FEND
   // technique), stores the facts (one atomic write) and keeps the index.
-  absl::StatusOr<D3fendPut> PutD3fend(const std::string& version, const D3fendOntology& onto, bool replace);
-  absl::StatusOr<BlobVersionInfo> DeleteD3fend(std::string_view version);
+  absl::StatusOr<D3fendPut> PutD3fend(const std::string& version, const D3fendOntology& onto, bool replace,
+                                      const AuditEntry* audit = nullptr);
+  absl::StatusOr<BlobVersionInfo> DeleteD3fend(std::string_view version, const AuditEntry* audit = nullptr);
   absl::StatusOr<std::vector<BlobVersionInfo>> ListD3fend() const { return d3fend_store_.List(); }
 
   struct AtomicPut {
@@ -56,7 +57,8 @@ class DefenseCatalog {
     std::shared_ptr<const AtomicIndex> index;
   };
   // Stores the index (one atomic write) and keeps it decoded.
-  absl::StatusOr<AtomicPut> PutAtomic(const std::string& name, AtomicIndexData data, bool replace);
+  absl::StatusOr<AtomicPut> PutAtomic(const std::string& name, AtomicIndexData data, bool replace,
+                                      const AuditEntry* audit = nullptr);
   absl::StatusOr<std::vector<BlobVersionInfo>> ListAtomic() const { return atomic_store_.List(); }
 
   struct Stats {

@@ -51,13 +51,13 @@ absl::Status AtomicStore::ValidateName(std::string_view name) {
 }
 
 absl::StatusOr<AtomicStore::PutResult> AtomicStore::Put(std::string_view name, const AtomicIndexData& data,
-                                                         bool replace) {
+                                                         bool replace, const AuditEntry* audit) {
   if (auto s = ValidateName(name); !s.ok()) return s;
   BlobVersionInfo info;
   info.version = std::string(name);
   info.item_count = static_cast<int64_t>(data.tests.size());
   info.source_count = data.rows;
-  auto r = blobs_.Put(std::string(name), info, EncodeAtomicIndex(data), replace);
+  auto r = blobs_.Put(std::string(name), info, EncodeAtomicIndex(data), replace, audit);
   if (!r.ok() && r.status().code() == absl::StatusCode::kAlreadyExists)
     return absl::AlreadyExistsError(Cat("atomic index ", r.status().message()));
   return r;
@@ -86,9 +86,9 @@ absl::StatusOr<std::shared_ptr<const AtomicIndex>> AtomicStore::LoadIndex(std::s
   return std::make_shared<const AtomicIndex>(std::string(name), std::move(*data));
 }
 
-absl::StatusOr<BlobVersionInfo> AtomicStore::Delete(std::string_view name) {
+absl::StatusOr<BlobVersionInfo> AtomicStore::Delete(std::string_view name, const AuditEntry* audit) {
   if (auto s = ValidateName(name); !s.ok()) return s;
-  auto info = blobs_.Delete(std::string(name));
+  auto info = blobs_.Delete(std::string(name), audit);
   if (!info.ok() && info.status().code() == absl::StatusCode::kNotFound)
     return absl::NotFoundError(Cat("atomic index '", name, "' is not imported"));
   return info;

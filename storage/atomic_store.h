@@ -57,11 +57,12 @@ class AtomicStore {
   explicit AtomicStore(Store* store) : blobs_(store, "atomic/") {}
 
   // `name`: 1-64 of [A-Za-z0-9._-].
-  absl::StatusOr<PutResult> Put(std::string_view name, const AtomicIndexData& data, bool replace);
+  absl::StatusOr<PutResult> Put(std::string_view name, const AtomicIndexData& data, bool replace,
+                                const AuditEntry* audit = nullptr);
   absl::StatusOr<std::vector<BlobVersionInfo>> List() const;  // by name
   absl::StatusOr<BlobVersionInfo> Get(std::string_view name) const;
   absl::StatusOr<std::shared_ptr<const AtomicIndex>> LoadIndex(std::string_view name) const;
-  absl::StatusOr<BlobVersionInfo> Delete(std::string_view name);
+  absl::StatusOr<BlobVersionInfo> Delete(std::string_view name, const AuditEntry* audit = nullptr);
 
   static absl::Status ValidateName(std::string_view name);
 

@@ -34,7 +34,7 @@ int64_t NowMs() {
 }  // namespace
 
 absl::StatusOr<VersionedBlobs::PutResult> VersionedBlobs::Put(const std::string& key, BlobVersionInfo info,
-                                                               const std::string& record, bool replace) {
+                                                               const std::string& record, bool replace, const AuditEntry* audit) {
   info.content_sha256 = Sha256Hex(record);
   absl::MutexLock lock(&mu_);
   const std::string manifest_key = Cat(prefix_, "v/", key);
@@ -63,7 +63,7 @@ absl::StatusOr<VersionedBlobs::PutResult> VersionedBlobs::Put(const std::string&
   if (!existing.ok()) ops.push_back({Store::KvOp::kPut, blob_key, record});
   info.imported_at_unix_ms = NowMs();
   ops.push_back({Store::KvOp::kPut, manifest_key, EncodeManifest(info)});
-  if (auto s = store_->KvWrite(ops); !s.ok()) return s;
+  if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
   return PutResult{info, outcome};
 }
 
@@ -105,7 +105,7 @@ absl::StatusOr<std::string> VersionedBlobs::LoadRecord(const std::string& key) c
   return record;
 }
 
-absl::StatusOr<BlobVersionInfo> VersionedBlobs::Delete(const std::string& key) {
+absl::StatusOr<BlobVersionInfo> VersionedBlobs::Delete(const std::string& key, const AuditEntry* audit) {
   absl::MutexLock lock(&mu_);
   auto info = Get(key);
   if (!info.ok()) return info.status();
@@ -116,7 +116,7 @@ absl::StatusOr<BlobVersionInfo> VersionedBlobs::Delete(const std::string& key) {
     if (v.version != info->version && v.content_sha256 == info->content_sha256) shared = true;
   std::vector<Store::KvOp> ops = {{Store::KvOp::kDelete, Cat(prefix_, "v/", key), ""}};
   if (!shared) ops.push_back({Store::KvOp::kDelete, Cat(prefix_, "blob/", info->content_sha256), ""});
-  if (auto s = store_->KvWrite(ops); !s.ok()) return s;
+  if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
   return info;
 }
 
@@ -136,14 +136,14 @@ absl::StatusOr<std::string> D3fendStore::VersionKey(std::string_view version) {
 }
 
 absl::StatusOr<D3fendStore::PutResult> D3fendStore::Put(std::string_view version, const D3fendOntology& onto,
-                                                         bool replace) {
+                                                         bool replace, const AuditEntry* audit) {
   auto key = VersionKey(version);
   if (!key.ok()) return key.status();
   BlobVersionInfo info;
   info.version = std::string(version);
   info.item_count = static_cast<int64_t>(onto.classes.size());
   info.source_count = onto.triple_count;
-  auto r = blobs_.Put(*key, info, EncodeD3fendOntology(onto), replace);
+  auto r = blobs_.Put(*key, info, EncodeD3fendOntology(onto), replace, audit);
   if (!r.ok() && r.status().code() == absl::StatusCode::kAlreadyExists)
     return absl::AlreadyExistsError(Cat("D3FEND ", r.status().message()));
   return r;
@@ -184,10 +184,10 @@ absl::StatusOr<D3fendOntology> D3fendStore::Load(std::string_view version) const
   return DecodeD3fendOntology(*record);
 }
 
-absl::StatusOr<BlobVersionInfo> D3fendStore::Delete(std::string_view version) {
+absl::StatusOr<BlobVersionInfo> D3fendStore::Delete(std::string_view version, const AuditEntry* audit) {
   auto key = VersionKey(version);
   if (!key.ok()) return key.status();
-  auto info = blobs_.Delete(*key);
+  auto info = blobs_.Delete(*key, audit);
   if (!info.ok() && info.status().code() == absl::StatusCode::kNotFound)
     return absl::NotFoundError(Cat("D3FEND version ", version, " is not imported"));
   return info;

@@ -55,11 +55,12 @@ class VersionedBlobs {
     BlobPutOutcome outcome;
   };
   // `key` orders versions; `info.version`, counts set by the caller.
-  absl::StatusOr<PutResult> Put(const std::string& key, BlobVersionInfo info, const std::string& record, bool replace);
+  absl::StatusOr<PutResult> Put(const std::string& key, BlobVersionInfo info, const std::string& record, bool replace,
+                                const AuditEntry* audit = nullptr);
   absl::StatusOr<BlobVersionInfo> Get(const std::string& key) const;
   absl::StatusOr<std::vector<BlobVersionInfo>> List() const;  // in key order
   absl::StatusOr<std::string> LoadRecord(const std::string& key) const;
-  absl::StatusOr<BlobVersionInfo> Delete(const std::string& key);
+  absl::StatusOr<BlobVersionInfo> Delete(const std::string& key, const AuditEntry* audit = nullptr);
 
  private:
   Store* store_;
@@ -74,13 +75,14 @@ class D3fendStore {
   explicit D3fendStore(Store* store) : blobs_(store, "d3fend/") {}
 
   // `version` is dotted numeric ("1.2.0"); versions sort numerically.
-  absl::StatusOr<PutResult> Put(std::string_view version, const D3fendOntology& onto, bool replace);
+  absl::StatusOr<PutResult> Put(std::string_view version, const D3fendOntology& onto, bool replace,
+                                const AuditEntry* audit = nullptr);
   absl::StatusOr<std::vector<BlobVersionInfo>> List() const;  // oldest first
   absl::StatusOr<BlobVersionInfo> Get(std::string_view version) const;
   // "" or "latest" -> the newest stored version; NOT_FOUND when none.
   absl::StatusOr<std::string> Resolve(std::string_view version) const;
   absl::StatusOr<D3fendOntology> Load(std::string_view version) const;
-  absl::StatusOr<BlobVersionInfo> Delete(std::string_view version);
+  absl::StatusOr<BlobVersionInfo> Delete(std::string_view version, const AuditEntry* audit = nullptr);
 
   // "1.2.0" -> "00000001.00000002.00000000" (sorts numerically).
   static absl::StatusOr<std::string> VersionKey(std::string_view version);

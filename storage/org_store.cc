@@ -240,7 +240,7 @@ absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org) const {
 
 absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org) const { return GetOrgLocked(org); }
 
-absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init) {
+absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init, const AuditEntry* audit) {
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   auto existing = store_->KvGet(OrgKey(org));
@@ -257,14 +257,14 @@ absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organiz
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
   end.back() = '/' + 1;
-  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)}});
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)}}, audit);
       !s.ok())
     return s;
   return o;
 }
 
 absl::StatusOr<Organization> OrgStore::UpdateOrg(const OrgId& org, const std::string& display_name,
-                                                 const std::string& release) {
+                                                 const std::string& release, const AuditEntry* audit) {
   absl::MutexLock lock(&write_mu_);
   auto o = GetOrgLocked(org);
   if (!o.ok()) return o.status();
@@ -272,18 +272,18 @@ absl::StatusOr<Organization> OrgStore::UpdateOrg(const OrgId& org, const std::st
   if (!release.empty()) o->release = release;
   o->updated_at_unix_ms = NowMs();
   ++o->generation;
-  if (auto s = store_->KvWrite({{Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}}); !s.ok()) return s;
+  if (auto s = store_->KvWrite({{Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}}, audit); !s.ok()) return s;
   return o;
 }
 
-absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org) {
+absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org, const AuditEntry* audit) {
   absl::MutexLock lock(&write_mu_);
   auto o = GetOrgLocked(org);
   if (!o.ok()) return o.status();
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
   end.back() = '/' + 1;  // "org/<id>0": just past every "org/<id>/..." key
-  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kDelete, OrgKey(org), ""}});
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kDelete, OrgKey(org), ""}}, audit);
       !s.ok())
     return s;
   return DeleteOrgResult{*o, o->detection_count};
@@ -308,7 +308,8 @@ absl::StatusOr<std::vector<Organization>> OrgStore::ListOrgs() const {
 
 // ---- detections ------------------------------------------------------------
 
-absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, Detection d, PutMode mode) {
+absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, Detection d, PutMode mode,
+                                                          const AuditEntry* audit) {
   if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   auto o = GetOrgLocked(org);
@@ -337,14 +338,16 @@ absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, De
   ++o->generation;
   o->updated_at_unix_ms = now;
   if (auto s = store_->KvWrite({{Store::KvOp::kPut, key, EncodeDetection(d)},
-                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}},
+                               audit);
       !s.ok())
     return s;
   return exists ? PutOutcome::kUpdated : PutOutcome::kCreated;
 }
 
 absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const OrgId& org, std::vector<Detection> ds,
-                                                                         bool dry_run, int64_t expected_generation) {
+                                                                         bool dry_run, int64_t expected_generation,
+                                                                         const AuditEntry* audit) {
   std::set<std::string_view> ids;
   for (auto& d : ds) {
     if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
@@ -396,7 +399,7 @@ absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const 
   ++o->generation;
   o->updated_at_unix_ms = now;
   ops.push_back({Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)});
-  if (auto s = store_->KvWrite(ops); !s.ok()) return s;
+  if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
   return outcomes;
 }
 
@@ -449,7 +452,7 @@ absl::StatusOr<std::vector<DetectionBrief>> OrgStore::ListDetectionBriefs(const 
                                         [](std::string_view v) { return DecodeDetectionBrief(v); });
 }
 
-absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::string_view id) {
+absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::string_view id, const AuditEntry* audit) {
   if (auto s = ValidateDetectionId(id); !s.ok()) return s;
   absl::MutexLock lock(&write_mu_);
   auto o = GetOrgLocked(org);
@@ -464,7 +467,8 @@ absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::strin
   --o->detection_count;
   ++o->generation;
   o->updated_at_unix_ms = NowMs();
-  if (auto s = store_->KvWrite({{Store::KvOp::kDelete, key, ""}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+  if (auto s = store_->KvWrite({{Store::KvOp::kDelete, key, ""}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}},
+                               audit);
       !s.ok())
     return s;
   return d;
@@ -482,7 +486,8 @@ absl::StatusOr<std::vector<InventoryEntry>> OrgStore::GetInventory(const OrgId& 
 }
 
 absl::StatusOr<std::vector<InventoryEntry>> OrgStore::UpdateInventory(const OrgId& org, InventoryOp op,
-                                                                      const std::vector<InventoryEntry>& entries) {
+                                                                      const std::vector<InventoryEntry>& entries,
+                                                                      const AuditEntry* audit) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     if (e.data_component.empty() == e.log_source_name.empty())
@@ -527,7 +532,8 @@ absl::StatusOr<std::vector<InventoryEntry>> OrgStore::UpdateInventory(const OrgI
   ++o->generation;
   o->updated_at_unix_ms = NowMs();
   if (auto s = store_->KvWrite({{Store::KvOp::kPut, InventoryKey(org), EncodeInventory(cur)},
-                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}});
+                                {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}},
+                               audit);
       !s.ok())
     return s;
   return cur;

@@ -13,6 +13,7 @@
 //   Detection d;  d.id = "rule-1";  d.name = "PowerShell";  d.techniques = {"T1059.001"};
 //   auto put = orgs.PutDetection(OrgId("acme"), d, OrgStore::PutMode::kCreate);
 //
+// Every write takes an optional audit entry written in the same batch (storage/audit.h).
 // Thread safety: safe for concurrent use. Writes are serialized by an internal
 // mutex (read-modify-write of the organization record); reads never block.
 // Errors: INVALID_ARGUMENT for a malformed organization or detection id,
@@ -143,20 +144,22 @@ class OrgStore {
   explicit OrgStore(Store* store, OrgStoreLimits limits = {}) : store_(store), limits_(limits) {}
 
   // `init` gives display_name and release; id, counts and times are set here.
-  absl::StatusOr<Organization> CreateOrg(const OrgId& org, const Organization& init);
+  absl::StatusOr<Organization> CreateOrg(const OrgId& org, const Organization& init,
+                                         const AuditEntry* audit = nullptr);
   absl::StatusOr<Organization> GetOrg(const OrgId& org) const;
   // Empty strings leave a field unchanged.
   absl::StatusOr<Organization> UpdateOrg(const OrgId& org, const std::string& display_name,
-                                         const std::string& release);
+                                         const std::string& release, const AuditEntry* audit = nullptr);
   // Removes the organization and everything it owns, in one batch.
-  absl::StatusOr<DeleteOrgResult> DeleteOrg(const OrgId& org);
+  absl::StatusOr<DeleteOrgResult> DeleteOrg(const OrgId& org, const AuditEntry* audit = nullptr);
   // All organizations by id (the admin listing: the one call not scoped to one
   // organization; it reads only organization records, never their data).
   absl::StatusOr<std::vector<Organization>> ListOrgs() const;
 
   // Stores one detection. kCreate: ALREADY_EXISTS when present; kUpdate:
   // NOT_FOUND when absent. Timestamps are set here.
-  absl::StatusOr<PutOutcome> PutDetection(const OrgId& org, Detection d, PutMode mode);
+  absl::StatusOr<PutOutcome> PutDetection(const OrgId& org, Detection d, PutMode mode,
+                                          const AuditEntry* audit = nullptr);
   // Stores many detections in one batch (all or nothing), upserting by id.
   // With dry_run the outcomes are computed and nothing is written.
   // INVALID_ARGUMENT when two detections share an id. With
@@ -164,19 +167,22 @@ class OrgStore {
   // organization is still at that generation: a compare-and-set for writes
   // computed from an earlier read.
   absl::StatusOr<std::vector<PutOutcome>> PutDetections(const OrgId& org, std::vector<Detection> ds, bool dry_run,
-                                                        int64_t expected_generation = -1);
+                                                        int64_t expected_generation = -1,
+                                                        const AuditEntry* audit = nullptr);
   absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id) const;
   // Every detection of the organization, by id.
   absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org) const;
   // The same as DetectionBrief, by id.
   absl::StatusOr<std::vector<DetectionBrief>> ListDetectionBriefs(const OrgId& org) const;
-  absl::StatusOr<Detection> DeleteDetection(const OrgId& org, std::string_view id);
+  absl::StatusOr<Detection> DeleteDetection(const OrgId& org, std::string_view id,
+                                            const AuditEntry* audit = nullptr);
 
   absl::StatusOr<std::vector<InventoryEntry>> GetInventory(const OrgId& org) const;
   // kSet replaces the inventory; kAdd adds entries not present (same target);
   // kRemove removes entries with the same target, NOT_FOUND when one is absent.
   absl::StatusOr<std::vector<InventoryEntry>> UpdateInventory(const OrgId& org, InventoryOp op,
-                                                              const std::vector<InventoryEntry>& entries);
+                                                              const std::vector<InventoryEntry>& entries,
+                                                              const AuditEntry* audit = nullptr);
 
   // Keys (exposed for tests and storage/README.md).
   static std::string OrgKey(const OrgId& org);

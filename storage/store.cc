@@ -230,7 +230,8 @@ Store::~Store() {
   db_->Close();
 }
 
-absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, bool replace) {
+absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, bool replace,
+                                                   const AuditEntry* audit) {
   // The bundle's objects in key order, as pointers: no copies of ~25,000 keys.
   std::vector<const StoredObject*> sorted(bundle.objects.size());
   for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = &bundle.objects[i];
@@ -347,10 +348,12 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
           [&, cf = cf](const rocksdb::Slice& k) { batch.Delete(cf, k); });
     batch.Put(release_objects_, rkey, manifest);
     batch.Put(releases_, rkey, info_bytes);
+    AddAudit(audit, &batch);
     rocksdb::WriteOptions wo;
     wo.sync = sync_writes_;
     auto s = db_->Write(wo, &batch);
     if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+    if (audit) audit->committed = true;
     // Turn the import into table files in the background, so the WAL it wrote
     // is released and never replayed at the next open.
     rocksdb::FlushOptions fo;
@@ -379,7 +382,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   };
   File files[] = {file(objects_, ingest_->content_sst, kObjectsCf), file(records_, ingest_->content_sst, kRecordsCf),
                   file(refs_, ingest_->sst, kRefsCf), file(release_objects_, ingest_->sst, kReleaseObjectsCf),
-                  file(releases_, ingest_->sst, kReleasesCf)};
+                  file(kv_, ingest_->sst, kKvCf), file(releases_, ingest_->sst, kReleasesCf)};
   // Writes one file; an empty one is not created (RocksDB refuses those).
   auto write_file = [](File& f, auto&& fill) {
     // Keep the pages cached: the first query after an import reads them.
@@ -419,7 +422,16 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   write_family(files[1], kRecords);
   write_family(files[2], kRefs);
   write_file(files[3], [&](auto&& put, auto&&) { put(rkey, manifest); });
-  write_file(files[4], [&](auto&& put, auto&&) { put(rkey, info_bytes); });
+  // The audit record rides in the same atomic ingestion (keys in order).
+  write_file(files[4], [&](auto&& put, auto&&) {
+    if (!audit) return;
+    AuditKeys k = NextAuditKeys(*audit);
+    std::vector<std::pair<std::string, std::string>> kvs = {{k.record, EncodeAuditEntry(*audit)}};
+    if (!k.org_index.empty()) kvs.emplace_back(k.org_index, "");
+    std::sort(kvs.begin(), kvs.end());
+    for (auto& [key, value] : kvs) put(key, value);
+  });
+  write_file(files[5], [&](auto&& put, auto&&) { put(rkey, info_bytes); });
   if (helper.joinable()) helper.join();
 
   std::vector<rocksdb::IngestExternalFileArg> args;
@@ -440,6 +452,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
     for (File& f : files) std::filesystem::remove(f.path, ec);
     return FromRocks(s, Cat("writing release ", bundle.id.Name()));
   }
+  if (audit) audit->committed = true;
   ingest_->RequestCompaction();
   return PutResult{std::move(info), outcome};
 }
@@ -491,7 +504,7 @@ absl::StatusOr<std::vector<std::string>> Store::ReleaseObjectKeys(const ReleaseI
   return std::vector<std::string>(Split(value, '\n'));
 }
 
-absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id) {
+absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id, const AuditEntry* audit) {
   absl::MutexLock lock(&write_mu_);
   auto info = GetRelease(id);
   if (!info.ok()) return info.status();
@@ -518,9 +531,11 @@ absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id) {
   const std::string rkey = internal::ReleaseKey(id);
   batch.Delete(releases_, rkey);
   batch.Delete(release_objects_, rkey);
+  AddAudit(audit, &batch);
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
   if (auto s = db_->Write(wo, &batch); !s.ok()) return FromRocks(s, Cat("deleting release ", id.Name()));
+  if (audit) audit->committed = true;
   return result;
 }
 
@@ -577,7 +592,14 @@ absl::StatusOr<std::vector<std::string>> Store::GetObjects(const std::vector<std
   return out;
 }
 
-absl::Status Store::KvWrite(const std::vector<KvOp>& ops) {
+void Store::AddAudit(const AuditEntry* audit, rocksdb::WriteBatch* batch) {
+  if (!audit) return;
+  AuditKeys k = NextAuditKeys(*audit);
+  batch->Put(kv_, k.record, EncodeAuditEntry(*audit));
+  if (!k.org_index.empty()) batch->Put(kv_, k.org_index, "");
+}
+
+absl::Status Store::KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audit) {
   rocksdb::WriteBatch batch;
   for (auto& op : ops) {
     switch (op.kind) {
@@ -586,9 +608,12 @@ absl::Status Store::KvWrite(const std::vector<KvOp>& ops) {
       case KvOp::kDeleteRange: batch.DeleteRange(kv_, op.key, op.value); break;
     }
   }
+  AddAudit(audit, &batch);
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
-  return FromRocks(db_->Write(wo, &batch), "writing");
+  auto s = FromRocks(db_->Write(wo, &batch), "writing");
+  if (s.ok() && audit) audit->committed = true;
+  return s;
 }
 
 absl::StatusOr<std::string> Store::KvGet(std::string_view key) const {

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/import/bundle_parser.h"
+#include "storage/audit.h"
 #include "storage/model.h"
 #include "storage/record.h"
 #include "storage/store_options.h"
@@ -35,6 +36,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace ttpgraph {
@@ -56,10 +58,14 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Every write takes an optional audit entry (storage/audit.h): when given, its
+  // record lands in the same atomic write as the change (and `committed` is
+  // set), so there is no change without its record.
+
   // Stores a parsed bundle as release `bundle.id`. Same content again:
   // kUnchanged and nothing written. Different content under an existing
   // domain+version: ALREADY_EXISTS unless `replace`.
-  absl::StatusOr<PutResult> PutRelease(const ParsedBundle& bundle, bool replace);
+  absl::StatusOr<PutResult> PutRelease(const ParsedBundle& bundle, bool replace, const AuditEntry* audit = nullptr);
 
   // Every stored release, ordered by domain then version.
   absl::StatusOr<std::vector<ReleaseInfo>> ListReleases() const;
@@ -67,7 +73,7 @@ class Store {
   // Resolves DOMAIN@latest to the newest stored version; checks existence.
   absl::StatusOr<ReleaseId> Resolve(const ReleaseRef& ref) const;
   // Removes a release and every object no other release holds.
-  absl::StatusOr<DeleteResult> DeleteRelease(const ReleaseId& id);
+  absl::StatusOr<DeleteResult> DeleteRelease(const ReleaseId& id, const AuditEntry* audit = nullptr);
 
   // The objects of a release (key and JSON), in key order.
   absl::StatusOr<std::vector<StoredObject>> LoadReleaseObjects(const ReleaseId& id) const;
@@ -85,8 +91,8 @@ class Store {
     std::string key;    // kDeleteRange: first key deleted
     std::string value;  // kPut: the value; kDeleteRange: first key kept (end)
   };
-  // Applies all ops in one atomic, durable batch.
-  absl::Status KvWrite(const std::vector<KvOp>& ops);
+  // Applies all ops in one atomic, durable batch (with the audit record, when given).
+  absl::Status KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audit = nullptr);
   // NOT_FOUND when the key is absent.
   absl::StatusOr<std::string> KvGet(std::string_view key) const;
   // Values of several keys; a missing key gives std::nullopt in its slot.
@@ -104,6 +110,8 @@ class Store {
   void WaitForCompaction();
 
  private:
+  // Puts the audit record (and its organization index) into `batch`.
+  void AddAudit(const AuditEntry* audit, rocksdb::WriteBatch* batch);
   Store() = default;
   absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id) const;
   void CompactImported();
