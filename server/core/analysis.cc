@@ -198,7 +198,7 @@ absl::StatusOr<MigrationAnswer> PlanMigration(Application& app, const OrgId& org
 
 absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& org, std::string_view from,
                                                 std::string_view to, const std::vector<std::string>& detection_ids,
-                                                bool apply, const QueryLimits& limits) {
+                                                bool apply, const QueryLimits& limits, AuditEntry* audit) {
   AppliedMigration out;
   auto plan = PlanMigration(app, org, from, to, detection_ids, limits);
   if (!plan.ok()) return plan.status();
@@ -208,7 +208,9 @@ absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& o
   if (!apply || migrated.empty()) return out;
   if (auto s = limits.Check("applying the migration"); !s.ok()) return s;
   // One batch, and only over what the plan was made from.
-  auto outcomes = app.orgs().PutDetections(org, std::move(migrated), false, out.plan.org.generation);
+  if (audit)
+    for (const std::string& id : out.written_ids) audit->Affect(id);
+  auto outcomes = app.orgs().PutDetections(org, std::move(migrated), false, out.plan.org.generation, audit);
   if (!outcomes.ok()) return outcomes.status();
   out.applied = true;
   return out;

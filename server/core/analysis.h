@@ -85,6 +85,6 @@ struct AppliedMigration {
 // generation the plan was read at (ABORTED when the organization changed).
 absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& org, std::string_view from,
                                                 std::string_view to, const std::vector<std::string>& detection_ids,
-                                                bool apply, const QueryLimits& limits);
+                                                bool apply, const QueryLimits& limits, AuditEntry* audit = nullptr);
 
 }  // namespace ttpgraph::core

@@ -7,6 +7,7 @@
 //   org_views()  decoded organizations, per (org, incarnation, generation)
 //   diffs()      the last few release diffs, per (from, to, usage paths)
 //   orgs()       the single OrgStore: every organization write goes through it
+//   tokens(), auth()  API tokens (hashes) and the in-memory table that checks them
 //
 // The use cases live beside it, one header each: knowledge.h, releases.h,
 // organizations.h, detection_import.h, coverage.h, analysis.h, defense.h.
@@ -24,11 +25,13 @@
 #include "graph/defense_catalog.h"
 #include "graph/release_registry.h"
 #include "server/core/diff_cache.h"
+#include "server/core/identity.h"
 #include "server/core/limits.h"
 #include "server/core/org_views.h"
 #include "storage/import/sigma_logsource_map.h"
 #include "storage/org_store.h"
 #include "storage/store.h"
+#include "storage/token_store.h"
 
 namespace ttpgraph::core {
 
@@ -42,6 +45,8 @@ class Application {
   OrgStore& orgs() { return orgs_; }
   OrgViews& org_views() { return org_views_; }
   DiffCache& diffs() { return diffs_; }
+  TokenStore& tokens() { return tokens_; }
+  Authenticator& auth() { return auth_; }
   const ServerLimits& limits() const { return limits_; }
   // The Sigma logsource -> data component table; null when none could be
   // loaded (Sigma imports then get no data components).
@@ -57,6 +62,8 @@ class Application {
   OrgStore orgs_;
   OrgViews org_views_;
   DiffCache diffs_;
+  TokenStore tokens_;
+  Authenticator auth_;
   std::optional<SigmaLogsourceMap> logsource_map_;
   std::string logsource_map_warning_;
 };

@@ -31,7 +31,7 @@ absl::StatusOr<std::pair<std::optional<Subject>, std::string>> TechniqueIn(Appli
 // ---- imports ---------------------------------------------------------------------
 
 absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, const BlobImportOptions& options,
-                                          const QueryLimits& limits) {
+                                          const QueryLimits& limits, AuditEntry* audit) {
   const std::string source = SourceOf(options);
   if (options.version.empty())
     return absl::InvalidArgumentError(Cat(source, ": give the D3FEND version (e.g. 1.2.0); the ontology does not carry one"));
@@ -42,7 +42,8 @@ absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, c
   auto onto = ParseD3fendTurtle(*text, source);
   if (!onto.ok()) return onto.status();
   *text = std::string();
-  auto put = app.defense().PutD3fend(options.version, *onto, options.replace);
+  if (audit) audit->Affect(options.version);
+  auto put = app.defense().PutD3fend(options.version, *onto, options.replace, audit);
   if (!put.ok()) {
     if (absl::IsInvalidArgument(put.status()))
       return absl::Status(put.status().code(), Cat(source, ": ", put.status().message()));
@@ -58,16 +59,17 @@ absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, c
 }
 
 absl::StatusOr<D3fendImport> ImportD3fendFrom(Application& app, const std::string& path, BlobImportOptions options,
-                                              const QueryLimits& limits) {
+                                              const QueryLimits& limits, AuditEntry* audit) {
   if (path.empty()) return absl::InvalidArgumentError("give the path of the ontology file on the server");
   auto bytes = ReadLocalFile(path, app.limits().max_upload_bytes);
   if (!bytes.ok()) return bytes.status();
   if (options.source_name.empty()) options.source_name = path;
-  return ImportD3fend(app, std::move(*bytes), options, limits);
+  return ImportD3fend(app, std::move(*bytes), options, limits, audit);
 }
 
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::string bytes,
-                                                       const BlobImportOptions& options, const QueryLimits& limits) {
+                                                       const BlobImportOptions& options, const QueryLimits& limits,
+                                                       AuditEntry* audit) {
   const std::string source = SourceOf(options);
   const std::string name = options.version.empty() ? std::string(kDefaultAtomicIndex) : options.version;
   if (auto s = AtomicStore::ValidateName(name); !s.ok()) return s;
@@ -77,22 +79,25 @@ absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::st
   auto data = ParseAtomicCsv(*text, source);
   if (!data.ok()) return data.status();
   if (data->tests.empty()) return absl::InvalidArgumentError(Cat(source, ": the index lists no test"));
-  return app.defense().PutAtomic(name, std::move(*data), options.replace);
+  if (audit) audit->Affect(name);
+  return app.defense().PutAtomic(name, std::move(*data), options.replace, audit);
 }
 
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomicFrom(Application& app, const std::string& path,
-                                                           BlobImportOptions options, const QueryLimits& limits) {
+                                                           BlobImportOptions options, const QueryLimits& limits,
+                                                           AuditEntry* audit) {
   if (path.empty()) return absl::InvalidArgumentError("give the path of the CSV index on the server");
   auto bytes = ReadLocalFile(path, app.limits().max_upload_bytes);
   if (!bytes.ok()) return bytes.status();
   if (options.source_name.empty()) options.source_name = path;
-  return ImportAtomic(app, std::move(*bytes), options, limits);
+  return ImportAtomic(app, std::move(*bytes), options, limits, audit);
 }
 
-absl::StatusOr<BlobVersionInfo> DeleteD3fend(Application& app, std::string_view version) {
+absl::StatusOr<BlobVersionInfo> DeleteD3fend(Application& app, std::string_view version, AuditEntry* audit) {
   if (version.empty() || version == "latest")
     return absl::InvalidArgumentError("name the exact D3FEND version to delete, not latest");
-  return app.defense().DeleteD3fend(version);
+  if (audit) audit->Affect(version);
+  return app.defense().DeleteD3fend(version, audit);
 }
 
 // ---- queries ---------------------------------------------------------------------

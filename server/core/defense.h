@@ -30,16 +30,19 @@ struct D3fendImport {
   int64_t triple_count = 0;
 };
 // Gunzips, parses, infers and stores one ontology (all or nothing).
+// Writes take an audit entry (may be null) written in the same batch as the change.
 absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, const BlobImportOptions& options,
-                                          const QueryLimits& limits);
+                                          const QueryLimits& limits, AuditEntry* audit = nullptr);
 absl::StatusOr<D3fendImport> ImportD3fendFrom(Application& app, const std::string& path, BlobImportOptions options,
-                                              const QueryLimits& limits);
+                                              const QueryLimits& limits, AuditEntry* audit = nullptr);
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::string bytes,
-                                                       const BlobImportOptions& options, const QueryLimits& limits);
+                                                       const BlobImportOptions& options, const QueryLimits& limits,
+                                                       AuditEntry* audit = nullptr);
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomicFrom(Application& app, const std::string& path,
-                                                           BlobImportOptions options, const QueryLimits& limits);
+                                                           BlobImportOptions options, const QueryLimits& limits,
+                                                           AuditEntry* audit = nullptr);
 // INVALID_ARGUMENT for "" or "latest" (name the version).
-absl::StatusOr<BlobVersionInfo> DeleteD3fend(Application& app, std::string_view version);
+absl::StatusOr<BlobVersionInfo> DeleteD3fend(Application& app, std::string_view version, AuditEntry* audit = nullptr);
 
 // ---- queries ----
 struct CountermeasureItem {

@@ -189,7 +189,8 @@ class Collector {
 
 absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const OrgId& org,
                                                        const DetectionImportOptions& options,
-                                                       std::vector<SourceFile> files, const QueryLimits& limits) {
+                                                       std::vector<SourceFile> files, const QueryLimits& limits,
+                                                       AuditEntry* audit) {
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   if (files.empty()) return absl::InvalidArgumentError("the import carries no file");
@@ -276,7 +277,9 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
     if (d.techniques.empty()) ++report.no_technique;
     if (!d.unresolved_techniques.empty()) ++report.with_unresolved;
   }
-  auto outcomes = app.orgs().PutDetections(org, std::move(detections), options.dry_run);
+  if (audit)
+    for (const Detection& d : detections) audit->Affect(d.id);
+  auto outcomes = app.orgs().PutDetections(org, std::move(detections), options.dry_run, -1, audit);
   if (!outcomes.ok()) return outcomes.status();
   for (size_t i = 0; i < outcomes->size(); ++i) {
     report.rules[i].outcome = (*outcomes)[i];

@@ -61,8 +61,10 @@ struct DetectionImportReport {
 // INVALID_ARGUMENT naming file:line for a malformed rule or row (nothing is
 // written), or when no detection is found; RESOURCE_EXHAUSTED past the
 // organization's detection limit; the store's errors.
+// `audit` (may be null) is written in the detections' batch (every rule counted).
 absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const OrgId& org,
                                                        const DetectionImportOptions& options,
-                                                       std::vector<SourceFile> files, const QueryLimits& limits);
+                                                       std::vector<SourceFile> files, const QueryLimits& limits,
+                                                       AuditEntry* audit = nullptr);
 
 }  // namespace ttpgraph::core

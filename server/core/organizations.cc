@@ -7,6 +7,7 @@
 
 #include "graph/coverage.h"
 #include "graph/detection_mapping.h"
+#include "server/core/tokens.h"
 #include "storage/strings.h"
 
 namespace ttpgraph::core {
@@ -103,20 +104,22 @@ bool KnownSourceFormat(std::string_view format) { return kSourceFormats.count(fo
 // ---- organizations ---------------------------------------------------------------
 
 absl::StatusOr<Organization> CreateOrganization(Application& app, const OrgId& org, const std::string& display_name,
-                                                const std::string& release) {
+                                                const std::string& release, AuditEntry* audit) {
   if (auto s = ValidateRelease(release); !s.ok()) return s;
   Organization init;
   init.display_name = display_name;
   init.release = release;
-  return app.orgs().CreateOrg(org, init);
+  if (audit) audit->Affect(org.str());
+  return app.orgs().CreateOrg(org, init, audit);
 }
 
 absl::StatusOr<Organization> GetOrganization(Application& app, const OrgId& org) { return app.orgs().GetOrg(org); }
 
 absl::StatusOr<Organization> UpdateOrganization(Application& app, const OrgId& org, const std::string& display_name,
-                                                const std::string& release) {
+                                                const std::string& release, AuditEntry* audit) {
   if (auto s = ValidateRelease(release); !s.ok()) return s;
-  return app.orgs().UpdateOrg(org, display_name, release);
+  if (audit) audit->Affect(org.str());
+  return app.orgs().UpdateOrg(org, display_name, release, audit);
 }
 
 absl::StatusOr<std::vector<Organization>> ListOrganizations(Application& app, const std::string& only) {
@@ -126,14 +129,31 @@ absl::StatusOr<std::vector<Organization>> ListOrganizations(Application& app, co
   return std::vector<Organization>{std::move(*o)};
 }
 
-absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, const OrgId& org) {
-  return app.orgs().DeleteOrg(org);
+absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, const OrgId& org, AuditEntry* audit) {
+  if (audit) audit->Affect(org.str());
+  auto deleted = app.orgs().DeleteOrg(org, audit);
+  if (!deleted.ok()) return deleted;
+  // The organization's tokens go with it, so one made again under the same id
+  // starts with none (each revocation its own audit record, same request id).
+  auto tokens = app.tokens().List();
+  if (!tokens.ok()) return tokens.status();
+  for (const Token& t : *tokens) {
+    if (t.org != org.str()) continue;
+    AuditEntry revoke = audit ? *audit : AuditEntry();
+    revoke.method = "ttpgraph.v1.TokenService/RevokeToken";
+    revoke.ids.clear();
+    revoke.count = 0;
+    revoke.committed = false;
+    if (auto r = RevokeToken(app, t.id, &revoke); !r.ok() && r.status().code() != absl::StatusCode::kNotFound)
+      return r.status();
+  }
+  return deleted;
 }
 
 // ---- detections ------------------------------------------------------------------
 
 absl::StatusOr<Detection> PutDetection(Application& app, const OrgId& org, Detection d, OrgStore::PutMode mode,
-                                       const QueryLimits& limits) {
+                                       const QueryLimits& limits, AuditEntry* audit) {
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   if (auto s = ValidateDetectionInput(d); !s.ok()) return s;
@@ -147,7 +167,8 @@ absl::StatusOr<Detection> PutDetection(Application& app, const OrgId& org, Detec
   d.stale_techniques = std::move(m.stale);
   d.notes = std::move(m.notes);
   d.release = (*release)->id().Name();
-  auto put = app.orgs().PutDetection(org, d, mode);
+  if (audit) audit->Affect(d.id);
+  auto put = app.orgs().PutDetection(org, d, mode, audit);
   if (!put.ok()) return put.status();
   return app.orgs().GetDetection(org, d.id);
 }
@@ -173,8 +194,10 @@ absl::StatusOr<std::vector<Detection>> ListDetections(Application& app, const Or
   return kept;
 }
 
-absl::StatusOr<Detection> DeleteDetection(Application& app, const OrgId& org, std::string_view id) {
-  return app.orgs().DeleteDetection(org, id);
+absl::StatusOr<Detection> DeleteDetection(Application& app, const OrgId& org, std::string_view id,
+                                          AuditEntry* audit) {
+  if (audit) audit->Affect(id);
+  return app.orgs().DeleteDetection(org, id, audit);
 }
 
 // ---- inventory -------------------------------------------------------------------
@@ -190,7 +213,8 @@ absl::StatusOr<InventoryAnswer> GetInventory(Application& app, const OrgId& org,
 }
 
 absl::StatusOr<InventoryAnswer> UpdateInventory(Application& app, const OrgId& org, std::string_view release,
-                                                OrgStore::InventoryOp op, std::vector<InventoryEntry> entries) {
+                                                OrgStore::InventoryOp op, std::vector<InventoryEntry> entries,
+                                                AuditEntry* audit) {
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   auto ctx = ReleaseFor(app, *o, release);
@@ -198,13 +222,17 @@ absl::StatusOr<InventoryAnswer> UpdateInventory(Application& app, const OrgId& o
   if (entries.empty() && op != OrgStore::InventoryOp::kSet)
     return absl::InvalidArgumentError("no inventory entry given");
   if (auto s = CanonicalEntries(**ctx, op != OrgStore::InventoryOp::kRemove, &entries); !s.ok()) return s;
-  auto stored = app.orgs().UpdateInventory(org, op, entries);
+  if (audit)
+    for (const InventoryEntry& e : entries)
+      audit->Affect(e.data_component.empty() ? Cat(e.log_source_name, " ", e.log_source_channel) : e.data_component);
+  auto stored = app.orgs().UpdateInventory(org, op, entries, audit);
   if (!stored.ok()) return stored.status();
   return Answer(*o, std::move(*ctx), std::move(*stored));
 }
 
 absl::StatusOr<InferredInventory> InferInventory(Application& app, const OrgId& org, std::string_view release,
-                                                 bool dry_run, bool replace, const std::string& mapping_csv) {
+                                                 bool dry_run, bool replace, const std::string& mapping_csv,
+                                                 AuditEntry* audit) {
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   auto ctx = ReleaseFor(app, *o, release);
@@ -258,8 +286,10 @@ absl::StatusOr<InferredInventory> InferInventory(Application& app, const OrgId& 
   }
   std::vector<InventoryEntry> result = *current;
   if (!dry_run) {
+    if (audit)
+      for (const InventoryEntry& e : entries) audit->Affect(e.data_component);
     auto stored = app.orgs().UpdateInventory(org, replace ? OrgStore::InventoryOp::kSet : OrgStore::InventoryOp::kAdd,
-                                             entries);
+                                             entries, audit);
     if (!stored.ok()) return stored.status();
     result = std::move(*stored);
   } else if (replace) {

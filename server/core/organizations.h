@@ -18,15 +18,17 @@ namespace ttpgraph::core {
 
 // ---- organizations ----
 // INVALID_ARGUMENT for a malformed release reference.
+// Writes take an audit entry (may be null) written in the same batch as the change.
 absl::StatusOr<Organization> CreateOrganization(Application& app, const OrgId& org, const std::string& display_name,
-                                                const std::string& release);
+                                                const std::string& release, AuditEntry* audit = nullptr);
 absl::StatusOr<Organization> GetOrganization(Application& app, const OrgId& org);
 // Empty strings leave a field as it is.
 absl::StatusOr<Organization> UpdateOrganization(Application& app, const OrgId& org, const std::string& display_name,
-                                                const std::string& release);
+                                                const std::string& release, AuditEntry* audit = nullptr);
 // `only` set: that organization alone (NOT_FOUND when unknown); else all.
 absl::StatusOr<std::vector<Organization>> ListOrganizations(Application& app, const std::string& only);
-absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, const OrgId& org);
+absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, const OrgId& org,
+                                                             AuditEntry* audit = nullptr);
 
 // ---- detections ----
 // The source formats a detection may name.
@@ -35,7 +37,7 @@ bool KnownSourceFormat(std::string_view format);
 // techniques against `d.release` (or the organization's release) and stores
 // it; returns the stored detection. INVALID_ARGUMENT naming the field.
 absl::StatusOr<Detection> PutDetection(Application& app, const OrgId& org, Detection d, OrgStore::PutMode mode,
-                                       const QueryLimits& limits);
+                                       const QueryLimits& limits, AuditEntry* audit = nullptr);
 absl::StatusOr<Detection> GetDetection(Application& app, const OrgId& org, std::string_view id);
 struct DetectionFilter {
   std::string technique;      // exact technique ID; "" = any
@@ -44,7 +46,8 @@ struct DetectionFilter {
   std::string tag;            // "" = any
 };
 absl::StatusOr<std::vector<Detection>> ListDetections(Application& app, const OrgId& org, const DetectionFilter& f);
-absl::StatusOr<Detection> DeleteDetection(Application& app, const OrgId& org, std::string_view id);
+absl::StatusOr<Detection> DeleteDetection(Application& app, const OrgId& org, std::string_view id,
+                                          AuditEntry* audit = nullptr);
 
 // ---- inventory ----
 // An inventory read against a release: each entry with the data components it
@@ -61,7 +64,8 @@ absl::StatusOr<InventoryAnswer> GetInventory(Application& app, const OrgId& org,
 // kSet/kAdd check each against the release (INVALID_ARGUMENT naming entries[i])
 // and store a data component with its identity across releases (STIX id, name).
 absl::StatusOr<InventoryAnswer> UpdateInventory(Application& app, const OrgId& org, std::string_view release,
-                                                OrgStore::InventoryOp op, std::vector<InventoryEntry> entries);
+                                                OrgStore::InventoryOp op, std::vector<InventoryEntry> entries,
+                                                AuditEntry* audit = nullptr);
 struct InferredInventory {
   InventoryAnswer inventory;        // as it is after (or would be, on a dry run)
   std::vector<NodeId> added;        // data components added
@@ -71,6 +75,7 @@ struct InferredInventory {
 // From the organization's counting Sigma rules' logsources through the
 // server's table, or `mapping_csv` when given.
 absl::StatusOr<InferredInventory> InferInventory(Application& app, const OrgId& org, std::string_view release,
-                                                 bool dry_run, bool replace, const std::string& mapping_csv);
+                                                 bool dry_run, bool replace, const std::string& mapping_csv,
+                                                 AuditEntry* audit = nullptr);
 
 }  // namespace ttpgraph::core

@@ -53,17 +53,19 @@ std::string ResolveAgainst(const std::string& base, const std::string& url) {
   return slash == std::string::npos ? url : base.substr(0, slash + 1) + url;
 }
 
-absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options);
+absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options,
+                                           AuditEntry* audit);
 
 // Errors start with "<source>: " unless `source` is empty (a streamed upload).
 absl::StatusOr<ReleaseImport> ImportText(Application& app, std::string bytes, const ReleaseImportOptions& options,
-                                         std::string_view source) {
-  auto r = ImportBundle(app, std::move(bytes), options);
+                                         std::string_view source, AuditEntry* audit) {
+  auto r = ImportBundle(app, std::move(bytes), options, audit);
   if (!r.ok() && !source.empty()) return absl::Status(r.status().code(), Cat(source, ": ", r.status().message()));
   return r;
 }
 
-absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options) {
+absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options,
+                                           AuditEntry* audit) {
   const ServerLimits& limits = app.limits();
   auto t0 = std::chrono::steady_clock::now();
   auto text = VerifyAndGunzip(std::move(bytes), options.sha256, "", limits.max_bundle_bytes);
@@ -80,7 +82,8 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
   if (!bundle.ok()) return bundle.status();
   std::string parse_ms = MsSince(t1);
   auto t2 = std::chrono::steady_clock::now();
-  auto put = app.store().PutRelease(*bundle, options.replace);
+  if (audit) audit->Affect(bundle->id.Name());
+  auto put = app.store().PutRelease(*bundle, options.replace, audit);
   std::string store_ms = MsSince(t2);
   if (!put.ok()) return put.status();
   if (put->outcome == Store::PutOutcome::kReplaced) {
@@ -104,7 +107,8 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
 }
 
 absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& app, const ReleaseSource& source,
-                                                                 const ReleaseImportOptions& options) {
+                                                                 const ReleaseImportOptions& options,
+                                                                 AuditEntry* audit) {
   const std::string& index_src = source.collection_index;
   auto text = ReadSource(index_src, 16 << 20);
   if (!text.ok()) return text.status();
@@ -158,7 +162,7 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& ap
     ReleaseImportOptions o = options;
     o.domain = job.domain;
     o.version = job.version;
-    auto r = ImportText(app, std::move(*bytes), o, Cat(name, " (", job.url, ")"));
+    auto r = ImportText(app, std::move(*bytes), o, Cat(name, " (", job.url, ")"), audit);
     if (!r.ok()) return r.status();
     out.push_back(std::move(*r));
   }
@@ -168,25 +172,25 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& ap
 }  // namespace
 
 absl::StatusOr<ReleaseImport> ImportRelease(Application& app, std::string bytes, const ReleaseImportOptions& options,
-                                            const QueryLimits& limits) {
+                                            const QueryLimits& limits, AuditEntry* audit) {
   if (absl::Status s = limits.Check("receiving the bundle"); !s.ok()) return s;
-  return ImportText(app, std::move(bytes), options, "");
+  return ImportText(app, std::move(bytes), options, "", audit);
 }
 
 absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
                                                              const ReleaseImportOptions& options,
-                                                             const QueryLimits& limits) {
+                                                             const QueryLimits& limits, AuditEntry* audit) {
   if (absl::Status s = limits.Check("starting the import"); !s.ok()) return s;
   const int given = !source.path.empty() + !source.url.empty() + !source.collection_index.empty();
   if (given != 1) return absl::InvalidArgumentError("give exactly one source: path, url or collection_index");
-  if (!source.collection_index.empty()) return ImportCollectionIndex(app, source, options);
+  if (!source.collection_index.empty()) return ImportCollectionIndex(app, source, options, audit);
   const std::string& src = source.path.empty() ? source.url : source.path;
   if (!source.url.empty() && !Contains(src, "://"))
     return absl::InvalidArgumentError(Cat("url '", src, "' has no scheme (https://...)"));
   auto bytes = source.path.empty() ? FetchUrl(src, app.limits().max_upload_bytes)
                                    : ReadLocalFile(src, app.limits().max_upload_bytes);
   if (!bytes.ok()) return bytes.status();
-  auto r = ImportText(app, std::move(*bytes), options, src);
+  auto r = ImportText(app, std::move(*bytes), options, src, audit);
   if (!r.ok()) return r.status();
   return std::vector<ReleaseImport>{std::move(*r)};
 }
@@ -210,11 +214,12 @@ absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view releas
   return app.store().GetRelease(*id);
 }
 
-absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release) {
+absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release, AuditEntry* audit) {
   auto ref = ReleaseRef::Parse(release);
   if (!ref.ok()) return ref.status();
   if (ref->latest) return absl::InvalidArgumentError("name the exact version to delete, not @latest");
-  auto deleted = app.store().DeleteRelease(ReleaseId{ref->domain, ref->version});
+  if (audit) audit->Affect(ReleaseId{ref->domain, ref->version}.Name());
+  auto deleted = app.store().DeleteRelease(ReleaseId{ref->domain, ref->version}, audit);
   if (!deleted.ok()) return deleted.status();
   app.releases().Evict(deleted->info.id);
   app.diffs().Drop(deleted->info.id);

@@ -28,8 +28,9 @@ struct ReleaseImport {
   std::vector<std::string> dangling_relationship_ids;  // the first 100
 };
 
+// `audit` (may be null) goes into the store's write of the release.
 absl::StatusOr<ReleaseImport> ImportRelease(Application& app, std::string bytes, const ReleaseImportOptions& options,
-                                            const QueryLimits& limits);
+                                            const QueryLimits& limits, AuditEntry* audit = nullptr);
 
 // Where the server reads a release itself: exactly one of the three.
 struct ReleaseSource {
@@ -43,12 +44,13 @@ struct ReleaseSource {
 // One result per imported bundle. Errors name the source.
 absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
                                                              const ReleaseImportOptions& options,
-                                                             const QueryLimits& limits);
+                                                             const QueryLimits& limits, AuditEntry* audit = nullptr);
 
 // INVALID_ARGUMENT for an unknown domain; "" = every domain.
 absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(Application& app, std::string_view domain);
 absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view release);
 // INVALID_ARGUMENT for DOMAIN@latest (name the version).
-absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release);
+absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release,
+                                                  AuditEntry* audit = nullptr);
 
 }  // namespace ttpgraph::core
