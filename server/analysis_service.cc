@@ -13,7 +13,6 @@
 namespace ttpgraph {
 namespace {
 
-using core::CallKind;
 
 constexpr int kDefaultRecommendations = 10;
 constexpr int kMaxRecommendations = 1000;
@@ -91,7 +90,7 @@ std::vector<std::string> DetectionIds(const Req& req) {
 
 grpc::Status AnalysisServiceImpl::DiffReleases(grpc::ServerContext* ctx, const v1::DiffReleasesRequest* req,
                                                v1::DiffReleasesResponse* resp) {
-  return Serve(ctx, app_, "DiffReleases", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/DiffReleases", req, [&](const Call& call) -> absl::Status {
     std::vector<bool> type_on(kDiffObjectTypeCount, req->object_types().empty());
     for (int i = 0; i < req->object_types_size(); ++i) {
       int found = -1;
@@ -115,7 +114,7 @@ grpc::Status AnalysisServiceImpl::DiffReleases(grpc::ServerContext* ctx, const v
                                               "other_version_changes, patches, revocations, deprecations, deletions)"));
       cat_on[found] = true;
     }
-    TTP_ASSIGN_OR_RETURN(auto entry, core::Diff(app_, req->from_release(), req->to_release(), PathsOf(*req), limits));
+    TTP_ASSIGN_OR_RETURN(auto entry, core::Diff(app_, req->from_release(), req->to_release(), PathsOf(*req), call.limits));
     const ReleaseGraph &from = entry->from->graph(), &to = entry->to->graph();
     const DiffReport& r = entry->report;
     resp->set_from_release(r.from_release.Name());
@@ -143,8 +142,8 @@ grpc::Status AnalysisServiceImpl::DiffReleases(grpc::ServerContext* ctx, const v
 
 grpc::Status AnalysisServiceImpl::GetDiffLayer(grpc::ServerContext* ctx, const v1::DiffLayerRequest* req,
                                                v1::LayerResponse* resp) {
-  return Serve(ctx, app_, "GetDiffLayer", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(auto entry, core::Diff(app_, req->from_release(), req->to_release(), UsagePaths{}, limits));
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetDiffLayer", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(auto entry, core::Diff(app_, req->from_release(), req->to_release(), UsagePaths{}, call.limits));
     DiffLayerOptions opts;
     opts.include_unchanged = req->include_unchanged();
     DiffLayer layer = DiffLayerJson(entry->from->graph(), entry->to->graph(), entry->report, opts);
@@ -156,10 +155,10 @@ grpc::Status AnalysisServiceImpl::GetDiffLayer(grpc::ServerContext* ctx, const v
 
 grpc::Status AnalysisServiceImpl::GetOverlap(grpc::ServerContext* ctx, const v1::OverlapRequest* req,
                                              v1::OverlapResponse* resp) {
-  return Serve(ctx, app_, "GetOverlap", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetOverlap", req, [&](const Call& call) -> absl::Status {
     std::vector<std::string> ids(req->groups().begin(), req->groups().end());
-    TTP_ASSIGN_OR_RETURN(core::OverlapAnswer a, core::OverlapGroups(app_, req->release(), ids, PathsOf(*req), limits));
-    TTP_ASSIGN_OR_RETURN(OverlapMatrix m, ComputeOverlap(*a.usage, a.groups, limits));
+    TTP_ASSIGN_OR_RETURN(core::OverlapAnswer a, core::OverlapGroups(app_, req->release(), ids, PathsOf(*req), call.limits));
+    TTP_ASSIGN_OR_RETURN(OverlapMatrix m, ComputeOverlap(*a.usage, a.groups, call.limits));
     const ReleaseGraph& g = a.release->graph();
     if (req->page_token().empty()) {
       for (size_t i = 0; i < m.groups.size(); ++i) {
@@ -183,12 +182,12 @@ grpc::Status AnalysisServiceImpl::GetOverlap(grpc::ServerContext* ctx, const v1:
 
 grpc::Status AnalysisServiceImpl::GetSimilarGroups(grpc::ServerContext* ctx, const v1::SimilarGroupsRequest* req,
                                                    v1::SimilarGroupsResponse* resp) {
-  return Serve(ctx, app_, "GetSimilarGroups", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetSimilarGroups", req, [&](const Call& call) -> absl::Status {
     if (req->group().empty()) return absl::InvalidArgumentError("group: give the group to compare (e.g. G0016)");
     if (req->k() < 0 || req->k() > kMaxTopK)
       return absl::InvalidArgumentError(Cat("k: must be between 1 and ", kMaxTopK, ", got ", req->k()));
     TTP_ASSIGN_OR_RETURN(core::OverlapAnswer a,
-                         core::OverlapGroups(app_, req->release(), {req->group()}, PathsOf(*req), limits));
+                         core::OverlapGroups(app_, req->release(), {req->group()}, PathsOf(*req), call.limits));
     const ReleaseGraph& g = a.release->graph();
     const size_t k = req->k() == 0 ? kDefaultTopK : static_cast<size_t>(req->k());
     const NodeId group = a.groups[0];
@@ -210,9 +209,9 @@ grpc::Status AnalysisServiceImpl::GetSimilarGroups(grpc::ServerContext* ctx, con
 
 grpc::Status AnalysisServiceImpl::GetOverlapLayer(grpc::ServerContext* ctx, const v1::OverlapRequest* req,
                                                   v1::LayerResponse* resp) {
-  return Serve(ctx, app_, "GetOverlapLayer", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetOverlapLayer", req, [&](const Call& call) -> absl::Status {
     std::vector<std::string> ids(req->groups().begin(), req->groups().end());
-    TTP_ASSIGN_OR_RETURN(core::OverlapAnswer a, core::OverlapGroups(app_, req->release(), ids, PathsOf(*req), limits));
+    TTP_ASSIGN_OR_RETURN(core::OverlapAnswer a, core::OverlapGroups(app_, req->release(), ids, PathsOf(*req), call.limits));
     if (a.groups.empty()) return absl::InvalidArgumentError(Cat("no active group in ", a.release->id().Name()));
     resp->set_layer_json(OverlapLayerJson(*a.usage, a.groups));
     resp->set_technique_entries(static_cast<int32_t>(TechniqueUseCounts(*a.usage, a.groups).size()));
@@ -221,9 +220,9 @@ grpc::Status AnalysisServiceImpl::GetOverlapLayer(grpc::ServerContext* ctx, cons
 }
 
 grpc::Status AnalysisServiceImpl::GetGap(grpc::ServerContext* ctx, const v1::GapRequest* req, v1::GapResponse* resp) {
-  return Serve(ctx, app_, "GetGap", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetGap", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::GapQuery q, GapQueryOf(*req));
-    TTP_ASSIGN_OR_RETURN(core::GapAnswer a, core::Gap(app_, OrgId(req->org_id()), q, limits));
+    TTP_ASSIGN_OR_RETURN(core::GapAnswer a, core::Gap(app_, OrgId(req->org_id()), q, call.limits));
     TTP_ASSIGN_OR_RETURN(PageWindow window, ComputePage(*req, a.report.gaps.size()));
     ToProto(a, req->page_token().empty(), window.begin, window.end, resp);
     resp->mutable_page()->set_next_page_token(window.next_page_token);
@@ -234,12 +233,12 @@ grpc::Status AnalysisServiceImpl::GetGap(grpc::ServerContext* ctx, const v1::Gap
 
 grpc::Status AnalysisServiceImpl::GetGapLayer(grpc::ServerContext* ctx, const v1::GapRequest* req,
                                               v1::LayerResponse* resp) {
-  return Serve(ctx, app_, "GetGapLayer", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/GetGapLayer", req, [&](const Call& call) -> absl::Status {
     if (!req->page_token().empty() || req->page_size() != 0)
       return absl::InvalidArgumentError("page_size/page_token: a gap layer is not paged; leave them unset");
     TTP_ASSIGN_OR_RETURN(core::GapQuery q, GapQueryOf(*req));
     q.countermeasures = q.atomic_tests = false;
-    TTP_ASSIGN_OR_RETURN(core::GapAnswer a, core::Gap(app_, OrgId(req->org_id()), q, limits));
+    TTP_ASSIGN_OR_RETURN(core::GapAnswer a, core::Gap(app_, OrgId(req->org_id()), q, call.limits));
     GapLayerOptions opts;
     opts.org_id = req->org_id();
     opts.paths = PathsText(q.paths);
@@ -251,9 +250,9 @@ grpc::Status AnalysisServiceImpl::GetGapLayer(grpc::ServerContext* ctx, const v1
 
 grpc::Status AnalysisServiceImpl::PlanMigration(grpc::ServerContext* ctx, const v1::MigrationRequest* req,
                                                 v1::MigrationPlan* resp) {
-  return Serve(ctx, app_, "PlanMigration", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/PlanMigration", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::MigrationAnswer a, core::PlanMigration(app_, OrgId(req->org_id()), req->from_release(),
-                                                                      req->to_release(), DetectionIds(*req), limits));
+                                                                      req->to_release(), DetectionIds(*req), call.limits));
     TTP_ASSIGN_OR_RETURN(PageWindow window, ComputePage(*req, a.listed.size()));
     ToProto(a, window.begin, window.end, resp);
     resp->mutable_page()->set_next_page_token(window.next_page_token);
@@ -264,10 +263,10 @@ grpc::Status AnalysisServiceImpl::PlanMigration(grpc::ServerContext* ctx, const 
 
 grpc::Status AnalysisServiceImpl::ApplyMigration(grpc::ServerContext* ctx, const v1::ApplyMigrationRequest* req,
                                                  v1::ApplyMigrationResponse* resp) {
-  return Serve(ctx, app_, "ApplyMigration", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/ApplyMigration", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::AppliedMigration a,
                          core::ApplyMigration(app_, OrgId(req->org_id()), req->from_release(), req->to_release(),
-                                              DetectionIds(*req), req->apply(), limits));
+                                              DetectionIds(*req), req->apply(), call.limits, &call.audit));
     ToProto(a.plan, 0, a.plan.listed.size(), resp->mutable_plan());
     for (const std::string& id : a.written_ids) resp->add_written_ids(id);
     resp->set_applied(a.applied);

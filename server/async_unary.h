@@ -4,10 +4,10 @@
 // hands each call to a separate executor thread, the sync API shares pollers
 // with every other service). See server/README.md for the figures.
 //
-//   AsyncQueues queues(&server_limits);
+//   AsyncQueues queues(&app);
 //   queues.AddTo(&builder, /*threads=*/2);          // before BuildAndStart
 //   auto server = builder.BuildAndStart();
-//   queues.Handle(&service, &Service::RequestGetObject, "GetObject",
+//   queues.Handle(&service, &Service::RequestGetObject, "ttpgraph.v1.KnowledgeService/GetObject",
 //                 [&](const v1::GetObjectRequest& req, const QueryLimits& limits,
 //                     v1::GetObjectResponse* resp) -> absl::Status {...});
 //   queues.Start();
@@ -18,7 +18,8 @@
 // Each call's request and response live on one protobuf Arena. Handlers run
 // concurrently on the queue threads and must be thread-safe. A handler's
 // limits carry the client's deadline capped by the server's query limit
-// (core::QueryLimitsFor); no cancellation (on the async API a context may be
+// (core::QueryLimitsFor), after the call passed its access check (call_check.h);
+// no cancellation (on the async API a context may be
 // asked only after AsyncNotifyWhenDone, and these queries take microseconds).
 #pragma once
 
@@ -35,15 +36,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "server/core/limits.h"
+#include "server/call_check.h"
+#include "server/core/application.h"
 #include "server/rpc_util.h"
 
 namespace ttpgraph {
 
 class AsyncQueues {
  public:
-  // `limits` must outlive the queues.
-  explicit AsyncQueues(const core::ServerLimits* limits) : limits_(limits) {}
+  // `app` must outlive the queues: every call is checked against its access
+  // policy and tokens (call_check.h) and limited by its limits.
+  explicit AsyncQueues(core::Application* app) : app_(app) {}
   AsyncQueues(const AsyncQueues&) = delete;
   AsyncQueues& operator=(const AsyncQueues&) = delete;
   ~AsyncQueues() { Shutdown(); }
@@ -63,8 +66,9 @@ class AsyncQueues {
   using Handler = std::function<absl::Status(const Req&, const QueryLimits&, Resp*)>;
 
   // Serves one method on every queue. `request` is the generated
-  // AsyncService::RequestXxx; `name` is the method's name in the logs and
-  // must outlive the queues. Call after BuildAndStart and before Start.
+  // AsyncService::RequestXxx; `name` is the method's full name
+  // ("ttpgraph.v1.KnowledgeService/GetObject": policy, logs) and must outlive
+  // the queues. Call after BuildAndStart and before Start.
   template <typename Service, typename Req, typename Resp>
   void Handle(typename NonDeduced<Service>::type* service,
               void (Service::*request)(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*,
@@ -73,7 +77,7 @@ class AsyncQueues {
     auto* method = new Method<Req, Resp>;
     method->name = name;
     method->handler = std::move(handler);
-    method->limits = limits_;
+    method->app = app_;
     method->request = [service, request](grpc::ServerContext* ctx, Req* req, grpc::ServerAsyncResponseWriter<Resp>* w,
                                          grpc::ServerCompletionQueue* cq, void* tag) {
       (service->*request)(ctx, req, w, cq, cq, tag);
@@ -115,7 +119,7 @@ class AsyncQueues {
   template <typename Req, typename Resp>
   struct Method final : MethodBase {
     const char* name = nullptr;
-    const core::ServerLimits* limits = nullptr;
+    core::Application* app = nullptr;
     Handler<Req, Resp> handler;
     std::function<void(grpc::ServerContext*, Req*, grpc::ServerAsyncResponseWriter<Resp>*, grpc::ServerCompletionQueue*,
                        void*)>
@@ -153,9 +157,17 @@ class AsyncQueues {
       }
       new Call(method_, cq_);  // keep the method armed on this queue
       answered_ = true;
-      const QueryLimits limits = core::QueryLimitsFor(core::CallKind::kQuery, absl::FromChrono(ctx_.deadline()),
-                                                      nullptr, *method_->limits);
-      absl::Status status = RunLogged(method_->name, [&] { return method_->handler(*req_, limits, resp_); });
+      ::ttpgraph::Call call;
+      call.audit.request_id = NewRequestId();
+      ctx_.AddInitialMetadata("x-request-id", call.audit.request_id);
+      google::protobuf::Message* message = nullptr;
+      if constexpr (std::is_base_of_v<google::protobuf::Message, Req>) message = req_;
+      absl::Status status = RunLogged(method_->name, call, [&]() -> absl::Status {
+        if (absl::Status s = CheckCall(*method_->app, ctx_, method_->name, message, &call); !s.ok()) return s;
+        const QueryLimits limits = core::QueryLimitsFor(core::CallKind::kQuery, absl::FromChrono(ctx_.deadline()),
+                                                        nullptr, method_->app->limits());
+        return method_->handler(*req_, limits, resp_);
+      });
       if (status.ok())
         writer_.Finish(*resp_, grpc::Status::OK, this);
       else
@@ -173,7 +185,7 @@ class AsyncQueues {
     bool answered_ = false;
   };
 
-  const core::ServerLimits* limits_;
+  core::Application* app_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::unique_ptr<MethodBase>> methods_;
   std::vector<std::thread> threads_;

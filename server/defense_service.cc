@@ -13,7 +13,6 @@
 namespace ttpgraph {
 namespace {
 
-using core::CallKind;
 
 template <typename Resp>
 auto OutcomeOf(BlobPutOutcome o) {
@@ -47,11 +46,11 @@ void SetAskedTechnique(const std::optional<core::Subject>& s, Resp* resp) {
 grpc::Status DefenseServiceImpl::ImportD3fend(grpc::ServerContext* ctx,
                                               grpc::ServerReader<v1::ImportD3fendRequest>* reader,
                                               v1::ImportD3fendResponse* resp) {
-  return Serve(ctx, app_, "ImportD3fend", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ImportD3fend", kStream, [&](const Call& call) -> absl::Status {
     v1::D3fendImportOptions options;
     std::string bytes;
     if (auto s = ReadChunkedUpload(ctx, reader, app_.limits().max_upload_bytes, &options, &bytes); !s.ok()) return s;
-    TTP_ASSIGN_OR_RETURN(core::D3fendImport r, core::ImportD3fend(app_, std::move(bytes), FromProto(options), limits));
+    TTP_ASSIGN_OR_RETURN(core::D3fendImport r, core::ImportD3fend(app_, std::move(bytes), FromProto(options), call.limits, &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();
   });
@@ -59,9 +58,9 @@ grpc::Status DefenseServiceImpl::ImportD3fend(grpc::ServerContext* ctx,
 
 grpc::Status DefenseServiceImpl::ImportD3fendFrom(grpc::ServerContext* ctx, const v1::ImportD3fendFromRequest* req,
                                                   v1::ImportD3fendResponse* resp) {
-  return Serve(ctx, app_, "ImportD3fendFrom", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ImportD3fendFrom", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::D3fendImport r,
-                         core::ImportD3fendFrom(app_, req->path(), FromProto(req->options()), limits));
+                         core::ImportD3fendFrom(app_, req->path(), FromProto(req->options()), call.limits, &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();
   });
@@ -69,7 +68,7 @@ grpc::Status DefenseServiceImpl::ImportD3fendFrom(grpc::ServerContext* ctx, cons
 
 grpc::Status DefenseServiceImpl::ListD3fendVersions(grpc::ServerContext* ctx, const v1::ListD3fendVersionsRequest* req,
                                                     v1::ListD3fendVersionsResponse* resp) {
-  return Serve(ctx, app_, "ListD3fendVersions", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ListD3fendVersions", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto all, app_.defense().ListD3fend());
     return EmitPage(*req, all, resp->mutable_page(),
                     [&](const BlobVersionInfo& i) { ToProto(i, resp->add_versions()); });
@@ -79,8 +78,8 @@ grpc::Status DefenseServiceImpl::ListD3fendVersions(grpc::ServerContext* ctx, co
 grpc::Status DefenseServiceImpl::DeleteD3fendVersion(grpc::ServerContext* ctx,
                                                      const v1::DeleteD3fendVersionRequest* req,
                                                      v1::DeleteD3fendVersionResponse* resp) {
-  return Serve(ctx, app_, "DeleteD3fendVersion", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(BlobVersionInfo info, core::DeleteD3fend(app_, req->version()));
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/DeleteD3fendVersion", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(BlobVersionInfo info, core::DeleteD3fend(app_, req->version(), &call.audit));
     ToProto(info, resp->mutable_version());
     return absl::OkStatus();
   });
@@ -88,9 +87,9 @@ grpc::Status DefenseServiceImpl::DeleteD3fendVersion(grpc::ServerContext* ctx,
 
 grpc::Status DefenseServiceImpl::GetCountermeasures(grpc::ServerContext* ctx, const v1::GetCountermeasuresRequest* req,
                                                     v1::GetCountermeasuresResponse* resp) {
-  return Serve(ctx, app_, "GetCountermeasures", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/GetCountermeasures", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::CountermeasuresAnswer a, core::Countermeasures(app_, req->d3fend_version(),
-                                                                             req->release(), req->technique(), limits));
+                                                                             req->release(), req->technique(), call.limits));
     const D3fendIndex& index = *a.index;
     resp->set_d3fend_version(index.version());
     SetAskedTechnique(a.subject, resp);
@@ -117,7 +116,7 @@ grpc::Status DefenseServiceImpl::GetCountermeasures(grpc::ServerContext* ctx, co
 grpc::Status DefenseServiceImpl::GetCounteredTechniques(grpc::ServerContext* ctx,
                                                         const v1::GetCounteredTechniquesRequest* req,
                                                         v1::GetCounteredTechniquesResponse* resp) {
-  return Serve(ctx, app_, "GetCounteredTechniques", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/GetCounteredTechniques", req, [&](const Call& call) -> absl::Status {
     if (req->d3fend_id().empty()) return absl::InvalidArgumentError("give a D3FEND technique ID such as D3-EAL");
     TTP_ASSIGN_OR_RETURN(auto index, app_.defense().D3fend(req->d3fend_version()));
     resp->set_d3fend_version(index->version());
@@ -139,7 +138,7 @@ grpc::Status DefenseServiceImpl::GetCounteredTechniques(grpc::ServerContext* ctx
 
 grpc::Status DefenseServiceImpl::GetD3fendTree(grpc::ServerContext* ctx, const v1::GetD3fendTreeRequest* req,
                                                v1::GetD3fendTreeResponse* resp) {
-  return Serve(ctx, app_, "GetD3fendTree", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/GetD3fendTree", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto index, app_.defense().D3fend(req->d3fend_version()));
     resp->set_d3fend_version(index->version());
     D3fendTactic filter = D3fendTactic::kUnknown;
@@ -160,7 +159,7 @@ grpc::Status DefenseServiceImpl::GetD3fendTree(grpc::ServerContext* ctx, const v
 grpc::Status DefenseServiceImpl::GetD3fendTacticCounts(grpc::ServerContext* ctx,
                                                        const v1::GetD3fendTacticCountsRequest* req,
                                                        v1::GetD3fendTacticCountsResponse* resp) {
-  return Serve(ctx, app_, "GetD3fendTacticCounts", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/GetD3fendTacticCounts", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto index, app_.defense().D3fend(req->d3fend_version()));
     resp->set_d3fend_version(index->version());
     *resp->mutable_summary() = Summary(*index);
@@ -174,11 +173,11 @@ grpc::Status DefenseServiceImpl::GetD3fendTacticCounts(grpc::ServerContext* ctx,
 grpc::Status DefenseServiceImpl::ImportAtomicIndex(grpc::ServerContext* ctx,
                                                    grpc::ServerReader<v1::ImportAtomicIndexRequest>* reader,
                                                    v1::ImportAtomicIndexResponse* resp) {
-  return Serve(ctx, app_, "ImportAtomicIndex", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ImportAtomicIndex", kStream, [&](const Call& call) -> absl::Status {
     v1::AtomicImportOptions options;
     std::string bytes;
     if (auto s = ReadChunkedUpload(ctx, reader, app_.limits().max_upload_bytes, &options, &bytes); !s.ok()) return s;
-    TTP_ASSIGN_OR_RETURN(auto r, core::ImportAtomic(app_, std::move(bytes), FromProto(options), limits));
+    TTP_ASSIGN_OR_RETURN(auto r, core::ImportAtomic(app_, std::move(bytes), FromProto(options), call.limits, &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();
   });
@@ -187,8 +186,8 @@ grpc::Status DefenseServiceImpl::ImportAtomicIndex(grpc::ServerContext* ctx,
 grpc::Status DefenseServiceImpl::ImportAtomicIndexFrom(grpc::ServerContext* ctx,
                                                        const v1::ImportAtomicIndexFromRequest* req,
                                                        v1::ImportAtomicIndexResponse* resp) {
-  return Serve(ctx, app_, "ImportAtomicIndexFrom", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(auto r, core::ImportAtomicFrom(app_, req->path(), FromProto(req->options()), limits));
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ImportAtomicIndexFrom", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(auto r, core::ImportAtomicFrom(app_, req->path(), FromProto(req->options()), call.limits, &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();
   });
@@ -196,7 +195,7 @@ grpc::Status DefenseServiceImpl::ImportAtomicIndexFrom(grpc::ServerContext* ctx,
 
 grpc::Status DefenseServiceImpl::ListAtomicIndexes(grpc::ServerContext* ctx, const v1::ListAtomicIndexesRequest* req,
                                                    v1::ListAtomicIndexesResponse* resp) {
-  return Serve(ctx, app_, "ListAtomicIndexes", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ListAtomicIndexes", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto all, app_.defense().ListAtomic());
     return EmitPage(*req, all, resp->mutable_page(), [&](const BlobVersionInfo& i) {
       auto index = app_.defense().Atomic(i.version);
@@ -207,10 +206,10 @@ grpc::Status DefenseServiceImpl::ListAtomicIndexes(grpc::ServerContext* ctx, con
 
 grpc::Status DefenseServiceImpl::GetAtomicTests(grpc::ServerContext* ctx, const v1::GetAtomicTestsRequest* req,
                                                 v1::GetAtomicTestsResponse* resp) {
-  return Serve(ctx, app_, "GetAtomicTests", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/GetAtomicTests", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::AtomicTestsAnswer a,
                          core::AtomicTests(app_, req->index(), req->release(), req->technique(),
-                                           req->include_subtechniques(), limits));
+                                           req->include_subtechniques(), call.limits));
     resp->set_index(a.index->name());
     resp->set_attack_id(a.attack_id);
     SetAskedTechnique(a.subject, resp);
@@ -221,11 +220,11 @@ grpc::Status DefenseServiceImpl::GetAtomicTests(grpc::ServerContext* ctx, const 
 grpc::Status DefenseServiceImpl::ListValidatableTechniques(grpc::ServerContext* ctx,
                                                            const v1::ListValidatableTechniquesRequest* req,
                                                            v1::ListValidatableTechniquesResponse* resp) {
-  return Serve(ctx, app_, "ListValidatableTechniques", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.DefenseService/ListValidatableTechniques", req, [&](const Call& call) -> absl::Status {
     std::vector<std::string> asked(req->techniques().begin(), req->techniques().end());
     TTP_ASSIGN_OR_RETURN(core::ValidatableAnswer a,
                          core::ValidatableTechniques(app_, req->index(), req->release(), asked,
-                                                     req->include_subtechniques(), limits));
+                                                     req->include_subtechniques(), call.limits));
     resp->set_index(a.index->name());
     resp->set_with_tests_count(static_cast<int32_t>(a.with_tests.size()));
     TTP_ASSIGN_OR_RETURN(PageWindow window, ComputePage(*req, a.with_tests.size()));

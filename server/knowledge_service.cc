@@ -30,7 +30,7 @@ UsagePaths PathsOf(const v1::GroupTechniquesRequest& req) {
 void KnowledgeServiceImpl::Serve(AsyncQueues* queues) {
   AsyncService* s = &service_;
 #define TTP_HANDLE(Method)                                              \
-  queues->Handle(s, &AsyncService::Request##Method, #Method,            \
+  queues->Handle(s, &AsyncService::Request##Method, "ttpgraph.v1.KnowledgeService/" #Method, \
                  [this](const auto& req, const QueryLimits& l, auto* resp) { return Method(req, l, resp); })
   TTP_HANDLE(GetObject);
   TTP_HANDLE(ListTechniques);

@@ -12,7 +12,6 @@
 namespace ttpgraph {
 namespace {
 
-using core::CallKind;
 
 core::CoverageQuery QueryOf(const v1::CoverageRequest& req) {
   core::CoverageQuery q;
@@ -31,9 +30,9 @@ core::CoverageQuery QueryOf(const v1::CoverageRequest& req) {
 
 grpc::Status OrgServiceImpl::CreateOrganization(grpc::ServerContext* ctx, const v1::CreateOrganizationRequest* req,
                                                 v1::Organization* resp) {
-  return Serve(ctx, app_, "CreateOrganization", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/CreateOrganization", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Organization o, core::CreateOrganization(app_, OrgId(req->org_id()), req->display_name(),
-                                                                  req->release()));
+                                                                  req->release(), &call.audit));
     ToProto(o, resp);
     return absl::OkStatus();
   });
@@ -41,7 +40,7 @@ grpc::Status OrgServiceImpl::CreateOrganization(grpc::ServerContext* ctx, const 
 
 grpc::Status OrgServiceImpl::GetOrganization(grpc::ServerContext* ctx, const v1::GetOrganizationRequest* req,
                                              v1::Organization* resp) {
-  return Serve(ctx, app_, "GetOrganization", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetOrganization", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Organization o, core::GetOrganization(app_, OrgId(req->org_id())));
     ToProto(o, resp);
     return absl::OkStatus();
@@ -50,9 +49,9 @@ grpc::Status OrgServiceImpl::GetOrganization(grpc::ServerContext* ctx, const v1:
 
 grpc::Status OrgServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const v1::UpdateOrganizationRequest* req,
                                                 v1::Organization* resp) {
-  return Serve(ctx, app_, "UpdateOrganization", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/UpdateOrganization", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Organization o, core::UpdateOrganization(app_, OrgId(req->org_id()), req->display_name(),
-                                                                  req->release()));
+                                                                  req->release(), &call.audit));
     ToProto(o, resp);
     return absl::OkStatus();
   });
@@ -60,7 +59,7 @@ grpc::Status OrgServiceImpl::UpdateOrganization(grpc::ServerContext* ctx, const 
 
 grpc::Status OrgServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const v1::ListOrganizationsRequest* req,
                                                v1::ListOrganizationsResponse* resp) {
-  return Serve(ctx, app_, "ListOrganizations", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ListOrganizations", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto orgs, core::ListOrganizations(app_, req->org_id()));
     return EmitPage(*req, orgs, resp->mutable_page(),
                     [&](const Organization& o) { ToProto(o, resp->add_organizations()); });
@@ -69,8 +68,8 @@ grpc::Status OrgServiceImpl::ListOrganizations(grpc::ServerContext* ctx, const v
 
 grpc::Status OrgServiceImpl::DeleteOrganization(grpc::ServerContext* ctx, const v1::DeleteOrganizationRequest* req,
                                                 v1::DeleteOrganizationResponse* resp) {
-  return Serve(ctx, app_, "DeleteOrganization", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(OrgStore::DeleteOrgResult r, core::DeleteOrganization(app_, OrgId(req->org_id())));
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/DeleteOrganization", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(OrgStore::DeleteOrgResult r, core::DeleteOrganization(app_, OrgId(req->org_id()), &call.audit));
     ToProto(r.org, resp->mutable_organization());
     resp->set_detections_deleted(r.detections_deleted);
     return absl::OkStatus();
@@ -81,9 +80,9 @@ grpc::Status OrgServiceImpl::DeleteOrganization(grpc::ServerContext* ctx, const 
 
 grpc::Status OrgServiceImpl::CreateDetection(grpc::ServerContext* ctx, const v1::CreateDetectionRequest* req,
                                              v1::Detection* resp) {
-  return Serve(ctx, app_, "CreateDetection", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/CreateDetection", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Detection d, core::PutDetection(app_, OrgId(req->org_id()), FromProto(req->detection()),
-                                                         OrgStore::PutMode::kCreate, limits));
+                                                         OrgStore::PutMode::kCreate, call.limits, &call.audit));
     ToProto(d, true, resp);
     return absl::OkStatus();
   });
@@ -91,9 +90,9 @@ grpc::Status OrgServiceImpl::CreateDetection(grpc::ServerContext* ctx, const v1:
 
 grpc::Status OrgServiceImpl::UpdateDetection(grpc::ServerContext* ctx, const v1::UpdateDetectionRequest* req,
                                              v1::Detection* resp) {
-  return Serve(ctx, app_, "UpdateDetection", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/UpdateDetection", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Detection d, core::PutDetection(app_, OrgId(req->org_id()), FromProto(req->detection()),
-                                                         OrgStore::PutMode::kUpdate, limits));
+                                                         OrgStore::PutMode::kUpdate, call.limits, &call.audit));
     ToProto(d, true, resp);
     return absl::OkStatus();
   });
@@ -101,7 +100,7 @@ grpc::Status OrgServiceImpl::UpdateDetection(grpc::ServerContext* ctx, const v1:
 
 grpc::Status OrgServiceImpl::GetDetection(grpc::ServerContext* ctx, const v1::GetDetectionRequest* req,
                                           v1::Detection* resp) {
-  return Serve(ctx, app_, "GetDetection", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetDetection", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(Detection d, core::GetDetection(app_, OrgId(req->org_id()), req->id()));
     ToProto(d, true, resp);
     return absl::OkStatus();
@@ -110,7 +109,7 @@ grpc::Status OrgServiceImpl::GetDetection(grpc::ServerContext* ctx, const v1::Ge
 
 grpc::Status OrgServiceImpl::ListDetections(grpc::ServerContext* ctx, const v1::ListDetectionsRequest* req,
                                             v1::ListDetectionsResponse* resp) {
-  return Serve(ctx, app_, "ListDetections", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ListDetections", req, [&](const Call& call) -> absl::Status {
     core::DetectionFilter f;
     f.technique = req->technique();
     if (req->state() != v1::DETECTION_STATE_UNSPECIFIED) f.state = FromProto(req->state());
@@ -124,8 +123,8 @@ grpc::Status OrgServiceImpl::ListDetections(grpc::ServerContext* ctx, const v1::
 
 grpc::Status OrgServiceImpl::DeleteDetection(grpc::ServerContext* ctx, const v1::DeleteDetectionRequest* req,
                                              v1::DeleteDetectionResponse* resp) {
-  return Serve(ctx, app_, "DeleteDetection", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(Detection d, core::DeleteDetection(app_, OrgId(req->org_id()), req->id()));
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/DeleteDetection", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(Detection d, core::DeleteDetection(app_, OrgId(req->org_id()), req->id(), &call.audit));
     ToProto(d, false, resp->mutable_detection());
     return absl::OkStatus();
   });
@@ -134,7 +133,7 @@ grpc::Status OrgServiceImpl::DeleteDetection(grpc::ServerContext* ctx, const v1:
 grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
                                               grpc::ServerReader<v1::ImportDetectionsRequest>* reader,
                                               v1::ImportDetectionsResponse* resp) {
-  return Serve(ctx, app_, "ImportDetections", CallKind::kWrite, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ImportDetections", kStream, [&](const Call& call) -> absl::Status {
     // The first message carries org_id and header; every message may carry
     // (a chunk of) a file: consecutive chunks of one path are joined.
     v1::ImportDetectionsRequest msg;
@@ -148,10 +147,11 @@ grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
       if (first) {
         org_id = msg.org_id();
         header = msg.header();
+        if (auto s = call.AuthorizeOrg(&org_id); !s.ok()) return s;
         // Refuse an unknown organization before reading the rest of the upload.
         if (auto o = app_.orgs().GetOrg(OrgId(org_id)); !o.ok()) return o.status();
         first = false;
-      } else if (msg.org_id() != org_id && !msg.org_id().empty()) {
+      } else if (!msg.org_id().empty() && msg.org_id() != org_id) {
         return absl::InvalidArgumentError(Cat("org_id changed within the import stream (", org_id, " then ",
                                               msg.org_id(), ")"));
       }
@@ -168,7 +168,8 @@ grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
     }
     if (first) return absl::InvalidArgumentError("empty import stream: the first message must carry org_id and header");
     TTP_ASSIGN_OR_RETURN(core::DetectionImportReport r,
-                         core::ImportDetections(app_, OrgId(org_id), FromProto(header), std::move(files), limits));
+                         core::ImportDetections(app_, OrgId(org_id), FromProto(header), std::move(files), call.limits,
+                                                &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();
   });
@@ -178,7 +179,7 @@ grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
 
 grpc::Status OrgServiceImpl::GetInventory(grpc::ServerContext* ctx, const v1::GetInventoryRequest* req,
                                           v1::Inventory* resp) {
-  return Serve(ctx, app_, "GetInventory", CallKind::kQuery, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetInventory", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::InventoryAnswer a, core::GetInventory(app_, OrgId(req->org_id()), req->release()));
     ToProto(a, resp);
     return absl::OkStatus();
@@ -187,7 +188,7 @@ grpc::Status OrgServiceImpl::GetInventory(grpc::ServerContext* ctx, const v1::Ge
 
 grpc::Status OrgServiceImpl::UpdateInventory(grpc::ServerContext* ctx, const v1::UpdateInventoryRequest* req,
                                              v1::Inventory* resp) {
-  return Serve(ctx, app_, "UpdateInventory", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/UpdateInventory", req, [&](const Call& call) -> absl::Status {
     OrgStore::InventoryOp op;
     switch (req->op()) {
       case v1::UpdateInventoryRequest::SET: op = OrgStore::InventoryOp::kSet; break;
@@ -198,7 +199,7 @@ grpc::Status OrgServiceImpl::UpdateInventory(grpc::ServerContext* ctx, const v1:
     std::vector<InventoryEntry> entries;
     for (const v1::InventoryEntry& e : req->entries()) entries.push_back(FromProto(e));
     TTP_ASSIGN_OR_RETURN(core::InventoryAnswer a, core::UpdateInventory(app_, OrgId(req->org_id()), req->release(), op,
-                                                                        std::move(entries)));
+                                                                        std::move(entries), &call.audit));
     ToProto(a, resp);
     return absl::OkStatus();
   });
@@ -206,10 +207,10 @@ grpc::Status OrgServiceImpl::UpdateInventory(grpc::ServerContext* ctx, const v1:
 
 grpc::Status OrgServiceImpl::InferInventory(grpc::ServerContext* ctx, const v1::InferInventoryRequest* req,
                                             v1::InferInventoryResponse* resp) {
-  return Serve(ctx, app_, "InferInventory", CallKind::kWrite, [&](const QueryLimits&) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/InferInventory", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(core::InferredInventory a,
                          core::InferInventory(app_, OrgId(req->org_id()), req->release(), req->dry_run(),
-                                              req->replace(), req->mapping_csv()));
+                                              req->replace(), req->mapping_csv(), &call.audit));
     const ReleaseGraph& g = a.inventory.release->graph();
     resp->set_rules_considered(a.rules_considered);
     for (auto& [logsource, rules] : a.unmapped) {
@@ -227,8 +228,8 @@ grpc::Status OrgServiceImpl::InferInventory(grpc::ServerContext* ctx, const v1::
 
 grpc::Status OrgServiceImpl::GetCoverage(grpc::ServerContext* ctx, const v1::CoverageRequest* req,
                                          v1::CoverageResponse* resp) {
-  return Serve(ctx, app_, "GetCoverage", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), QueryOf(*req), limits));
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetCoverage", req, [&](const Call& call) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), QueryOf(*req), call.limits));
     ToProto(a, req->rollup(), req->omit_techniques(), resp);
     return absl::OkStatus();
   });
@@ -236,10 +237,10 @@ grpc::Status OrgServiceImpl::GetCoverage(grpc::ServerContext* ctx, const v1::Cov
 
 grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1::CoverageTrendRequest* req,
                                               v1::CoverageTrendResponse* resp) {
-  return Serve(ctx, app_, "GetCoverageTrend", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetCoverageTrend", req, [&](const Call& call) -> absl::Status {
     CoverageOptions options{req->tactic(), req->platform(), FromProto(req->rollup())};
     std::vector<std::string> releases(req->releases().begin(), req->releases().end());
-    TTP_ASSIGN_OR_RETURN(auto rows, core::CoverageTrend(app_, OrgId(req->org_id()), releases, options, limits));
+    TTP_ASSIGN_OR_RETURN(auto rows, core::CoverageTrend(app_, OrgId(req->org_id()), releases, options, call.limits));
     resp->set_org_id(req->org_id());
     for (const core::CoverageAnswer& a : rows) ToProto(a, resp->add_rows());
     return absl::OkStatus();
@@ -248,10 +249,10 @@ grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1
 
 grpc::Status OrgServiceImpl::ExportCoverageLayer(grpc::ServerContext* ctx, const v1::CoverageRequest* req,
                                                  v1::CoverageLayerResponse* resp) {
-  return Serve(ctx, app_, "ExportCoverageLayer", CallKind::kQuery, [&](const QueryLimits& limits) -> absl::Status {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ExportCoverageLayer", req, [&](const Call& call) -> absl::Status {
     core::CoverageQuery q = QueryOf(*req);
     q.countermeasures = q.atomic_tests = false;
-    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), q, limits));
+    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), q, call.limits));
     CoverageLayerOptions lo;
     lo.platform = req->platform();
     const ReleaseGraph& g = a.release->graph();

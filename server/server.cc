@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -16,12 +18,65 @@
 #include "server/log.h"
 #include "server/org_service.h"
 #include "server/release_service.h"
+#include "server/token_service.h"
+#include "server/core/tokens.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
 
+namespace {
+
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.rfind(':') == std::string::npos ? listen : listen.substr(0, listen.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || StartsWith(host, "127.") ||
+         StartsWith(host, "unix:");
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(Cat("cannot read the ", what, " ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().find("-----BEGIN") == std::string::npos)
+    return absl::InvalidArgumentError(Cat("the ", what, " ", path, " is not a PEM file"));
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty())
+    return absl::InvalidArgumentError("give both --tls-cert and --tls-key, or neither");
+  if (o.tls_cert.empty()) {
+    if (!o.client_ca.empty()) return absl::InvalidArgumentError("--client-ca needs TLS (--tls-cert and --tls-key)");
+    if (!IsLoopback(o.listen) && !o.insecure)
+      return absl::FailedPreconditionError(Cat("refusing to listen on ", o.listen,
+                                               " without TLS: give --tls-cert and --tls-key, or --insecure on a "
+                                               "private network"));
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  auto cert = ReadPem(o.tls_cert, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(o.tls_key, "TLS key");
+  if (!key.ok()) return key.status();
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!o.client_ca.empty()) {
+    auto ca = ReadPem(o.client_ca, "client CA");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const ServerOptions& options) {
   std::unique_ptr<TtpgraphServer> s(new TtpgraphServer());
+  auto credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
+  if (options.tls_cert.empty() && !IsLoopback(options.listen))
+    LogWarn("INSECURE: listening without TLS on a non-loopback address (--insecure): tokens cross the network in "
+            "clear text", {{"listen", options.listen}});
   StoreOptions so;
   so.path = options.data_dir;
   auto open_start = std::chrono::steady_clock::now();
@@ -36,19 +91,28 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   if (!s->app_->logsource_map_warning().empty())
     LogWarn(s->app_->logsource_map_warning(), {{"path", options.limits.sigma_logsource_map_path}});
   core::Application& app = *s->app_;
+  auto boot = core::Bootstrap(app, core::BootstrapOptions{options.data_dir, options.bootstrap_token_file});
+  if (!boot.ok()) return boot.status();
+  if (boot->created)
+    LogInfo("bootstrap admin token created", {{"token", boot->token_id},
+                                              {"path", boot->token_path.empty() ? options.bootstrap_token_file
+                                                                                : boot->token_path}});
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(app);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(app);
   s->org_service_ = std::make_unique<OrgServiceImpl>(app);
   s->analysis_service_ = std::make_unique<AnalysisServiceImpl>(app);
   s->defense_service_ = std::make_unique<DefenseServiceImpl>(app);
+  s->token_service_ = std::make_unique<TokenServiceImpl>(app);
+  s->audit_service_ = std::make_unique<AuditServiceImpl>(app);
 
   s->health_service_ = std::make_unique<HealthService>(std::set<std::string>{
       v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
       v1::OrgService::service_full_name(), v1::AnalysisService::service_full_name(),
-      v1::DefenseService::service_full_name()});
+      v1::DefenseService::service_full_name(), v1::TokenService::service_full_name(),
+      v1::AuditService::service_full_name()});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen, *credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(options.limits.max_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
   builder.RegisterService(s->release_service_.get());
@@ -56,8 +120,10 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->analysis_service_.get());
   builder.RegisterService(s->org_service_.get());
   builder.RegisterService(s->defense_service_.get());
+  builder.RegisterService(s->token_service_.get());
+  builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->health_service_.get());
-  s->queries_ = std::make_unique<AsyncQueues>(&app.limits());
+  s->queries_ = std::make_unique<AsyncQueues>(&app);
   int threads = options.query_threads;
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency() / 2);
   s->queries_->AddTo(&builder, threads);
@@ -90,6 +156,9 @@ void TtpgraphServer::Shutdown(absl::Duration grace) {
   health_service_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   queries_->Shutdown();  // after the server's: its calls are done
+  if (auto used = app_->auth().TakeLastUsed(); !used.empty())
+    if (auto st = app_->tokens().SaveLastUsed(used); !st.ok())
+      LogWarn("token last-use times not saved", {{"error", std::string(st.message())}});
 }
 
 }  // namespace ttpgraph

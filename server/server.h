@@ -36,6 +36,18 @@ struct ServerOptions {
   ServerLimits limits;
   // Build the graphs of every stored release at start. Default: false (lazy).
   bool preload_graphs = false;
+  // TLS: the server's certificate chain and key (PEM files). Default: "" (plaintext).
+  std::string tls_cert, tls_key;
+  // With TLS: require client certificates signed by this CA (mTLS), on top of
+  // tokens. Default: "" (no client certificate asked).
+  std::string client_ca;
+  // Listen on a non-loopback address without TLS (a private network). Default:
+  // false: such a listen address is refused without TLS.
+  bool insecure = false;
+  // A bearer token to adopt as the first admin token when none exists (the one
+  // token every shard of a deployment shares). Default: "" = generate one and
+  // write it to DATA_DIR/admin.token (mode 0600).
+  std::string bootstrap_token_file;
   // Threads answering KnowledgeService queries, each polling its own
   // completion queue. Default: 0 = one per two cores (at least one); the
   // other half is left to the sync services and gRPC's own threads.
@@ -48,6 +60,8 @@ class KnowledgeServiceImpl;
 class AnalysisServiceImpl;
 class OrgServiceImpl;
 class DefenseServiceImpl;
+class TokenServiceImpl;
+class AuditServiceImpl;
 class HealthService;
 
 class TtpgraphServer {
@@ -74,6 +88,8 @@ class TtpgraphServer {
   std::unique_ptr<AnalysisServiceImpl> analysis_service_;
   std::unique_ptr<OrgServiceImpl> org_service_;
   std::unique_ptr<DefenseServiceImpl> defense_service_;
+  std::unique_ptr<TokenServiceImpl> token_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
