@@ -135,6 +135,8 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> 
   orgs_ = v1::OrgService::NewStub(channel_);
   analysis_ = v1::AnalysisService::NewStub(channel_);
   defense_ = v1::DefenseService::NewStub(channel_);
+  tokens_ = v1::TokenService::NewStub(channel_);
+  audit_ = v1::AuditService::NewStub(channel_);
   health_ = health::Health::NewStub(channel_);
 }
 

@@ -1,6 +1,6 @@
 // ttpgraph C++ client: one Client for every service of proto/ttpgraph/v1
 // (ReleaseService, KnowledgeService, OrgService, AnalysisService,
-// DefenseService) and grpc.health.v1.Health, with a deadline on every call,
+// DefenseService, TokenService, AuditService) and grpc.health.v1.Health, with a deadline on every call,
 // paging loops and the chunked uploads.
 //
 //   ttpgraph::ClientOptions o;
@@ -43,6 +43,8 @@
 #include "ttpgraph/v1/knowledge_service.grpc.pb.h"
 #include "ttpgraph/v1/org_service.grpc.pb.h"
 #include "ttpgraph/v1/release_service.grpc.pb.h"
+#include "ttpgraph/v1/token_service.grpc.pb.h"
+#include "ttpgraph/v1/audit_service.grpc.pb.h"
 
 namespace ttpgraph {
 
@@ -108,6 +110,8 @@ class Client {
   v1::OrgService::Stub& orgs() { return *orgs_; }
   v1::AnalysisService::Stub& analysis() { return *analysis_; }
   v1::DefenseService::Stub& defense() { return *defense_; }
+  v1::TokenService::Stub& tokens() { return *tokens_; }
+  v1::AuditService::Stub& audit() { return *audit_; }
   health::Health::Stub& health() { return *health_; }
   const ClientOptions& options() const { return options_; }
 
@@ -170,6 +174,8 @@ class Client {
   std::unique_ptr<v1::OrgService::Stub> orgs_;
   std::unique_ptr<v1::AnalysisService::Stub> analysis_;
   std::unique_ptr<v1::DefenseService::Stub> defense_;
+  std::unique_ptr<v1::TokenService::Stub> tokens_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<health::Health::Stub> health_;
 };
 
@@ -183,6 +189,10 @@ template <>
 inline v1::AnalysisService::Stub& Client::StubFor<v1::AnalysisService::Stub>() { return *analysis_; }
 template <>
 inline v1::DefenseService::Stub& Client::StubFor<v1::DefenseService::Stub>() { return *defense_; }
+template <>
+inline v1::TokenService::Stub& Client::StubFor<v1::TokenService::Stub>() { return *tokens_; }
+template <>
+inline v1::AuditService::Stub& Client::StubFor<v1::AuditService::Stub>() { return *audit_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
 

@@ -259,6 +259,7 @@ const CommandTable& Table() {
     AddOrgCommands(t);
     AddAnalysisCommands(t);
     AddDefenseCommands(t);
+    AddAccessCommands(t);
     AddMetaCommands(t);
     return t;
   }();

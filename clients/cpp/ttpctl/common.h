@@ -20,6 +20,7 @@ void AddKnowledgeCommands(CommandTable& t);
 void AddOrgCommands(CommandTable& t);
 void AddAnalysisCommands(CommandTable& t);
 void AddDefenseCommands(CommandTable& t);
+void AddAccessCommands(CommandTable& t);  // token, audit
 
 // ---- flags shared by several commands: defined once, spelled once ----------
 // --release for knowledge queries. Default: enterprise-attack@latest.
