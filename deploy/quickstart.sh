@@ -24,6 +24,9 @@ fi
 # Detached from this script's stdin/stdout, so a pipe reading the script's output ends with it.
 build/ttpgraphd --listen "$listen" --data-dir "$data_dir" </dev/null >>var/ttpgraphd.log 2>&1 &
 echo $! > var/ttpgraphd.pid
+# On its first start ttpgraphd writes an admin token to DATA_DIR/admin.token (mode 0600):
+# every ttpctl call below sends it.
+export TTPGRAPH_TOKEN_FILE="$data_dir/admin.token"
 for _ in $(seq 1 100); do build/ttpctl release list >/dev/null 2>&1 && break; sleep 0.1; done
 echo "quickstart: ttpgraphd up on $listen (pid $(cat var/ttpgraphd.pid), data in $data_dir, log var/ttpgraphd.log)"
 
@@ -42,3 +45,4 @@ echo "\$ ttpctl technique detectability T1059.001 --release enterprise-attack@la
 build/ttpctl technique detectability T1059.001 --release enterprise-attack@latest
 echo
 echo "quickstart: the server keeps running; stop it with: kill \$(cat var/ttpgraphd.pid)"
+echo "quickstart: its admin token is in $data_dir/admin.token: export TTPGRAPH_TOKEN_FILE=$data_dir/admin.token"

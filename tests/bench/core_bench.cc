@@ -8,7 +8,8 @@
 // build on first use; restart with six enterprise releases -> first answer;
 // techniques-used-by-group latency (p50, p99) and throughput with 8 client
 // streams; server RSS with six releases and their graphs; RocksDB directory
-// size for six releases vs one.
+// size for six releases vs one; identity (issue 10): the token check alone,
+// and group techniques over TLS with a token next to plaintext with a token.
 #include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -29,12 +30,14 @@
 
 #include "clients/cpp/ttpgraph_client.h"
 #include "graph/release_graph.h"
+#include "server/core/identity.h"
 #include "server/log.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/import/decompress.h"
 #include "storage/store.h"
 #include "tests/bench/bench_util.h"
 #include "tests/testing/test_env.h"
+#include "tests/testing/test_pki.h"
 
 namespace {
 
@@ -78,15 +81,38 @@ void WaitForPort(int port) {
 struct Daemon {
   pid_t pid = -1;
   std::string address;
-  void Start(const std::string& bin, const std::string& data_dir, int port) {
+  std::string token;  // the bootstrap admin token (DATA_DIR/admin.token)
+  std::string ca;     // set when started with TLS
+  void Start(const std::string& bin, const std::string& data_dir, int port, std::vector<std::string> extra = {}) {
     address = "127.0.0.1:" + std::to_string(port);
+    std::vector<std::string> args = {bin, "--listen", address, "--data-dir", data_dir, "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
     pid = fork();
     if (pid == 0) {
-      execl(bin.c_str(), bin.c_str(), "--listen", address.c_str(), "--data-dir", data_dir.c_str(), "--quiet",
-            static_cast<char*>(nullptr));
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin.c_str(), argv.data());
       _exit(127);
     }
     WaitForPort(port);
+    token = ttpgraph::testing::ReadFile(data_dir + "/admin.token");
+    while (!token.empty() && token.back() == '\n') token.pop_back();
+  }
+  // A client with the admin token; `tag` >= 0 gives it a connection of its own.
+  std::unique_ptr<ttpgraph::Client> Connect(int tag = -1) const {
+    ttpgraph::ClientOptions o;
+    o.target = address;
+    o.token = token;
+    o.ca = ca;
+    if (!ca.empty()) o.channel_args.SetSslTargetNameOverride("localhost");
+    if (tag >= 0) o.channel_args.SetInt("ttpgraph.bench_channel", tag);
+    auto c = ttpgraph::Client::Connect(o);
+    if (!c.ok()) {
+      fprintf(stderr, "connect %s: %s\n", address.c_str(), c.status().ToString().c_str());
+      exit(2);
+    }
+    return std::move(*c);
   }
   void Stop() {
     if (pid <= 0) return;
@@ -187,7 +213,8 @@ int main(int argc, char** argv) {
   const std::string db = dir.path() + "/db";
   Daemon d;
   d.Start(bin, db, FreePort());
-  ttpgraph::Client client(d.address);
+  auto client_ptr = d.Connect();
+  ttpgraph::Client& client = *client_ptr;
   auto import = [&](const std::string& v) {
     auto t = Clock::now();
     std::string bytes = ttpgraph::testing::ReadFile(bundle_path(v));
@@ -214,18 +241,50 @@ int main(int argc, char** argv) {
     report.Target("first query after import (graph built on first use)", Ms(Clock::now() - t), "ms", 150);
   }
 
-  // ---- Latency and throughput of techniques used by a group. ----
-  {
+  // Techniques of random groups (default page: up to 100 techniques, default view), one call at a time.
+  auto group_latencies = [&](ttpgraph::Client& c) {
     std::vector<double> lat;
     std::mt19937 rng(7);
     for (int i = 0; i < 3000; ++i) {
       v1::GroupTechniquesRequest req = g16;
-      req.set_group(groups[rng() % groups.size()]);  // default page (up to 100 techniques), default view
+      req.set_group(groups[rng() % groups.size()]);
       v1::GroupTechniquesResponse resp;
       auto t = Clock::now();
-      (void)client.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
+      (void)c.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp);
       lat.push_back(Ms(Clock::now() - t));
     }
+    return lat;
+  };
+  // Answers per second with 8 client threads, each keeping one call in flight,
+  // on one channel (8 HTTP/2 streams on one connection) or on a channel each.
+  auto group_throughput = [&](const Daemon& server, bool shared) {
+    std::atomic<long> done{0};
+    std::atomic<bool> stop{false};
+    auto one = server.Connect();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        std::unique_ptr<ttpgraph::Client> own;
+        if (!shared) own = server.Connect(t);  // distinct arguments: a connection of its own
+        ttpgraph::Client& c = shared ? *one : *own;
+        std::mt19937 rng(t);
+        while (!stop) {
+          v1::GroupTechniquesRequest req = g16;
+          req.set_group(groups[rng() % groups.size()]);
+          v1::GroupTechniquesResponse resp;
+          if (c.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp).ok()) ++done;
+        }
+      });
+    auto t0 = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    stop = true;
+    for (auto& th : threads) th.join();
+    return done / (Ms(Clock::now() - t0) / 1000);
+  };
+
+  // ---- Latency and throughput of techniques used by a group. ----
+  {
+    std::vector<double> lat = group_latencies(client);
     std::vector<double> base;  // the floor: a tiny query of the same service on the same channel
     for (int i = 0; i < 1000; ++i) {
       v1::TechniqueRequest req;
@@ -254,35 +313,10 @@ int main(int argc, char** argv) {
   // channel (8 concurrent HTTP/2 streams on one connection, as gRPC clients
   // share channels) and on a channel each (8 connections). The clients run
   // on the same 2 cores as the server.
-  for (bool shared : {true, false}) {
-    std::atomic<long> done{0};
-    std::atomic<bool> stop{false};
-    ttpgraph::Client one(d.address);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t)
-      threads.emplace_back([&, t] {
-        std::unique_ptr<ttpgraph::Client> own;
-        if (!shared) {
-          grpc::ChannelArguments args;
-          args.SetInt("ttpgraph.bench_channel", t);  // distinct arguments: a connection of its own
-          own = std::make_unique<ttpgraph::Client>(d.address, absl::Seconds(30), absl::Minutes(10), args);
-        }
-        ttpgraph::Client& c = shared ? one : *own;
-        std::mt19937 rng(t);
-        while (!stop) {
-          v1::GroupTechniquesRequest req = g16;
-          req.set_group(groups[rng() % groups.size()]);
-          v1::GroupTechniquesResponse resp;
-          if (c.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, req, &resp).ok()) ++done;
-        }
-      });
-    auto t0 = Clock::now();
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    stop = true;
-    for (auto& th : threads) th.join();
+  // The clients run on the same 2 cores as the server.
+  for (bool shared : {true, false})
     report.Target(shared ? "group techniques throughput, 8 streams on one channel" : "group techniques throughput, 8 streams on 8 channels",
-           done / (Ms(Clock::now() - t0) / 1000), "q/s", 5000, /*lower_is_better=*/false);
-  }
+                  group_throughput(d, shared), "q/s", 5000, /*lower_is_better=*/false);
 
   // ---- Six releases: RSS, restart, disk. ----
   for (auto& v : six)
@@ -300,9 +334,9 @@ int main(int argc, char** argv) {
     const int port = FreePort();
     auto t = Clock::now();
     d.Start(bin, db, port);
-    ttpgraph::Client c2(d.address);
+    auto c2 = d.Connect();
     v1::GroupTechniquesResponse first;
-    auto s = c2.Call(&v1::KnowledgeService::Stub::GetGroupTechniques, g16, &first);
+    auto s = c2->Call(&v1::KnowledgeService::Stub::GetGroupTechniques, g16, &first);
     if (!s.ok()) {
       fprintf(stderr, "first answer after restart failed: %s\n", s.ToString().c_str());
       exit(2);
@@ -310,12 +344,58 @@ int main(int argc, char** argv) {
     report.Target("restart with six releases -> first answer", Ms(Clock::now() - t), "ms", 500);
     d.Stop();
   }
+  // ---- Identity: the token check alone; TLS + token next to plaintext + token. ----
+  // There is no unauthenticated mode to compare with (every RPC needs a
+  // token); the token check alone is the difference.
+  {
+    ttpgraph::testing::TempDir tdir;
+    ttpgraph::StoreOptions so;
+    so.path = tdir.path() + "/db";
+    auto store = ttpgraph::Store::Open(so);
+    ttpgraph::TokenStore tokens(store->get());
+    auto editor = tokens.Create(ttpgraph::Role::kEditor, "acme", 0, "bench");
+    ttpgraph::core::Authenticator auth(&tokens);
+    if (!editor.ok() || !auth.Load().ok()) exit(2);
+    const std::string header = "Bearer " + editor->bearer;
+    const int n = 200000;
+    auto t = Clock::now();
+    for (int i = 0; i < n; ++i)
+      if (!auth.Authenticate(header).ok()) exit(2);
+    report.Target("token check alone (SHA-256 of the secret + in-memory lookup)", Ms(Clock::now() - t) * 1000 / n, "us", 2);
+  }
+  {
+    auto measure = [&](std::vector<std::string> flags, const std::string& ca) {
+      d.ca = ca;
+      d.Start(bin, db, FreePort(), std::move(flags));
+      auto c = d.Connect();
+      (void)group_latencies(*c);  // warm: graph built, connection up
+      std::pair<double, double> r = {bench::Median(group_latencies(*c)), group_throughput(d, true)};
+      d.Stop();
+      return r;
+    };
+    ttpgraph::testing::TempDir pki_dir;
+    auto pki = ttpgraph::testing::MakeTestPki(pki_dir.path());
+    if (!pki.ok()) {
+      fprintf(stderr, "certificates: %s\n", pki.status().ToString().c_str());
+      exit(2);
+    }
+    auto [plain_p50, plain_qps] = measure({}, "");
+    auto [tls_p50, tls_qps] = measure({"--tls-cert", pki->server_cert, "--tls-key", pki->server_key}, pki->ca);
+    d.ca.clear();
+    printf("(group techniques: plaintext + token p50 %.3f ms, %.0f q/s; TLS + token p50 %.3f ms, %.0f q/s)\n", plain_p50,
+           plain_qps, tls_p50, tls_qps);
+    report.Target("group techniques p50, TLS + token / plaintext + token", tls_p50 / plain_p50, "x", 1.25);
+    report.Target("throughput 8 streams, TLS + token / plaintext + token", tls_qps / plain_qps, "x", 0.8,
+                  /*lower_is_better=*/false);
+  }
+
   const int64_t six_bytes = SettledBytes(db);
   ttpgraph::testing::TempDir one_dir;
   {
     Daemon one;
     one.Start(bin, one_dir.path() + "/db", FreePort());
-    ttpgraph::Client c1(one.address);
+    auto c1p = one.Connect();
+    ttpgraph::Client& c1 = *c1p;
     v1::ImportOptions o;
     o.set_domain("enterprise-attack");
     o.set_version("18.1");

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     ToProto(*a, req.rollup(), req.omit_techniques(), resp);
     return absl::OkStatus();
   };
-  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto channel = server.channel();
   auto stub = v1::OrgService::NewStub(channel);
   auto create_org = [&](const std::string& id) {
     Organization init;

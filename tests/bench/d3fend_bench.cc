@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
 
   // ---- over gRPC ----------------------------------------------------------------
   testing::TestServer server;
-  auto stub = v1::DefenseService::NewStub(grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::DefenseService::NewStub(server.channel());
   auto import_rpc = [&](const std::string& v) {
     grpc::ClientContext ctx;
     v1::ImportD3fendResponse resp;

@@ -47,11 +47,11 @@ std::string BigCsv(const v1::CoverageResponse& coverage) {
 }
 
 // Fills the model of req.org_id from the RPCs, then renders it; the model.
-testing::LiveReport Measure(bench::Reporter& report, const std::string& address,
+testing::LiveReport Measure(bench::Reporter& report, const testing::TestServer& server,
                             const testing::LiveReportRequest& req) {
   testing::LiveReport live;
   auto t0 = bench::Clock::now();
-  Check(testing::BuildLiveReport(address, req, &live), "model");
+  Check(testing::BuildLiveReport(server.address(), server.admin_token(), req, &live), "model");
   const std::string& org = req.org_id;
   report.Info(org + ": model from the RPCs (not judged)", bench::Ms(bench::Clock::now() - t0), "ms");
   const ReportModel& m = live.model;
@@ -81,7 +81,7 @@ int main() {
   bench::Reporter report({/*label_width=*/52, /*precision=*/3, /*unit_width=*/3});
   testing::TestServer server;
   auto t0 = bench::Clock::now();
-  Check(testing::SetUpSigmaOrg(server.address(), {"16.1", "17.1", "18.1"}, "sigma", "17.1"), "sigma org");
+  Check(testing::SetUpSigmaOrg(server.address(), server.admin_token(), {"16.1", "17.1", "18.1"}, "sigma", "17.1"), "sigma org");
   printf("set up (3 releases, SigmaHQ, D3FEND, Atomic): %.1f s\n", bench::Ms(bench::Clock::now() - t0) / 1000);
 
   testing::LiveReportRequest req;
@@ -89,10 +89,10 @@ int main() {
   req.trend_releases = {"enterprise-attack@16.1", "enterprise-attack@17.1", "enterprise-attack@18.1"};
   req.org_id = "sigma";
   req.with_d3fend = req.with_atomic = true;
-  const testing::LiveReport sigma = Measure(report, server.address(), req);
+  const testing::LiveReport sigma = Measure(report, server, req);
 
   // The big organization: 5,000 detections through a CSV import.
-  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto channel = server.channel();
   auto orgs = v1::OrgService::NewStub(channel);
   {
     v1::CreateOrganizationRequest create;
@@ -119,6 +119,6 @@ int main() {
   }
   req.org_id = "big";
   req.with_d3fend = req.with_atomic = false;
-  Measure(report, server.address(), req);
+  Measure(report, server, req);
   return report.failures() ? 1 : 0;
 }

@@ -14,8 +14,8 @@
 #   - sync (15): start every shard with --sync-index pointing at a collection index made from
 #     $TTPGRAPH_SHARED_DATA/attack (tests/testdata/mini_attack/collection-index.json.in shows the
 #     layout) and --import-root, wait for the releases instead of the ttpctl import loop;
-#   - tokens (10): the shards share one admin token (see README, TTPGRAPH_BOOTSTRAP_TOKEN_FILE) and
-#     shard_check.py gets --token-file; shards on 127.0.0.1 need no --insecure;
+# The shards share one admin token (--bootstrap-token-file, an `openssl rand -hex 32` secret as
+# the Kubernetes Secret holds), which ttpctl and shard_check.py send.
 #   - re-encryption (10): shards with --tls-cert/--tls-key from the test CA (SAN ttpgraphd) and
 #     render_conf.py --upstream-ca "$WORK/tls/ca.crt";
 #   - moving an organization (11): org export from its shard, import on another, delete, and the
@@ -30,6 +30,8 @@ PY=/usr/bin/python3
 NSHARDS=3
 NORGS=30
 RELEASE=enterprise-attack@18.0
+openssl rand -hex 32 >"$WORK/admin.token"
+export TTPGRAPH_TOKEN_FILE="$WORK/admin.token"
 
 SHARD_PIDS=()
 SHARD_ADDRS=()
@@ -57,7 +59,7 @@ start_shard() {
   local i=$1 attempt n
   for attempt in 1 2 3; do
     [ -n "${SHARD_ADDRS[$i]:-}" ] && [ "$attempt" = 1 ] || SHARD_ADDRS[$i]="127.0.0.1:$(free_port)"
-    "$TTPGRAPHD" --listen "${SHARD_ADDRS[$i]}" --data-dir "$WORK/shard$i" --quiet >>"$WORK/shard$i.log" 2>&1 &
+    "$TTPGRAPHD" --listen "${SHARD_ADDRS[$i]}" --data-dir "$WORK/shard$i" --bootstrap-token-file "$WORK/admin.token" --quiet >>"$WORK/shard$i.log" 2>&1 &
     SHARD_PIDS[$i]=$!
     for n in $(seq 1 200); do
       "$TTPGRAPH_HEALTH" --addr "${SHARD_ADDRS[$i]}" >/dev/null 2>&1 && return 0
@@ -75,7 +77,7 @@ phase() {
   local out="$WORK/phase.out" shard_args=() a
   for a in "${SHARD_ADDRS[@]}"; do shard_args+=(--shard "$a"); done
   "$PY" "$SRC/tests/deploy/shard_check.py" --descriptors "$WORK/api.pb" --proxy "localhost:$PROXY_PORT" \
-    --proxy-ca "$WORK/tls/ca.crt" "${shard_args[@]}" --state "$WORK/state.json" \
+    --proxy-ca "$WORK/tls/ca.crt" --token-file "$WORK/admin.token" "${shard_args[@]}" --state "$WORK/state.json" \
     --access-log "$WORK/nginx/access.log" "$@" >"$out" 2>&1
   cat "$out"
   passed=$((passed + $(grep -c '^PASS ' "$out")))

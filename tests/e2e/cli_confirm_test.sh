@@ -23,7 +23,7 @@ for o in keep gone; do T org create "$o" --release ics-attack@18.1 >/dev/null ||
 
 # One tmux server of our own (its socket in $WORK), one pane running bash.
 SOCK="$WORK/tmux.sock"
-tmux -S "$SOCK" new-session -d -s t -x 220 -y 50 "env -i PATH=$PATH HOME=$WORK TERM=xterm HISTFILE=/dev/null bash --norc --noprofile"
+tmux -S "$SOCK" new-session -d -s t -x 220 -y 50 "env -i PATH=$PATH HOME=$WORK TERM=xterm HISTFILE=/dev/null TTPGRAPH_TOKEN_FILE=$TTPGRAPH_TOKEN_FILE bash --norc --noprofile"
 cleanup_tmux() { tmux -S "$SOCK" kill-server 2>/dev/null; e2e_cleanup; }
 trap cleanup_tmux EXIT
 screen() { tmux -S "$SOCK" capture-pane -p -t t -S -200; }

@@ -45,10 +45,13 @@ free_port() {
 }
 
 # Starts ttpgraphd on a free port with its data in $WORK/db (extra arguments go
-# to ttpgraphd) and waits, bounded, until it answers; sets ADDR and SERVER_PID.
+# to ttpgraphd) and waits, bounded, until it answers; sets ADDR and SERVER_PID,
+# and exports TTPGRAPH_TOKEN_FILE: the admin token the server writes at its
+# first start, which every ttpctl call then sends.
 # A port taken between picking and binding makes the server exit: try again.
 start_server() {
   local attempt i
+  export TTPGRAPH_TOKEN_FILE="$WORK/db/admin.token"
   for attempt in 1 2 3; do
     ADDR="127.0.0.1:$(free_port)"
     "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet "$@" >>"$WORK/server.log" 2>&1 &

@@ -99,16 +99,23 @@ inline bool VersionLess(const std::string& a, const std::string& b) {
 // inventory inferred from the rules' logsources, and D3FEND 1.2.0 and the
 // Atomic Red Team index loaded. The releases `versions` of enterprise-attack
 // are imported first (from $TTPGRAPH_SHARED_DATA/attack).
-inline absl::Status SetUpSigmaOrg(const std::string& address, const std::vector<std::string>& versions,
+inline absl::Status SetUpSigmaOrg(const std::string& address, const std::string& token,
+                                  const std::vector<std::string>& versions,
                                   const std::string& org_id, const std::string& org_version) {
   using namespace report_internal;
-  Client client(address, absl::Minutes(5));
+  ClientOptions co;
+  co.target = address;
+  co.token = token;
+  co.timeout = absl::Minutes(5);
+  auto connected = Client::Connect(co);
+  if (!connected.ok()) return connected.status();
+  Client& client = **connected;
   for (const std::string& v : versions)
     if (absl::Status s =
             ImportFile(client, SharedData(Cat("attack/enterprise-attack-", v, ".json.gz")), "enterprise-attack", v);
         !s.ok())
       return s;
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = AuthedChannel(address, token);
   auto orgs = v1::OrgService::NewStub(channel);
   auto defense = v1::DefenseService::NewStub(channel);
   const std::string release = Cat("enterprise-attack@", org_version);
@@ -166,9 +173,10 @@ inline absl::Status SetUpSigmaOrg(const std::string& address, const std::vector<
   return absl::OkStatus();
 }
 
-inline absl::Status BuildLiveReport(const std::string& address, const LiveReportRequest& req, LiveReport* out) {
+inline absl::Status BuildLiveReport(const std::string& address, const std::string& token,
+                                    const LiveReportRequest& req, LiveReport* out) {
   using namespace report_internal;
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = AuthedChannel(address, token);
   auto orgs = v1::OrgService::NewStub(channel);
   auto analysis = v1::AnalysisService::NewStub(channel);
   auto knowledge = v1::KnowledgeService::NewStub(channel);

@@ -379,7 +379,7 @@ TEST_F(KnowledgeServiceTest, GroupTechniquesViewsAndPages) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown view 7")));
 
   // Bytes that do not parse as a GroupTechniquesRequest.
-  grpc::GenericStub generic(grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  grpc::GenericStub generic(server_->channel());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   const std::string garbage = "\x0a\xff\xff\xff\xff\x0f";  // field 1, a length past the end

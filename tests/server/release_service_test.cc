@@ -681,7 +681,7 @@ bool Await(grpc::CompletionQueue* cq, void* want) {
 }
 
 TEST_F(ReleaseServiceTest, HealthCheckServing) {
-  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  auto channel = server_.channel();
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
@@ -746,7 +746,7 @@ TEST_F(ReleaseServiceTest, HealthOfEachServiceAndWatchUntilShutdown) {
 }
 
 TEST_F(ReleaseServiceTest, ReflectionListsTheServices) {
-  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
+  auto channel = server_.channel();
   grpc::GenericStub stub(channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;

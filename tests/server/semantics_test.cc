@@ -39,7 +39,7 @@ class SemanticsTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete server_; }
   void SetUp() override {
-    auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    auto channel = server_->channel();
     org_ = v1::OrgService::NewStub(channel);
     knowledge_ = v1::KnowledgeService::NewStub(channel);
     analysis_ = v1::AnalysisService::NewStub(channel);

@@ -16,13 +16,21 @@
 
 namespace ttpgraph::testing {
 
+// A plaintext channel that sends `authorization: Bearer <token>` on every call
+// (a client interceptor; gRPC refuses call credentials on plaintext channels).
+std::shared_ptr<grpc::Channel> AuthedChannel(const std::string& address, const std::string& token);
+
 class TestServer {
  public:
   // Starts on 127.0.0.1:0 with a fresh data directory, or `data_dir` if given.
   explicit TestServer(ServerOptions options = {}, const std::string& data_dir = "");
   ~TestServer();
   std::string address() const;
+  // A client with the server's bootstrap admin token.
   Client& client() { return *client_; }
+  const std::string& admin_token() const { return admin_token_; }
+  // A channel whose every call carries the admin token (for raw stubs).
+  std::shared_ptr<grpc::Channel> channel() const { return AuthedChannel(address(), admin_token_); }
   TtpgraphServer& server() { return *server_; }
   // Stops the server and starts it again on the same data directory.
   void Restart();
@@ -32,6 +40,7 @@ class TestServer {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<TtpgraphServer> server_;
   std::unique_ptr<Client> client_;
+  std::string admin_token_;
 };
 
 // Streams a bundle file through ImportRelease; domain and version explicit.

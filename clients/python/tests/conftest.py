@@ -34,7 +34,7 @@ def daemon(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def client(daemon):
-    with ttpgraph.connect(daemon.target) as c:
+    with ttpgraph.connect(daemon.target, token_file=daemon.token_file) as c:
         yield c
 
 
@@ -70,6 +70,6 @@ def certificates(tmp_path_factory):
 @pytest.fixture()
 def proxy(daemon):
     """A plaintext proxy in front of the daemon that records what each call carried."""
-    p = RecordingProxy(daemon.target)
+    p = RecordingProxy(daemon.target, token=daemon.token())
     yield p
     p.stop()

@@ -23,6 +23,11 @@ class Daemon:
                 raise RuntimeError(f"ttpgraphd did not start (exit {self.process.returncode}):\n{self.log()}")
             time.sleep(0.02)
         self.target = f"127.0.0.1:{port}"
+        # The admin token ttpgraphd writes at its first start (mode 0600).
+        self.token_file = workdir / "db" / "admin.token"
+
+    def token(self):
+        return self.token_file.read_text().strip()
 
     def _port(self):
         for line in self.log().splitlines():

@@ -1,7 +1,7 @@
 """A recording gRPC proxy in front of the real ttpgraphd, for what only the wire shows: the
 metadata and deadline each call carries, the messages of an upload, TLS and mutual TLS
-(ttpgraphd itself serves plaintext until the identity work lands). Requests and answers pass
-through as bytes, untouched."""
+(ttpgraphd's own TLS is tested in C++). Requests and answers pass through as bytes,
+untouched; the proxy records the token a client sent and forwards the daemon's real one."""
 import collections
 import subprocess
 import threading
@@ -19,10 +19,12 @@ _OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 
 class RecordingProxy(grpc.GenericRpcHandler):
     """Forwards every ttpgraph and health method to `upstream`; `calls` lists what came in.
-    With `credentials` (grpc.ssl_server_credentials) it serves TLS on localhost."""
+    With `credentials` (grpc.ssl_server_credentials) it serves TLS on localhost. `token`
+    (the daemon's admin token) replaces whatever authorization the client sent, upstream only."""
 
-    def __init__(self, upstream, credentials=None):
+    def __init__(self, upstream, credentials=None, token=None):
         self.calls = []
+        self._token = token
         self._lock = threading.Lock()
         self._upstream = grpc.insecure_channel(upstream, _OPTIONS)
         self._kinds = {f"/{s.full_name}/{m.name}": (m.client_streaming, m.server_streaming)
@@ -64,9 +66,11 @@ class RecordingProxy(grpc.GenericRpcHandler):
                 self.calls.append(Call(method, metadata, remaining, messages))
             kind_name = ("stream" if client_streaming else "unary") + "_" + ("stream" if server_streaming else "unary")
             upstream = getattr(self._upstream, kind_name)(method)
+            forwarded = [(k, v) for k, v in metadata if k in _FORWARDED and not (self._token and k == "authorization")]
+            if self._token:
+                forwarded.append(("authorization", "Bearer " + self._token))
             try:
-                return upstream(request, timeout=remaining,
-                                metadata=[(k, v) for k, v in metadata if k in _FORWARDED])
+                return upstream(request, timeout=remaining, metadata=forwarded)
             except grpc.RpcError as e:
                 context.abort(e.code(), e.details())
 

@@ -12,14 +12,17 @@ from ttpgraph._health.v1 import health_pb2
 
 def test_attributes_are_derived_from_the_generated_services(client):
     import ttpgraph.v1.analysis_service_pb2 as a
+    import ttpgraph.v1.audit_service_pb2 as au
     import ttpgraph.v1.d3fend_service_pb2 as d
     import ttpgraph.v1.knowledge_service_pb2 as k
     import ttpgraph.v1.org_service_pb2 as o
     import ttpgraph.v1.release_service_pb2 as r
-    generated = {n for m in (a, d, k, o, r, health_pb2) for n in m.DESCRIPTOR.services_by_name}
-    assert generated == {"AnalysisService", "DefenseService", "KnowledgeService", "OrgService", "ReleaseService",
-                         "Health"}
-    assert [s[0] for s in _client.services()] == ["analysis", "defense", "health", "knowledge", "org", "release"]
+    import ttpgraph.v1.token_service_pb2 as t
+    generated = {n for m in (a, au, d, k, o, r, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
+    assert generated == {"AnalysisService", "AuditService", "DefenseService", "KnowledgeService", "OrgService",
+                         "ReleaseService", "TokenService", "Health"}
+    assert [s[0] for s in _client.services()] == ["analysis", "audit", "defense", "health", "knowledge", "org",
+                                                  "release", "token"]
     assert type(client.knowledge).__name__ == "KnowledgeServiceStub"
     assert type(client.health).__name__ == "HealthStub"
     for attribute, service, _ in _client.services():
@@ -139,7 +142,7 @@ def test_imports_get_the_import_deadline(proxy, release):
 def test_tls(daemon, certificates, release):
     credentials = grpc.ssl_server_credentials([(certificates["server-key"].read_bytes(),
                                                 certificates["server"].read_bytes())])
-    p = RecordingProxy(daemon.target, credentials)
+    p = RecordingProxy(daemon.target, credentials, token=daemon.token())
     try:
         with ttpgraph.connect(p.target, ca=certificates["ca"], token="t") as c:
             assert len(c.knowledge.ListTactics(v1.ListTacticsRequest(release=release)).objects) == 14
@@ -160,7 +163,7 @@ def test_mutual_tls(daemon, certificates, release):
                                                 certificates["server"].read_bytes())],
                                               root_certificates=certificates["ca"].read_bytes(),
                                               require_client_auth=True)
-    p = RecordingProxy(daemon.target, credentials)
+    p = RecordingProxy(daemon.target, credentials, token=daemon.token())
     try:
         with ttpgraph.connect(p.target, ca=certificates["ca"], cert=certificates["client"],
                               key=certificates["client-key"]) as c:

@@ -1,5 +1,6 @@
 """examples/seed_workflow.py against the real data, as a user runs it."""
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -15,7 +16,8 @@ EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "seed_workf
 def run(daemon, layer):
     return subprocess.run([sys.executable, str(EXAMPLE), "--server", daemon.target, "--data", str(DATA),
                            "--org", "seed", "--groups", "G0016,G0007,G0032", "--layer", str(layer)],
-                          capture_output=True, text=True, check=True, timeout=300).stdout
+                          capture_output=True, text=True, check=True, timeout=300,
+                          env={**os.environ, "TTPGRAPH_TOKEN_FILE": str(daemon.token_file)}).stdout
 
 
 def test_seed_workflow(daemon, client, release, tmp_path):
