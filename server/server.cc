@@ -94,9 +94,9 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   auto boot = core::Bootstrap(app, core::BootstrapOptions{options.data_dir, options.bootstrap_token_file});
   if (!boot.ok()) return boot.status();
   if (boot->created)
-    LogInfo("bootstrap admin token created", {{"token", boot->token_id},
-                                              {"path", boot->token_path.empty() ? options.bootstrap_token_file
-                                                                                : boot->token_path}});
+    LogWarn("bootstrap admin token created (no admin token existed): the file holds an admin secret, keep it private",
+            {{"token", boot->token_id},
+             {"path", boot->token_path.empty() ? options.bootstrap_token_file : boot->token_path}});
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(app);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(app);
   s->org_service_ = std::make_unique<OrgServiceImpl>(app);
