@@ -32,6 +32,7 @@
 namespace ttpgraph {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // <directory of this test binary>/report_artifacts
@@ -158,8 +159,16 @@ TEST_F(ReportBrowserTest, ModelIsTheRealOrganization) {
   EXPECT_EQ(m.header.groups_selected, 172);  // active groups of 18.1
   EXPECT_EQ(m.header.groups_selected, live_->gap.groups_size());
   EXPECT_EQ(m.blind_spots.size(), 10u);
-  EXPECT_FALSE(m.telemetry.empty());
-  for (const ReportTelemetry& r : m.telemetry) EXPECT_FALSE(r.log_sources.empty()) << r.data_component_id;
+  // One entry per greedy recommendation of GetGap, each with the log sources ATT&CK names.
+  EXPECT_EQ(m.telemetry.size(), static_cast<size_t>(live_->gap.recommendations_size()));
+  std::vector<std::string> telemetry;
+  for (const ReportTelemetry& r : m.telemetry)
+    telemetry.push_back(Cat(r.data_component_id, " ", r.data_component_name, " +", r.gaps_added, " =", r.cumulative));
+  // Two components close the 19 BLIND gaps any component can close, given the inferred inventory.
+  EXPECT_THAT(telemetry, ElementsAre("DC0104 Response Content +18 =18", "DC0083 Cloud Service Enumeration +1 =19"));
+  int without_log_sources = 0;
+  for (const ReportTelemetry& r : m.telemetry) without_log_sources += r.log_sources.empty();
+  EXPECT_EQ(without_log_sources, 0);
   ASSERT_EQ(m.trend.size(), 2u);
   ASSERT_TRUE(m.next_release.has_value());
   EXPECT_EQ(m.next_release->target_release, "enterprise-attack@18.1");
@@ -169,6 +178,7 @@ TEST_F(ReportBrowserTest, ModelIsTheRealOrganization) {
 }
 
 TEST_F(ReportBrowserTest, HtmlSizeWithinTarget) {
+  // A bound: the target is a budget (1.5 MB), not a size.
   EXPECT_LE(html_->size(), 1500u * 1000u) << "HTML report of enterprise 18.1 is " << html_->size() << " bytes";
 }
 
