@@ -48,27 +48,6 @@ bool Await(grpc::CompletionQueue* cq, void* want) {
   return ok;
 }
 
-TEST_F(HealthTest, HealthCheckServing) {
-  auto channel = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue cq;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", FromBytes(""), &cq);
-  call->StartCall();
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  Await(&cq, reinterpret_cast<void*>(1));
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(ToBytes(response), std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
-}
-
 TEST_F(HealthTest, HealthOfEachServiceAndWatchUntilShutdown) {
   auto check = [&](const std::string& service, health::HealthCheckResponse* resp) {
     health::HealthCheckRequest req;
