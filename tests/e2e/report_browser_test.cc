@@ -90,14 +90,14 @@ class ReportBrowserTest : public ::testing::Test {
   static void SetUpTestSuite() {
     SetQuietLogs(true);
     server_ = new testing::TestServer();
-    ASSERT_OK(testing::SetUpSigmaOrg(server_->address(), {"17.1", "18.1"}, "acme", "17.1"));
+    ASSERT_OK(testing::SetUpSigmaOrg(server_->client(), {"17.1", "18.1"}, "acme", "17.1"));
     live_ = new testing::LiveReport();
     testing::LiveReportRequest req;
     req.org_id = "acme";
     req.release = "enterprise-attack@18.1";
     req.trend_releases = {"enterprise-attack@17.1", "enterprise-attack@18.1"};
     req.with_d3fend = req.with_atomic = true;
-    ASSERT_OK(testing::BuildLiveReport(server_->address(), req, live_));
+    ASSERT_OK(testing::BuildLiveReport(server_->client(), req, live_));
     // The same organization against three groups, sub-techniques rolled up ("any").
     any_ = new testing::LiveReport();
     testing::LiveReportRequest any_req;
@@ -105,7 +105,7 @@ class ReportBrowserTest : public ::testing::Test {
     any_req.release = "enterprise-attack@18.1";
     any_req.groups = {"G0007", "G0016", "G0032"};
     any_req.rollup = v1::ROLLUP_ANY;
-    ASSERT_OK(testing::BuildLiveReport(server_->address(), any_req, any_));
+    ASSERT_OK(testing::BuildLiveReport(server_->client(), any_req, any_));
     dir_ = new std::string(ArtifactDir());
     html_ = new std::string(RenderReportHtml(live_->model));
     WriteArtifacts("report", *live_);
