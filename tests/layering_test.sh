@@ -8,6 +8,9 @@
 #   graph/ never sees gRPC, protos, server/ or storage/import/;
 #   no module includes another module's internal/;
 #   rocksdb/ only in storage/; boost/graph/ only in graph/internal/ and graph/*.cc.
+# And the unit tests are hermetic: tests/graph, tests/server and tests/storage
+# read only the fixtures of tests/testdata, never the real data of ../shared/data
+# (tests/e2e and tests/bench do).
 set -u
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2
@@ -28,6 +31,7 @@ mapfile -t clients < <(find clients -name '*.h' -o -name '*.cc')
 mapfile -t core < <(find server/core -name '*.h' -o -name '*.cc')
 # White-box tests of storage's record encoders: tests/storage/ and the fuzz targets.
 mapfile -t not_storage < <(find graph server clients tests -name '*.h' -o -name '*.cc' | grep -Ev '^tests/(storage|fuzz)/')
+mapfile -t unit_tests < <(find tests/graph tests/server tests/storage -type f)
 mapfile -t not_graph < <(find storage server clients tests -name '*.h' -o -name '*.cc' | grep -v '^tests/graph/')
 check "storage/ includes gRPC, protos, Boost.Graph, graph/ or server/" \
   '#include [<"](grpc|grpcpp|google/protobuf|ttpgraph/v1|boost/graph|graph/|server/)' "${storage[@]}"
@@ -40,5 +44,7 @@ check "graph/internal/ included outside graph/" '#include [<"]graph/internal/' "
 check "rocksdb outside storage/" '#include [<"]rocksdb/' "${outside_storage[@]}"
 check "boost/graph in a public graph/ header" '#include [<"]boost/graph' "${graph_headers[@]}"
 check "clients include server/, graph/ or storage/" '#include [<"](server|graph|storage)/' "${clients[@]}"
+check "a unit test reads ../shared/data (move it to tests/e2e, or use a fixture of tests/testdata)" \
+  'SharedData|shared/data|TTPGRAPH_SHARED_DATA' "${unit_tests[@]}"
 if [ $fail = 0 ]; then echo "layering: 1 passed, 0 failed"; else echo "layering: 0 passed, 1 failed"; fi
 exit $fail

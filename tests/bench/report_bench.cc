@@ -47,11 +47,10 @@ std::string BigCsv(const v1::CoverageResponse& coverage) {
 }
 
 // Fills the model of req.org_id from the RPCs, then renders it; the model.
-testing::LiveReport Measure(bench::Reporter& report, const testing::TestServer& server,
-                            const testing::LiveReportRequest& req) {
+testing::LiveReport Measure(bench::Reporter& report, Client& client, const testing::LiveReportRequest& req) {
   testing::LiveReport live;
   auto t0 = bench::Clock::now();
-  Check(testing::BuildLiveReport(server.address(), server.admin_token(), req, &live), "model");
+  Check(testing::BuildLiveReport(client, req, &live), "model");
   const std::string& org = req.org_id;
   report.Info(org + ": model from the RPCs (not judged)", bench::Ms(bench::Clock::now() - t0), "ms");
   const ReportModel& m = live.model;
@@ -81,7 +80,7 @@ int main() {
   bench::Reporter report({/*label_width=*/52, /*precision=*/3, /*unit_width=*/3});
   testing::TestServer server;
   auto t0 = bench::Clock::now();
-  Check(testing::SetUpSigmaOrg(server.address(), server.admin_token(), {"16.1", "17.1", "18.1"}, "sigma", "17.1"), "sigma org");
+  Check(testing::SetUpSigmaOrg(server.client(), {"16.1", "17.1", "18.1"}, "sigma", "17.1"), "sigma org");
   printf("set up (3 releases, SigmaHQ, D3FEND, Atomic): %.1f s\n", bench::Ms(bench::Clock::now() - t0) / 1000);
 
   testing::LiveReportRequest req;
@@ -89,24 +88,23 @@ int main() {
   req.trend_releases = {"enterprise-attack@16.1", "enterprise-attack@17.1", "enterprise-attack@18.1"};
   req.org_id = "sigma";
   req.with_d3fend = req.with_atomic = true;
-  const testing::LiveReport sigma = Measure(report, server, req);
+  const testing::LiveReport sigma = Measure(report, server.client(), req);
 
   // The big organization: 5,000 detections through a CSV import.
-  auto channel = server.channel();
-  auto orgs = v1::OrgService::NewStub(channel);
   {
     v1::CreateOrganizationRequest create;
     create.set_org_id("big");
     create.set_release("enterprise-attack@18.1");
     v1::Organization o;
-    Check(testing::report_internal::Call(*orgs, &v1::OrgService::Stub::CreateOrganization, create, &o), "create big");
+    Check(server.client().Call(&v1::OrgService::Stub::CreateOrganization, create, &o), "create big");
     grpc::ClientContext ctx;
     v1::ImportDetectionsResponse resp;
-    auto w = orgs->ImportDetections(&ctx, &resp);
     v1::ImportDetectionsRequest msg;
     msg.set_org_id("big");
     msg.mutable_file()->set_path("big.csv");
     msg.mutable_file()->set_content(BigCsv(sigma.coverage));
+    server.client().Prepare(&ctx, msg);
+    auto w = server.client().orgs().ImportDetections(&ctx, &resp);
     w->Write(msg);
     w->WritesDone();
     Check(FromGrpc(w->Finish()), "import big");
@@ -115,10 +113,10 @@ int main() {
     inv.set_op(v1::UpdateInventoryRequest::SET);
     for (const char* dc : {"DC0032", "DC0067", "DC0002"}) inv.add_entries()->set_data_component(dc);
     v1::Inventory stored;
-    Check(testing::report_internal::Call(*orgs, &v1::OrgService::Stub::UpdateInventory, inv, &stored), "inventory");
+    Check(server.client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &stored), "inventory");
   }
   req.org_id = "big";
   req.with_d3fend = req.with_atomic = false;
-  Measure(report, server, req);
+  Measure(report, server.client(), req);
   return report.failures() ? 1 : 0;
 }

@@ -32,6 +32,7 @@
 namespace ttpgraph {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // <directory of this test binary>/report_artifacts
@@ -89,14 +90,14 @@ class ReportBrowserTest : public ::testing::Test {
   static void SetUpTestSuite() {
     SetQuietLogs(true);
     server_ = new testing::TestServer();
-    ASSERT_OK(testing::SetUpSigmaOrg(server_->address(), server_->admin_token(), {"17.1", "18.1"}, "acme", "17.1"));
+    ASSERT_OK(testing::SetUpSigmaOrg(server_->client(), {"17.1", "18.1"}, "acme", "17.1"));
     live_ = new testing::LiveReport();
     testing::LiveReportRequest req;
     req.org_id = "acme";
     req.release = "enterprise-attack@18.1";
     req.trend_releases = {"enterprise-attack@17.1", "enterprise-attack@18.1"};
     req.with_d3fend = req.with_atomic = true;
-    ASSERT_OK(testing::BuildLiveReport(server_->address(), server_->admin_token(), req, live_));
+    ASSERT_OK(testing::BuildLiveReport(server_->client(), req, live_));
     // The same organization against three groups, sub-techniques rolled up ("any").
     any_ = new testing::LiveReport();
     testing::LiveReportRequest any_req;
@@ -104,7 +105,7 @@ class ReportBrowserTest : public ::testing::Test {
     any_req.release = "enterprise-attack@18.1";
     any_req.groups = {"G0007", "G0016", "G0032"};
     any_req.rollup = v1::ROLLUP_ANY;
-    ASSERT_OK(testing::BuildLiveReport(server_->address(), server_->admin_token(), any_req, any_));
+    ASSERT_OK(testing::BuildLiveReport(server_->client(), any_req, any_));
     dir_ = new std::string(ArtifactDir());
     html_ = new std::string(RenderReportHtml(live_->model));
     WriteArtifacts("report", *live_);
@@ -158,8 +159,16 @@ TEST_F(ReportBrowserTest, ModelIsTheRealOrganization) {
   EXPECT_EQ(m.header.groups_selected, 172);  // active groups of 18.1
   EXPECT_EQ(m.header.groups_selected, live_->gap.groups_size());
   EXPECT_EQ(m.blind_spots.size(), 10u);
-  EXPECT_FALSE(m.telemetry.empty());
-  for (const ReportTelemetry& r : m.telemetry) EXPECT_FALSE(r.log_sources.empty()) << r.data_component_id;
+  // One entry per greedy recommendation of GetGap, each with the log sources ATT&CK names.
+  EXPECT_EQ(m.telemetry.size(), static_cast<size_t>(live_->gap.recommendations_size()));
+  std::vector<std::string> telemetry;
+  for (const ReportTelemetry& r : m.telemetry)
+    telemetry.push_back(Cat(r.data_component_id, " ", r.data_component_name, " +", r.gaps_added, " =", r.cumulative));
+  // Two components close the 19 BLIND gaps any component can close, given the inferred inventory.
+  EXPECT_THAT(telemetry, ElementsAre("DC0104 Response Content +18 =18", "DC0083 Cloud Service Enumeration +1 =19"));
+  int without_log_sources = 0;
+  for (const ReportTelemetry& r : m.telemetry) without_log_sources += r.log_sources.empty();
+  EXPECT_EQ(without_log_sources, 0);
   ASSERT_EQ(m.trend.size(), 2u);
   ASSERT_TRUE(m.next_release.has_value());
   EXPECT_EQ(m.next_release->target_release, "enterprise-attack@18.1");
@@ -169,6 +178,7 @@ TEST_F(ReportBrowserTest, ModelIsTheRealOrganization) {
 }
 
 TEST_F(ReportBrowserTest, HtmlSizeWithinTarget) {
+  // A bound: the target is a budget (1.5 MB), not a size.
   EXPECT_LE(html_->size(), 1500u * 1000u) << "HTML report of enterprise 18.1 is " << html_->size() << " bytes";
 }
 

@@ -9,7 +9,7 @@
 //   req.org_id = "acme";
 //   req.release = "enterprise-attack@18.1";
 //   LiveReport live;
-//   ASSERT_OK(BuildLiveReport(server.address(), req, &live));
+//   ASSERT_OK(BuildLiveReport(server.client(), req, &live));
 //   std::string html = RenderReportHtml(live.model);
 //
 // Header-only: used by tests/e2e/report_browser_test.cc and
@@ -18,7 +18,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -60,20 +59,6 @@ struct LiveReport {
 
 namespace report_internal {
 
-template <typename Stub, typename Req, typename Resp>
-absl::Status Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
-                  Resp* resp) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
-  return FromGrpc((stub.*method)(&ctx, req, resp));
-}
-
-template <typename Stub, typename Req, typename Resp>
-absl::Status CallAll(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Req req,
-                     Resp* resp) {
-  return MergeAllPages(std::move(req), resp, [&](const Req& r, Resp* page) { return Call(stub, method, r, page); });
-}
-
 inline std::string Label(const v1::AttackObject& o) {
   return o.attack_id().empty() ? o.name() : Cat(o.attack_id(), " ", o.name());
 }
@@ -99,42 +84,23 @@ inline bool VersionLess(const std::string& a, const std::string& b) {
 // inventory inferred from the rules' logsources, and D3FEND 1.2.0 and the
 // Atomic Red Team index loaded. The releases `versions` of enterprise-attack
 // are imported first (from $TTPGRAPH_SHARED_DATA/attack).
-inline absl::Status SetUpSigmaOrg(const std::string& address, const std::string& token,
-                                  const std::vector<std::string>& versions,
+inline absl::Status SetUpSigmaOrg(Client& client, const std::vector<std::string>& versions,
                                   const std::string& org_id, const std::string& org_version) {
-  using namespace report_internal;
-  ClientOptions co;
-  co.target = address;
-  co.token = token;
-  co.timeout = absl::Minutes(5);
-  auto connected = Client::Connect(co);
-  if (!connected.ok()) return connected.status();
-  Client& client = **connected;
   for (const std::string& v : versions)
     if (absl::Status s =
             ImportFile(client, SharedData(Cat("attack/enterprise-attack-", v, ".json.gz")), "enterprise-attack", v);
         !s.ok())
       return s;
-  auto channel = AuthedChannel(address, token);
-  auto orgs = v1::OrgService::NewStub(channel);
-  auto defense = v1::DefenseService::NewStub(channel);
   const std::string release = Cat("enterprise-attack@", org_version);
   v1::CreateOrganizationRequest create;
   create.set_org_id(org_id);
   create.set_display_name("Acme Corp");
   create.set_release(release);
   v1::Organization org;
-  if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::CreateOrganization, create, &org); !s.ok()) return s;
-  // Client-streamed uploads: one header (or first chunk) and the file.
-  auto upload = [](auto writer, auto first, auto second) {
-    writer->Write(first);
-    if (second) writer->Write(*second);
-    writer->WritesDone();
-    return FromGrpc(writer->Finish());
-  };
+  if (absl::Status s = client.Call(&v1::OrgService::Stub::CreateOrganization, create, &org); !s.ok()) return s;
   {
+    // The tarball in one message named sigma-rules.tar.gz (Client::ImportDetections names files by their path).
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
     v1::ImportDetectionsResponse resp;
     v1::ImportDetectionsRequest header, file;
     header.set_org_id(org_id);
@@ -142,56 +108,44 @@ inline absl::Status SetUpSigmaOrg(const std::string& address, const std::string&
     file.set_org_id(org_id);
     file.mutable_file()->set_path("sigma-rules.tar.gz");
     file.mutable_file()->set_content(ReadFile(SharedData("sigma/sigma-rules.tar.gz")));
-    if (absl::Status s = upload(orgs->ImportDetections(&ctx, &resp), header, &file); !s.ok()) return s;
+    client.Prepare(&ctx, header);
+    auto writer = client.orgs().ImportDetections(&ctx, &resp);
+    writer->Write(header);
+    writer->Write(file);
+    writer->WritesDone();
+    if (absl::Status s = FromGrpc(writer->Finish()); !s.ok()) return s;
   }
   v1::InferInventoryRequest infer;
   infer.set_org_id(org_id);
   infer.set_release(release);
   v1::InferInventoryResponse inferred;
-  if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::InferInventory, infer, &inferred); !s.ok()) return s;
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
-    v1::ImportD3fendResponse resp;
-    v1::ImportD3fendRequest msg;
-    msg.mutable_header()->set_version("1.2.0");
-    msg.set_chunk(ReadFile(SharedData("d3fend/d3fend-protege-1.2.0.ttl.gz")));
-    if (absl::Status s = upload(defense->ImportD3fend(&ctx, &resp), msg, (v1::ImportD3fendRequest*)nullptr); !s.ok())
-      return s;
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
-    v1::ImportAtomicIndexResponse resp;
-    v1::ImportAtomicIndexRequest msg;
-    msg.mutable_header()->set_source_name("index.csv");
-    msg.set_chunk(ReadFile(SharedData("atomic/index.csv")));
-    if (absl::Status s = upload(defense->ImportAtomicIndex(&ctx, &resp), msg, (v1::ImportAtomicIndexRequest*)nullptr);
-        !s.ok())
-      return s;
-  }
-  return absl::OkStatus();
+  if (absl::Status s = client.Call(&v1::OrgService::Stub::InferInventory, infer, &inferred); !s.ok()) return s;
+  v1::D3fendImportOptions d3fend;
+  d3fend.set_version("1.2.0");
+  v1::ImportD3fendResponse d3fend_resp;
+  if (absl::Status s =
+          client.ImportD3fend(ReadFile(SharedData("d3fend/d3fend-protege-1.2.0.ttl.gz")), d3fend, &d3fend_resp);
+      !s.ok())
+    return s;
+  v1::AtomicImportOptions atomic;
+  atomic.set_source_name("index.csv");
+  v1::ImportAtomicIndexResponse atomic_resp;
+  return client.ImportAtomicIndex(ReadFile(SharedData("atomic/index.csv")), atomic, &atomic_resp);
 }
 
-inline absl::Status BuildLiveReport(const std::string& address, const std::string& token,
-                                    const LiveReportRequest& req, LiveReport* out) {
+inline absl::Status BuildLiveReport(Client& client, const LiveReportRequest& req, LiveReport* out) {
   using namespace report_internal;
-  auto channel = AuthedChannel(address, token);
-  auto orgs = v1::OrgService::NewStub(channel);
-  auto analysis = v1::AnalysisService::NewStub(channel);
-  auto knowledge = v1::KnowledgeService::NewStub(channel);
-  auto releases = v1::ReleaseService::NewStub(channel);
   ReportModel& m = out->model;
 
   v1::GetOrganizationRequest org_req;
   org_req.set_org_id(req.org_id);
-  if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::GetOrganization, org_req, &out->org); !s.ok()) return s;
+  if (absl::Status s = client.Call(&v1::OrgService::Stub::GetOrganization, org_req, &out->org); !s.ok()) return s;
 
   v1::CoverageRequest cov_req;
   cov_req.set_org_id(req.org_id);
   cov_req.set_release(req.release);
   cov_req.set_rollup(req.rollup);
-  if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::GetCoverage, cov_req, &out->coverage); !s.ok()) return s;
+  if (absl::Status s = client.Call(&v1::OrgService::Stub::GetCoverage, cov_req, &out->coverage); !s.ok()) return s;
   const v1::CoverageResponse& cov = out->coverage;
 
   v1::GapRequest gap_req;
@@ -204,7 +158,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
   }
   gap_req.set_include_countermeasures(req.with_d3fend);
   gap_req.set_include_atomic_tests(req.with_atomic);
-  if (absl::Status s = CallAll(*analysis, &v1::AnalysisService::Stub::GetGap, gap_req, &out->gap); !s.ok()) return s;
+  if (absl::Status s = client.CallAllPages(&v1::AnalysisService::Stub::GetGap, gap_req, &out->gap); !s.ok()) return s;
   const v1::GapResponse& gap = out->gap;
 
   // Header.
@@ -216,7 +170,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
   det_req.set_org_id(req.org_id);
   det_req.set_omit_query(true);
   v1::ListDetectionsResponse dets;
-  if (absl::Status s = CallAll(*orgs, &v1::OrgService::Stub::ListDetections, det_req, &dets); !s.ok()) return s;
+  if (absl::Status s = client.CallAllPages(&v1::OrgService::Stub::ListDetections, det_req, &dets); !s.ok()) return s;
   for (const v1::Detection& d : dets.detections()) {
     if (d.state() == v1::ENABLED) ++m.header.rules_enabled;
     if (d.state() == v1::DISABLED) ++m.header.rules_disabled;
@@ -226,7 +180,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
   inv_req.set_org_id(req.org_id);
   inv_req.set_release(req.release);
   v1::Inventory inventory;
-  if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::GetInventory, inv_req, &inventory); !s.ok()) return s;
+  if (absl::Status s = client.Call(&v1::OrgService::Stub::GetInventory, inv_req, &inventory); !s.ok()) return s;
   std::set<std::string> collected;
   for (const auto& e : inventory.entries()) collected.insert(e.resolved().begin(), e.resolved().end());
   m.header.data_components_collected = static_cast<int>(collected.size());
@@ -255,7 +209,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
     gt_req.set_release(req.release);
     gt_req.set_group(g.attack_id());
     v1::GroupTechniquesResponse gt;
-    if (absl::Status s = CallAll(*knowledge, &v1::KnowledgeService::Stub::GetGroupTechniques, gt_req, &gt); !s.ok())
+    if (absl::Status s = client.CallAllPages(&v1::KnowledgeService::Stub::GetGroupTechniques, gt_req, &gt); !s.ok())
       return s;
     for (const v1::GroupTechnique& t : gt.techniques()) ++groups_using[t.technique().attack_id()];
   }
@@ -317,7 +271,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
       d_req.set_release(req.release);
       d_req.set_technique(id);
       v1::DetectabilityResponse d;
-      if (absl::Status s = CallAll(*knowledge, &v1::KnowledgeService::Stub::GetDetectability, d_req, &d); !s.ok())
+      if (absl::Status s = client.CallAllPages(&v1::KnowledgeService::Stub::GetDetectability, d_req, &d); !s.ok())
         return s;
       for (const v1::DetectingComponent& dc : d.data_components()) {
         if (dc.data_component().attack_id() != r.data_component_id ||
@@ -336,7 +290,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
     v1::CoverageTrendRequest t_req;
     t_req.set_org_id(req.org_id);
     for (const std::string& r : req.trend_releases) t_req.add_releases(r);
-    if (absl::Status s = Call(*orgs, &v1::OrgService::Stub::GetCoverageTrend, t_req, &out->trend); !s.ok()) return s;
+    if (absl::Status s = client.Call(&v1::OrgService::Stub::GetCoverageTrend, t_req, &out->trend); !s.ok()) return s;
     for (const v1::CoverageTrendRow& row : out->trend.rows())
       m.trend.push_back({row.release(), Totals(row.total(), row.detected(), row.logged(), row.blind())});
   }
@@ -346,11 +300,11 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
   const std::string domain = org_release.substr(0, org_release.find('@'));
   v1::ListReleasesRequest rel_req;
   v1::ListReleasesResponse rels;
-  if (absl::Status s = CallAll(*releases, &v1::ReleaseService::Stub::ListReleases, rel_req, &rels); !s.ok()) return s;
+  if (absl::Status s = client.CallAllPages(&v1::ReleaseService::Stub::ListReleases, rel_req, &rels); !s.ok()) return s;
   v1::GetReleaseRequest own_req;
   own_req.set_release(org_release);
   v1::Release own;
-  if (absl::Status s = Call(*releases, &v1::ReleaseService::Stub::GetRelease, own_req, &own); !s.ok()) return s;
+  if (absl::Status s = client.Call(&v1::ReleaseService::Stub::GetRelease, own_req, &own); !s.ok()) return s;
   std::string newest;
   for (const v1::Release& r : rels.releases())
     if (r.domain() == domain && VersionLess(own.version(), r.version()) &&
@@ -362,7 +316,7 @@ inline absl::Status BuildLiveReport(const std::string& address, const std::strin
     p_req.set_from_release(org_release);
     p_req.set_to_release(newest);
     v1::MigrationPlan plan;
-    if (absl::Status s = CallAll(*analysis, &v1::AnalysisService::Stub::PlanMigration, p_req, &plan); !s.ok()) return s;
+    if (absl::Status s = client.CallAllPages(&v1::AnalysisService::Stub::PlanMigration, p_req, &plan); !s.ok()) return s;
     ReportNextRelease n;
     n.from_release = plan.from_release();
     n.target_release = plan.to_release();

@@ -4,7 +4,9 @@
 //  - a tiny pair built here that exercises every technique fate a migration
 //    plan needs: revoked-by chains, merge, split, deprecation, deletion,
 //    major change, tactic move, parent change, and a revocation diff_stix
-//    skips (revoked-by target of another type).
+//    skips (revoked-by target of another type);
+//  - a group whose software and campaign gain techniques, diffed over each
+//    selection of usage paths.
 #include <map>
 #include <set>
 
@@ -41,11 +43,11 @@ Loaded FromText(const std::string& text, const std::string& version) {
   return l;
 }
 
-DiffReport Diff(const Loaded& a, const Loaded& b) {
+DiffReport Diff(const Loaded& a, const Loaded& b, UsagePaths paths = UsagePaths{}) {
   DiffContent c;
   for (const std::string& k : DiffContentKeys(*a.graph, *b.graph))
     c[k] = a.json_by_key.count(k) ? a.json_by_key.at(k) : b.json_by_key.at(k);
-  auto r = DiffReleases(*a.graph, *b.graph, c, QueryLimits{});
+  auto r = DiffReleases(*a.graph, *b.graph, c, QueryLimits{}, paths);
   EXPECT_TRUE(r.ok()) << r.status();
   return *r;
 }
@@ -287,6 +289,49 @@ TEST(DiffFatesTest, EveryFateAMigrationNeeds) {
   ASSERT_EQ(r.groups.size(), 1u);
   EXPECT_THAT(Ids(*to.graph, r.groups[0].techniques.gained), ElementsAre("T1101", "T1106"));
   EXPECT_THAT(Ids(*from.graph, r.groups[0].techniques.lost), ElementsAre("T1100", "T1104"));
+}
+
+// A group's delta follows the usage paths asked, as "techniques used by a
+// group" does: its software gains T1202 and its attributed campaign gains
+// T1203, while its direct uses (T1201) stay.
+TEST(DiffMiniTest, GroupDeltasFollowTheUsagePaths) {
+  const std::string software = "malware--00000000-0000-4000-8000-000000000001";
+  const std::string campaign = "campaign--00000000-0000-4000-8000-000000000001";
+  auto objects = [&](bool later) {
+    std::vector<std::string> o = {Tactic("TA0002", "execution", 1), Group()};
+    for (auto* id : {"T1201", "T1202", "T1203"}) o.push_back(Technique(id, "execution", "1.0"));
+    o.push_back(Cat("{\"type\":\"malware\",\"id\":\"", software,
+                    "\",\"name\":\"Path Malware\",\"modified\":\"2025-01-01T00:00:00.000Z\",", Ref("S0900"), "}"));
+    o.push_back(Cat("{\"type\":\"campaign\",\"id\":\"", campaign,
+                    "\",\"name\":\"Path Campaign\",\"modified\":\"2025-01-01T00:00:00.000Z\",", Ref("C0900"), "}"));
+    rel_counter = 200;
+    o.push_back(Rel("uses", kGroupId, StixId("T1201")));
+    o.push_back(Rel("uses", kGroupId, software));
+    o.push_back(Rel("attributed-to", campaign, kGroupId));
+    if (later) {
+      o.push_back(Rel("uses", software, StixId("T1202")));
+      o.push_back(Rel("uses", campaign, StixId("T1203")));
+    }
+    return Bundle(o);
+  };
+  Loaded from = FromText(objects(false), "1.0"), to = FromText(objects(true), "2.0");
+  struct Case {
+    UsagePaths paths;
+    std::vector<std::string> gained;  // empty: the group has no delta
+  };
+  for (const Case& c : {Case{UsagePaths{}, {"T1202", "T1203"}}, Case{UsagePaths{true, false, false}, {}},
+                        Case{UsagePaths{false, true, false}, {"T1202"}}, Case{UsagePaths{true, false, true}, {"T1203"}}}) {
+    SCOPED_TRACE(Cat("direct=", c.paths.direct, " software=", c.paths.software, " campaigns=", c.paths.campaigns));
+    DiffReport r = Diff(from, to, c.paths);
+    if (c.gained.empty()) {
+      EXPECT_THAT(r.groups, IsEmpty());
+      continue;
+    }
+    ASSERT_EQ(r.groups.size(), 1u);
+    EXPECT_EQ(to.graph->node(r.groups[0].to).attack_id, "G0900");
+    EXPECT_EQ(Ids(*to.graph, r.groups[0].techniques.gained), c.gained);
+    EXPECT_THAT(r.groups[0].techniques.lost, IsEmpty());
+  }
 }
 
 TEST(DiffFatesTest, MissingContentIsRefused) {

@@ -13,7 +13,6 @@
 
 #include "graph/queries.h"
 #include "storage/import/bundle_parser.h"
-#include "storage/import/decompress.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_files.h"
@@ -571,32 +570,6 @@ TEST(ReleaseGraphTest, Stix21CollectionRelease) {
   ASSERT_OK_AND_ASSIGN(auto techniques, ListTechniques(*g, F()));
   EXPECT_THAT(Labels(*g, techniques), ElementsAre("T1101", "T1102"));
   EXPECT_THAT(Labels(*g, g->tactics()), ElementsAre("TA0002"));
-}
-
-TEST(ReleaseGraphTest, RealEnterprise181TacticOrderAndGroup) {
-  auto text = MaybeGunzip(testing::ReadFile(testing::SharedData("attack/enterprise-attack-18.1.json.gz")), 1u << 30);
-  ASSERT_OK(text);
-  auto g = BuildFrom(*text, "enterprise-attack", "18.1");
-  EXPECT_THAT(Labels(*g, g->tactics()),
-              ElementsAre("TA0043", "TA0042", "TA0001", "TA0002", "TA0003", "TA0004", "TA0005", "TA0006", "TA0007",
-                          "TA0008", "TA0009", "TA0011", "TA0010", "TA0040"));
-  NodeId apt29 = Must(*g, "G0016");
-  EXPECT_EQ(g->node(apt29).name, "APT29");
-  auto all = TechniquesUsedByGroup(*g, apt29, UsagePaths{});
-  auto no_software = TechniquesUsedByGroup(*g, apt29, UsagePaths{true, false, true});
-  EXPECT_GT(no_software.size(), 50u);
-  EXPECT_GT(all.size(), no_software.size());
-  // Sub-technique parent links hold across the whole release.
-  ASSERT_OK_AND_ASSIGN(auto techniques, ListTechniques(*g, F()));
-  size_t subs = 0;
-  for (NodeId t : techniques) {
-    if (!g->node(t).is_subtechnique) continue;
-    ++subs;
-    NodeId p = g->ParentOf(t);
-    ASSERT_NE(p, kNoNode) << g->node(t).attack_id;
-    EXPECT_TRUE(StartsWith(g->node(t).attack_id, g->node(p).attack_id + ".")) << g->node(t).attack_id;
-  }
-  EXPECT_GT(subs, 400u);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include "storage/import/bundle_parser.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {
@@ -44,14 +44,14 @@ TEST_F(ReleaseRegistryTest, BuildsOncePerReleaseAndSharesItsIndexes) {
   ASSERT_OK_AND_ASSIGN(auto latest, registry.Get("enterprise-attack@latest"));
   EXPECT_EQ(a, b);
   EXPECT_EQ(latest->id().Name(), "enterprise-attack@18.0");
-  EXPECT_NE(latest->incarnation(), a->incarnation());
+  EXPECT_NE(latest->incarnation(), a->incarnation());  // a process-wide counter: only the difference is fixed
   EXPECT_EQ(registry.stats().builds, 2u);
   EXPECT_EQ(&a->detectability(), &b->detectability());
   ASSERT_OK_AND_ASSIGN(auto u1, a->Usage(UsagePaths{}, QueryLimits{}));
   ASSERT_OK_AND_ASSIGN(auto u2, a->Usage(UsagePaths{}, QueryLimits{}));
   ASSERT_OK_AND_ASSIGN(auto direct, a->Usage(UsagePaths{true, false, false}, QueryLimits{}));
   EXPECT_EQ(u1, u2);
-  EXPECT_NE(u1, direct);
+  EXPECT_NE(u1, direct);  // another index (object) per path set
   EXPECT_EQ(u1->groups().size(), 2u);  // G0001, G0003
   EXPECT_THAT(a->Usage(UsagePaths{false, false, false}, QueryLimits{}),
               StatusIs(absl::StatusCode::kInvalidArgument));

@@ -7,7 +7,7 @@
 #include "graph/queries.h"
 #include "storage/import/bundle_parser.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/test_env.h"
+#include "tests/testing/test_files.h"
 
 namespace ttpgraph {
 namespace {

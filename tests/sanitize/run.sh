@@ -41,7 +41,7 @@ if [ "$mode" = ci ]; then
   # and the storage and graph tests need no gRPC services (tests/CMakeLists.txt).
   build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
   FUZZ_BUILD_DIR=$build bash "$root/tests/fuzz/run.sh" "${FUZZ_SECONDS:-20}"
-  mapfile -t tests < <(cd "$root/tests" && ls storage/*_test.cc graph/*_test.cc | xargs -n1 basename | sed 's/\.cc$//')
+  mapfile -t tests < <(cd "$root/tests" && ls storage/*_test.cc storage/import/*_test.cc graph/*_test.cc | xargs -n1 basename | sed 's/\.cc$//')
   ninja -C "$build" -j"${JOBS:-$(nproc)}" "${tests[@]}"
   ctest --test-dir "$build" --output-on-failure -j"${CTEST_JOBS:-$(nproc)}" --timeout 1200 -L 'storage|graph'
   exit

@@ -137,22 +137,5 @@ TEST_F(AtomicServiceTest, BadInputIsRefusedAndNothingIsWritten) {
   EXPECT_THAT(Tests("T1001", "", false, &t), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(AtomicServiceTest, RealIndexCountsByGuid) {
-  v1::ImportAtomicIndexResponse resp;
-  ASSERT_TRUE(Import(testing::ReadFile(testing::SharedData("atomic/index.csv")), "61080b1", &resp, "index.csv").ok());
-  // Numbers published in ../shared/data/atomic/README.md.
-  EXPECT_EQ(resp.index().row_count(), 2321);
-  EXPECT_EQ(resp.index().test_count(), 1790);
-  EXPECT_EQ(resp.index().technique_count(), 333);
-  v1::ImportAtomicIndexResponse master;
-  ASSERT_TRUE(Import(testing::ReadFile(testing::SharedData("atomic/index-master.csv")), "master", &master,
-                     "index-master.csv")
-                  .ok());
-  EXPECT_EQ(master.index().row_count(), 2301);
-  EXPECT_EQ(master.index().test_count(), 1819);
-  EXPECT_EQ(master.index().technique_count(), 341);
-  EXPECT_EQ(IndexCount(), 2);
-}
-
 }  // namespace
 }  // namespace ttpgraph

@@ -127,7 +127,16 @@ TEST_F(D3fendServiceTest, CountermeasuresCarryTacticAndPaths) {
   ASSERT_TRUE(Countermeasures("T1059", "", &p1, 2).ok());
   EXPECT_EQ(p1.countermeasures_size(), 2);
   EXPECT_EQ(p1.page().total_size(), 3);
-  EXPECT_FALSE(p1.page().next_page_token().empty());
+  v1::GetCountermeasuresRequest next;
+  next.set_technique("T1059");
+  next.set_page_size(2);
+  next.set_page_token(p1.page().next_page_token());
+  v1::GetCountermeasuresResponse p2;
+  ASSERT_OK(client().Call(&v1::DefenseService::Stub::GetCountermeasures, next, &p2));
+  std::vector<std::string> both = Ids(p1);
+  for (const std::string& id : Ids(p2)) both.push_back(id);
+  EXPECT_THAT(both, ElementsAre("D3-FH", "D3-EAL", "D3-SAL"));
+  EXPECT_EQ(p2.page().next_page_token(), "");
 }
 
 TEST_F(D3fendServiceTest, NoMappingIsExplicit) {

@@ -379,7 +379,16 @@ TEST_F(GapServiceTest, MigrationPlanApplyTwiceAndCoverage) {
   v1::MigrationPlan p1;
   ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &p1));
   EXPECT_EQ(p1.detections_size(), 5);
-  EXPECT_FALSE(p1.page().next_page_token().empty());
+  preq.set_page_token(p1.page().next_page_token());
+  v1::MigrationPlan p2;
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &p2));
+  std::vector<std::string> paged;
+  for (const v1::MigrationPlan* p : {&p1, &p2})
+    for (auto& d : p->detections()) paged.push_back(d.detection_id());
+  std::vector<std::string> whole;
+  for (auto& d : plan.detections()) whole.push_back(d.detection_id());
+  EXPECT_EQ(paged, whole);  // the 8 detections in scope, 5 then 3
+  EXPECT_EQ(p2.page().next_page_token(), "");
 
   // Dry run (the default) writes nothing.
   const int64_t gen = Generation("mig");

@@ -87,11 +87,15 @@ TEST(GroupAnswersTest, KeptWithTheReleasePerPathsAndView) {
   const UsagePaths all, direct_only{true, false, false};
   auto basic = EncodedGroupAnswer(AnswerFor(ctx, "G0001", all), false);
   EXPECT_EQ(EncodedGroupAnswer(AnswerFor(ctx, "G0001", all), false), basic);  // kept, not recomputed
+  // Another entry (a different object) per view and per path set.
   EXPECT_NE(EncodedGroupAnswer(AnswerFor(ctx, "G0001", all), true), basic);
   auto direct = EncodedGroupAnswer(AnswerFor(ctx, "G0001", direct_only), false);
   EXPECT_NE(direct, basic);
   EXPECT_EQ(direct->entries.size(),
             TechniquesUsedByGroup(ctx->graph(), AnswerFor(ctx, "G0001", all).subject.node(), direct_only).size());
+  // mini_attack/README.md, G0001: all paths T1001, T1001.001, T1013, T1030; direct only T1001.
+  EXPECT_EQ(basic->entries.size(), 4u);
+  EXPECT_EQ(direct->entries.size(), 1u);
 
   // Another build of the release has answers of its own; the old ones go with the old build.
   std::weak_ptr<const GroupAnswer> old = basic;

@@ -1,10 +1,15 @@
 // OrgService over gRPC on an in-process server with the mini releases:
 // CRUD, imports (Sigma, CSV, layer), coverage, layer export, trend; tenant
 // isolation for every RPC; bad inputs each a clear status with nothing written.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <string>
+#include <vector>
+
 #include "server/org_service.h"
+#include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
 #include "ttpgraph/v1/org_service.grpc.pb.h"
@@ -12,6 +17,7 @@
 namespace ttpgraph {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::StatusIs;
 namespace v1 = ::ttpgraph::v1;
@@ -112,8 +118,17 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   EXPECT_EQ(cov.detected(), 2);
   EXPECT_EQ(cov.tactics(0).shortname(), "execution");
   EXPECT_EQ(cov.tactics(0).detected(), 2);
-  // The sigma rules read process_creation etc.; DC0001/DC0032-style names are not collected.
-  EXPECT_GT(cov.cannot_fire_size(), 0);
+  // Rules 1 and 2 (process_creation: Process Creation or Command Execution) fire on DC0002
+  // Command Execution; rule 3 (windows/security) collects none of its three components, and
+  // rule 5 (network_connection) names one 18.0 does not have. Rule 4 is disabled.
+  std::vector<std::string> cannot_fire;
+  for (auto& u : cov.cannot_fire()) cannot_fire.push_back(Cat(u.detection(), ": ", Join(u.missing_components(), ", ")));
+  EXPECT_THAT(cannot_fire,
+              ElementsAre("11111111-0000-4000-8000-000000000003: User Account Authentication (not in "
+                          "enterprise-attack@18.0), Logon Session Creation (not in enterprise-attack@18.0), "
+                          "DC0001 Process Creation",
+                          "11111111-0000-4000-8000-000000000005: Network Connection Creation (not in "
+                          "enterprise-attack@18.0)"));
 
   // Re-import: unchanged, keyed by Sigma id.
   v1::ImportDetectionsResponse again;
@@ -326,8 +341,12 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   cov.set_org_id("intruder");
   v1::CoverageResponse covr;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, cov, &covr));
+  // Its coverage counts its own detections (the same Sigma ids as the victim's, its own records).
+  std::vector<std::string> counted;
   for (auto& t : covr.techniques())
-    for (auto& d : t.detections()) EXPECT_NE(d, "") << "unexpected";
+    if (t.detections_size()) counted.push_back(Cat(t.attack_id(), ": ", Join(t.detections(), ", ")));
+  EXPECT_THAT(counted, ElementsAre("T1001: 11111111-0000-4000-8000-000000000001",
+                                   "T1013: 11111111-0000-4000-8000-000000000002"));  // T1010 -> T1013
   EXPECT_EQ(covr.logged(), 0);  // the victim's DC0001 does not count
   v1::CoverageLayerResponse layer;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportCoverageLayer, cov, &layer));

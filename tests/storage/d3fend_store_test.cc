@@ -1,12 +1,11 @@
-// D3fendStore and the Turtle reader: versioned, content-addressed, all or
-// nothing; serd errors with lines; the serd long-string escape workaround.
+// D3fendStore: versioned, content-addressed, all or nothing. (The Turtle
+// reader: tests/storage/import/turtle_d3fend_test.cc.)
 #include "storage/d3fend_store.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "storage/import/turtle_d3fend.h"
-#include "storage/import/turtle_parser.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_files.h"
 
@@ -83,29 +82,6 @@ TEST_F(D3fendStoreTest, CorruptRecordIsDataLoss) {
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(store_->KvWrite({{Store::KvOp::kPut, "d3fend/blob/" + a->info.content_sha256, "garbage"}}).ok());
   EXPECT_THAT(d3f.Load("1.2.0").status(), StatusIs(absl::StatusCode::kDataLoss));
-}
-
-TEST(TurtleParser, LongStringEscapeAfterQuote) {
-  // serd 0.30 alone rejects this (the D3FEND 1.2.0 file has such a literal).
-  std::string ttl = "<http://x/a> <http://x/b> \"\"\"flag \"\\\\* a \\\\*\" ok\"\"\" .\n"
-                    "<http://x/a> <http://x/c> 'it''s' .\n";
-  std::vector<std::string> objects;
-  absl::Status s = ParseTurtle(ttl, "t.ttl", [&](const RdfTriple& t) {
-    objects.emplace_back(t.object.value);
-    return absl::OkStatus();
-  });
-  // 'it''s' is not valid Turtle: the second line must fail with its line number.
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(std::string(s.message()), HasSubstr("t.ttl:2:"));
-  ASSERT_GE(objects.size(), 1u);
-  EXPECT_EQ(objects[0], "flag \"\\* a \\*\" ok");
-}
-
-TEST(TurtleParser, UndeclaredPrefixAndBinaryAreRefused) {
-  auto sink = [](const RdfTriple&) { return absl::OkStatus(); };
-  EXPECT_THAT(ParseTurtle("nope:a nope:b nope:c .\n", "p.ttl", sink), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseTurtle(std::string("<a> <b> <c> .\n\0\x01", 16), "bin.ttl", sink),
-              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Sigma rule parsing, tarball reading and the logsource mapping table, on
-// hand-made fixtures (tests/testdata/org) and the real SigmaHQ rule set.
+// hand-made fixtures (tests/testdata/org). The real SigmaHQ rule set:
+// tests/e2e/sigma_real_test.cc.
 #include <gtest/gtest.h>
 
-#include <map>
-#include <set>
+#include <algorithm>
+#include <string>
 
 #include "storage/import/sigma_logsource_map.h"
 #include "storage/import/sigma_rule.h"
@@ -15,6 +16,7 @@
 namespace ttpgraph {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::StatusIs;
@@ -63,40 +65,38 @@ TEST(SigmaRuleTest, BadInputsNameFileAndLine) {
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
+// A rule collection (tests/testdata/org/sigma_collection.yml): the global
+// document merges into each rule, `repeat` takes the previous rule's fields,
+// `reset` ends the global part. (A real collection: tests/e2e/sigma_real_test.cc.)
 TEST(SigmaRuleTest, RuleCollectionMergesGlobal) {
-  ASSERT_OK_AND_ASSIGN(auto rules, ParseSigmaFile("tor.yml", testing::ReadFile(testing::SharedData(
-                                       "sigma/sample/unsupported/windows/win_apt_apt29_tor.yml")), SigmaParseLimits{}));
-  ASSERT_GE(rules.size(), 1u);
-  EXPECT_EQ(rules[0].status, "unsupported");
-  EXPECT_THAT(rules[0].techniques, ElementsAre("T1050", "T1543.003"));
-  EXPECT_EQ(rules[0].id, "c069f460-2b87-4010-8dcf-e45bab362624");
-}
-
-// The real rule set: counts as stated in ../shared/data/sigma/README.md.
-TEST(SigmaTarballTest, RealSigmaHqCounts) {
-  ASSERT_OK_AND_ASSIGN(auto members, ReadTarball("sigma-rules.tar.gz",
-                                                 testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz")),
-                                                 1u << 30));
-  std::map<std::string, int> rules, tagged;
-  std::set<std::string> ids;
-  for (auto& m : members) {
-    if (!EndsWith(m.path, ".yml")) continue;
-    std::string folder = m.path.substr(0, m.path.find('/'));
-    ASSERT_OK_AND_ASSIGN(auto parsed, ParseSigmaFile(m.path, m.content, SigmaParseLimits{}));
-    ++rules[folder];
-    bool any = false;
-    for (auto& r : parsed) any = any || !r.techniques.empty();
-    if (any) ++tagged[folder];
-    if (folder == "rules" || folder == "rules-emerging-threats" || folder == "rules-threat-hunting")
-      for (auto& r : parsed) ids.insert(r.techniques.begin(), r.techniques.end());
-  }
-  EXPECT_EQ(rules["rules"], 3132);
-  EXPECT_EQ(rules["rules-emerging-threats"], 457);
-  EXPECT_EQ(rules["rules-threat-hunting"], 139);
-  EXPECT_EQ(rules["deprecated"], 167);
-  EXPECT_EQ(rules["unsupported"], 87);
-  EXPECT_EQ(tagged["rules"] + tagged["rules-emerging-threats"] + tagged["rules-threat-hunting"], 3259);
-  EXPECT_EQ(ids.size(), 397u);
+  ASSERT_OK_AND_ASSIGN(auto rules, ParseSigmaFile("c.yml", testing::ReadFile(testing::TestData("org/sigma_collection.yml")),
+                                                  SigmaParseLimits{}));
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].id, "22222222-0000-4000-8000-000000000001");
+  EXPECT_EQ(rules[0].line, 14);
+  EXPECT_EQ(rules[0].title, "Mini collection");
+  EXPECT_EQ(rules[0].status, "test");
+  EXPECT_THAT(rules[0].techniques, ElementsAre("T1001"));
+  EXPECT_THAT(rules[0].tactics, ElementsAre("execution"));
+  EXPECT_THAT(rules[0].groups, ElementsAre("G0001"));
+  // The logsource mapping merges key by key.
+  EXPECT_EQ(rules[0].category, "process_creation");
+  EXPECT_EQ(rules[0].product, "windows");
+  EXPECT_EQ(rules[0].service, "system");
+  EXPECT_TRUE(StartsWith(rules[0].text, "action: global\n"));
+  EXPECT_EQ(rules[1].id, "22222222-0000-4000-8000-000000000002");
+  EXPECT_EQ(rules[1].line, 21);
+  EXPECT_EQ(rules[1].title, "Mini collection, repeated");
+  EXPECT_EQ(rules[1].category, "process_creation");
+  EXPECT_THAT(rules[1].techniques, ElementsAre("T1001"));
+  EXPECT_EQ(rules[2].id, "22222222-0000-4000-8000-000000000003");
+  EXPECT_EQ(rules[2].line, 27);
+  EXPECT_EQ(rules[2].status, "experimental");
+  EXPECT_THAT(rules[2].techniques, ElementsAre("T1013"));
+  EXPECT_THAT(rules[2].tactics, ::testing::IsEmpty());
+  EXPECT_EQ(rules[2].product, "linux");
+  EXPECT_EQ(rules[2].service, "");
+  EXPECT_TRUE(StartsWith(rules[2].text, "id: 22222222-0000-4000-8000-000000000003\n"));
 }
 
 // A plain rule is read without the collection merge, but still the way the
@@ -144,8 +144,6 @@ TEST(SigmaRuleTest, ParallelParseEqualsSequential) {
 }
 
 TEST(SigmaTarballTest, BadArchives) {
-  std::string tar = testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz"));
-  ASSERT_OK_AND_ASSIGN(auto plain, ReadTarball("x", tar, 1u << 30));
   // Corrupt one header byte of the second member: checksum mismatch names it.
   std::string raw(1 << 20, '\0');
   std::string header(512, '\0');
@@ -166,14 +164,25 @@ TEST(SigmaTarballTest, BadArchives) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.tar: member 2 (byte offset 1024)")));
   EXPECT_THAT(ReadTarball("t.tar", good.substr(0, 514), 1 << 20),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
-  EXPECT_THAT(ReadTarball("t.tar.gz", tar.substr(0, tar.size() / 2), 1u << 30),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.tar.gz")));
+  ASSERT_OK_AND_ASSIGN(auto members, ReadTarball("t.tar.gz", testing::Gzip(good + std::string(1024, '\0')), 1 << 20));
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].path, "a.yml");
+  EXPECT_EQ(members[0].content, "abc\n");
+  const std::string gz = testing::Gzip(good + good + std::string(1024, '\0'));
+  EXPECT_THAT(ReadTarball("t.tar.gz", gz.substr(0, gz.size() / 2), 1 << 20),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("t.tar.gz"), HasSubstr("truncated"))));
+}
+
+// data/sigma_logsource_map.csv: one row per line after the header (106 today).
+size_t CsvDataLines() {
+  const std::string csv = testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) + "/data/sigma_logsource_map.csv");
+  return std::count(csv.begin(), csv.end(), '\n') - 1;
 }
 
 TEST(SigmaLogsourceMapTest, RepositoryTableLoadsAndMatchesMostSpecific) {
   ASSERT_OK_AND_ASSIGN(auto map, SigmaLogsourceMap::Parse("map", testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) +
                                                                                     "/data/sigma_logsource_map.csv")));
-  EXPECT_GT(map.rows().size(), 50u);
+  EXPECT_EQ(map.rows().size(), CsvDataLines());
   EXPECT_THAT(map.Lookup("process_creation", "windows", ""), ElementsAre("Process Creation", "Command Execution"));
   EXPECT_THAT(map.Lookup("", "windows", "taskscheduler"), ElementsAre("Scheduled Job Creation", "Scheduled Job Modification"));
   EXPECT_TRUE(map.Lookup("nothing", "nowhere", "").empty());
@@ -187,7 +196,7 @@ TEST(SigmaLogsourceMapTest, BuiltinTableIsTheRepositoryCsv) {
   EXPECT_EQ(SigmaLogsourceMap::BuiltinCsv(),
             testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) + "/data/sigma_logsource_map.csv"));
   ASSERT_OK_AND_ASSIGN(auto map, SigmaLogsourceMap::Builtin());
-  EXPECT_GT(map.rows().size(), 50u);
+  EXPECT_EQ(map.rows().size(), CsvDataLines());
   EXPECT_THAT(map.Lookup("process_creation", "windows", ""), ElementsAre("Process Creation", "Command Execution"));
 }
 

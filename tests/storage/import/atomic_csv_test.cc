@@ -1,11 +1,10 @@
 // The Atomic Red Team CSV index: RFC 4180 quoting, tests keyed by GUID,
-// AtomicIndex lookups, clear errors with lines.
+// AtomicIndex lookups, clear errors with lines. The real index:
+// tests/e2e/atomic_real_test.cc.
 #include "storage/import/atomic_csv.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "storage/atomic_store.h"
 #include "tests/testing/status_matchers.h"
@@ -48,23 +47,6 @@ TEST(AtomicCsv, ErrorsNameTheLine) {
   auto multi = ParseAtomicCsv(header + "execution,T1001,x,1,\"two\nlines\",g-1,sh\nexecution,T1001,x,2,y,,sh\n", "l.csv");
   EXPECT_THAT(std::string(multi.status().message()), HasSubstr("l.csv:4:"));
   EXPECT_THAT(ParseAtomicCsv("", "e.csv").status(), StatusIs(absl::StatusCode::kInvalidArgument));
-}
-
-TEST(AtomicCsv, RealIndex) {
-  auto d = ParseAtomicCsv(testing::ReadFile(testing::SharedData("atomic/index.csv")), "index.csv");
-  ASSERT_TRUE(d.ok()) << d.status();
-  // ../shared/data/atomic/README.md: 2,321 rows, 1,790 tests, 333 techniques, 144 parents rolled up.
-  EXPECT_EQ(d->rows, 2321);
-  EXPECT_EQ(d->tests.size(), 1790u);
-  AtomicIndex index("default", *d);
-  EXPECT_EQ(index.Techniques().size(), 333u);
-  std::set<std::string> parents;
-  for (auto& t : index.Techniques()) parents.insert(t.substr(0, 5));
-  EXPECT_EQ(parents.size(), 144u);
-  std::map<std::string, int> by_executor;
-  for (auto& t : d->tests) ++by_executor[t.executor];
-  EXPECT_EQ(by_executor["powershell"], 694);
-  EXPECT_EQ(by_executor["manual"], 15);
 }
 
 }  // namespace
