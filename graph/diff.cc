@@ -11,6 +11,7 @@
 #include "storage/strings.h"
 
 namespace ttpgraph {
+using internal::ForEachActive;
 namespace {
 
 constexpr const char* kTypeNames[kDiffObjectTypeCount] = {
@@ -137,23 +138,6 @@ absl::StatusOr<ParsedPair> CompareJson(const std::string& key_old, const std::st
     out.description_lines_differ = DescriptionLines(da) != DescriptionLines(db);
   out.fields.assign(fields.begin(), fields.end());
   return out;
-}
-
-// Active relationships of `type` leaving (out) or entering `n`, other end active.
-template <typename Fn>
-void ForEachActiveRel(const ReleaseGraph& g, NodeId n, RelType type, bool out, Fn fn) {
-  const auto& csr = g.bgl().csr;
-  auto visit = [&](NodeId other, NodeId rel) {
-    const Node& r = g.node(rel);
-    if (r.rel_type == type && r.active() && g.node(other).active()) fn(other);
-  };
-  if (out) {
-    for (auto [it, end] = boost::out_edges(n, csr); it != end; ++it)
-      visit(static_cast<NodeId>(boost::target(*it, csr)), csr[*it].relationship);
-  } else {
-    for (auto [it, end] = boost::in_edges(n, csr); it != end; ++it)
-      visit(static_cast<NodeId>(boost::source(*it, csr)), csr[*it].relationship);
-  }
 }
 
 // Set difference by STIX id; gained are ids of `to`, lost ids of `from`.
@@ -371,7 +355,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
   };
   auto direct_techniques = [](const ReleaseGraph& g, NodeId user) {
     std::vector<NodeId> out;
-    ForEachActiveRel(g, user, RelType::kUses, true, [&](NodeId t) {
+    ForEachActive(g, user, RelType::kUses, true, [&](NodeId t, NodeId) {
       if (g.node(t).type == "attack-pattern") out.push_back(t);
     });
     return out;
@@ -389,7 +373,7 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
   }
   auto attributed_groups = [](const ReleaseGraph& g, NodeId campaign) {
     std::vector<NodeId> out;
-    ForEachActiveRel(g, campaign, RelType::kAttributedTo, true, [&](NodeId u) {
+    ForEachActive(g, campaign, RelType::kAttributedTo, true, [&](NodeId u, NodeId) {
       if (g.node(u).type == "intrusion-set") out.push_back(u);
     });
     return out;

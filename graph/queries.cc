@@ -8,6 +8,7 @@
 #include "graph/internal/bgl_types.h"
 
 namespace ttpgraph {
+using internal::ForEachActive;
 namespace {
 // "an " before a vowel ("an attack-pattern", "an intrusion-set"), else "a ".
 const char* Article(std::string_view word) {
@@ -17,25 +18,6 @@ const char* Article(std::string_view word) {
 namespace {
 
 bool IsSoftware(const Node& n) { return n.type == "malware" || n.type == "tool"; }
-
-// Calls fn(neighbor, relationship) for each active relationship of `type`
-// leaving `n` (out = true) or entering it, whose other end is active.
-template <typename Fn>
-void ForEachActive(const ReleaseGraph& g, NodeId n, RelType type, bool out, Fn fn) {
-  const auto& csr = g.bgl().csr;
-  auto visit = [&](NodeId other, NodeId rel) {
-    const Node& r = g.node(rel);
-    if (r.rel_type != type || !r.active() || !g.node(other).active()) return;
-    fn(other, rel);
-  };
-  if (out) {
-    for (auto [it, end] = boost::out_edges(n, csr); it != end; ++it)
-      visit(static_cast<NodeId>(boost::target(*it, csr)), csr[*it].relationship);
-  } else {
-    for (auto [it, end] = boost::in_edges(n, csr); it != end; ++it)
-      visit(static_cast<NodeId>(boost::source(*it, csr)), csr[*it].relationship);
-  }
-}
 
 void SortUnique(const ReleaseGraph& g, std::vector<NodeId>* ids) {
   SortByAttackId(g, ids);
