@@ -2,6 +2,7 @@
 // hand-made fixtures (tests/testdata/org) and the real SigmaHQ rule set.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -15,6 +16,7 @@
 namespace ttpgraph {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using testing::StatusIs;
@@ -168,6 +170,70 @@ TEST(SigmaTarballTest, BadArchives) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("truncated")));
   EXPECT_THAT(ReadTarball("t.tar.gz", tar.substr(0, tar.size() / 2), 1u << 30),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("t.tar.gz")));
+}
+
+// The server's defaults (TarLimits{}) take the real rule set; the members
+// `keep` declines are counted, not returned.
+TEST(SigmaTarballTest, RealSetUnderTheDefaultLimits) {
+  const std::string tar = testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz"));
+  ASSERT_OK_AND_ASSIGN(Tarball t, ReadTarball("sigma-rules.tar.gz", tar, TarLimits{}, [](std::string_view p) {
+                         return EndsWith(p, ".yml");
+                       }));
+  EXPECT_EQ(t.members.size(), 3982u);
+  for (const ArchiveMember& m : t.members) ASSERT_TRUE(EndsWith(m.path, ".yml")) << m.path;
+  ASSERT_OK_AND_ASSIGN(auto all, ReadTarball("sigma-rules.tar.gz", tar, 1u << 30));
+  EXPECT_EQ(t.members.size() + t.skipped, all.size());
+}
+
+TEST(SigmaTarballTest, EveryLimitHoldsWhileStreaming) {
+  auto header = [](const std::string& name, uint64_t size) {
+    std::string h(512, '\0');
+    memcpy(h.data(), name.data(), name.size());
+    memcpy(h.data() + 100, "0000644", 7);
+    snprintf(h.data() + 124, 12, "%011llo", static_cast<unsigned long long>(size));
+    h[156] = '0';
+    memcpy(h.data() + 257, "ustar", 5);
+    memset(h.data() + 148, ' ', 8);
+    unsigned sum = 0;
+    for (unsigned char c : h) sum += c;
+    snprintf(h.data() + 148, 8, "%06o", sum);
+    return h;
+  };
+  auto member = [&](const std::string& name, const std::string& body) {
+    return header(name, body.size()) + body + std::string((512 - body.size() % 512) % 512, '\0');
+  };
+  const std::string end(1024, '\0');
+  TarLimits limits;
+  limits.max_member_bytes = 100;
+  limits.max_members = 3;
+  limits.max_unpacked_bytes = 8192;
+  // A kept member over its limit: refused from its header, whatever follows.
+  EXPECT_THAT(ReadTarball("a.tar", header("big.yml", uint64_t{1} << 32), limits),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("a.tar: member 1 'big.yml' is 4294967296 bytes"),
+                             HasSubstr("over the limit of 100 bytes per file (max_rule_file_bytes)"))));
+  // The same member, skipped: only the archive's own bound applies (checked before reading it).
+  auto yml = [](std::string_view p) { return EndsWith(p, ".yml"); };
+  EXPECT_THAT(ReadTarball("a.tar", header("big.bin", uint64_t{1} << 32), limits, yml),
+              StatusIs(absl::StatusCode::kResourceExhausted, AllOf(HasSubstr("unpacks to more than 8192 bytes"), HasSubstr("max_archive_bytes"))));
+  ASSERT_OK_AND_ASSIGN(Tarball ok, ReadTarball("a.tar", member("a.yml", "x: 1\n") + member("b.bin", std::string(1000, 'b')) + end,
+                                               limits, yml));
+  ASSERT_EQ(ok.members.size(), 1u);
+  EXPECT_EQ(ok.members[0].content, "x: 1\n");
+  EXPECT_EQ(ok.skipped, 1u);
+  EXPECT_THAT(ReadTarball("a.tar", member("1.yml", "") + member("2.yml", "") + member("3.yml", "") + member("4.yml", "") + end,
+                          limits),
+              StatusIs(absl::StatusCode::kResourceExhausted, AllOf(HasSubstr("more than 3 members"), HasSubstr("max_archive_members"))));
+  // Gzip: the ratio holds while inflating (1 MiB is never held to it).
+  limits.max_unpacked_bytes = 1u << 30;
+  limits.max_inflation_ratio = 10;
+  const std::string zeros = member("z.bin", std::string(4u << 20, '\0')) + end;
+  EXPECT_THAT(ReadTarball("z.tar.gz", testing::Gzip(zeros), limits, yml),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("z.tar.gz: unpacks to more than 10 times"), HasSubstr("max_inflation_ratio"))));
+  limits.max_inflation_ratio = 0;
+  ASSERT_OK_AND_ASSIGN(Tarball z, ReadTarball("z.tar.gz", testing::Gzip(zeros), limits, yml));
+  EXPECT_EQ(z.skipped, 1u);
 }
 
 TEST(SigmaLogsourceMapTest, RepositoryTableLoadsAndMatchesMostSpecific) {
