@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "storage/import/sha256.h"
@@ -41,6 +42,17 @@ void AdviseHugePages(char* p, size_t n) {
 }
 
 }  // namespace
+
+// Makes room for `n` bytes in `s`, allocating exactly `n` when it must grow:
+// std::string::reserve at least doubles the capacity, which near the limit
+// (with the old buffer still held while copying) would cost 3x the limit.
+void ReserveExactly(std::string& s, size_t n) {
+  if (s.capacity() >= n) return;
+  std::string bigger;
+  bigger.reserve(n);
+  bigger.append(s);
+  s.swap(bigger);
+}
 
 // libdeflate inflates whole buffers 2-3x faster than zlib's streaming API.
 // Each gzip member's size comes from its trailer (mod 2^32); a wrong guess is
@@ -86,12 +98,18 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, const GunzipLimits& li
     // Guess from the trailer of the whole remaining input (right for the last member).
     // A cut-off stream ends in arbitrary bytes instead of a trailer, so the
     // first buffer is also capped in proportion to the input (JSON inflates
-    // ~5x); streams that inflate more just take the doubling path below.
+    // ~5x); streams that inflate more take the retry path below.
     size_t guess = std::max<size_t>(std::min<size_t>(TrailerSize(in + in_len), in_len * 16), 1 << 16);
     while (true) {
       if (out.size() + guess > max_bytes + 1) guess = max_bytes + 1 - out.size();
       const size_t base = out.size();
-      out.reserve(base + guess);
+      // The first buffer is the guess (exact for a one-member gzip, as every
+      // real bundle is). When it is not enough, the buffer goes straight to
+      // the bound instead of doubling: the memory of each smaller buffer left
+      // behind would add up to the bound again, while pages of the bound that
+      // are never written cost no memory.
+      if (out.capacity() < base + guess + kParsePadding)
+        ReserveExactly(out, (out.capacity() < kParsePadding ? base + guess : max_bytes + 1) + kParsePadding);
       AdviseHugePages(out.data(), base + guess);
       out.resize(base + guess);
       size_t in_used = 0, produced = 0;
@@ -115,7 +133,7 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, const GunzipLimits& li
     }
   }
   if (out.size() > max_bytes) return too_large();
-  out.reserve(out.size() + kParsePadding);  // lets the JSON parser work in place
+  ReserveExactly(out, out.size() + kParsePadding);  // lets the JSON parser work in place
   return out;
 }
 
