@@ -7,6 +7,7 @@
 //   org_views()  decoded organizations, per (org, incarnation, generation)
 //   diffs()      the last few release diffs, per (from, to, usage paths)
 //   orgs()       the single OrgStore: every organization write goes through it
+//   imports()    the gate that lets max_concurrent_imports imports run at once
 //
 // The use cases live beside it, one header each: knowledge.h, releases.h,
 // organizations.h, detection_import.h, coverage.h, analysis.h, defense.h.
@@ -24,6 +25,7 @@
 #include "graph/defense_catalog.h"
 #include "graph/release_registry.h"
 #include "server/core/diff_cache.h"
+#include "server/core/import_gate.h"
 #include "server/core/limits.h"
 #include "server/core/org_views.h"
 #include "storage/import/sigma_logsource_map.h"
@@ -42,6 +44,7 @@ class Application {
   OrgStore& orgs() { return orgs_; }
   OrgViews& org_views() { return org_views_; }
   DiffCache& diffs() { return diffs_; }
+  ImportGate& imports() { return imports_; }
   const ServerLimits& limits() const { return limits_; }
   // The Sigma logsource -> data component table; null when none could be
   // loaded (Sigma imports then get no data components).
@@ -57,6 +60,7 @@ class Application {
   OrgStore orgs_;
   OrgViews org_views_;
   DiffCache diffs_;
+  ImportGate imports_;
   std::optional<SigmaLogsourceMap> logsource_map_;
   std::string logsource_map_warning_;
 };

@@ -391,7 +391,33 @@ TEST_F(ReleaseServiceTest, DifferentContentNeedsReplace) {
 
 // ------------------------------------------------------------------ server-side sources
 
-TEST_F(ReleaseServiceTest, ImportByServerPathAndFileUrl) {
+ServerOptions WithImportRoots(const std::vector<std::string>& roots) {
+  ServerOptions o;
+  o.limits.import_roots = roots;
+  return o;
+}
+
+// Path imports read under tests/testdata only.
+class ServerSideTest : public ReleaseServiceTest {
+ protected:
+  ServerSideTest() : ReleaseServiceTest(WithImportRoots({testing::TestData("")})) {}
+};
+
+TEST_F(ReleaseServiceTest, PathImportsAreDisabledWithoutAnImportRoot) {
+  v1::ImportReleaseFromRequest req;
+  req.set_path(testing::TestData("mini_attack/mini-v17.json"));
+  *req.mutable_options() = Options("enterprise-attack", "17.0");
+  v1::ImportReleaseFromResponse resp;
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kFailedPrecondition, AllOf(HasSubstr("disabled"), HasSubstr("--import-root"))));
+  req.set_url("file://" + testing::TestData("mini_attack/mini-v17.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kFailedPrecondition));
+  req.set_collection_index(testing::TestData("collection_index/index.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ReleaseNames(), IsEmpty());
+}
+
+TEST_F(ServerSideTest, ImportByServerPathAndFileUrl) {
   v1::ImportReleaseFromRequest req;
   req.set_path(testing::TestData("mini_attack/mini-v17.json"));
   *req.mutable_options() = Options("enterprise-attack", "17.0");
@@ -411,17 +437,23 @@ TEST_F(ReleaseServiceTest, ImportByServerPathAndFileUrl) {
   EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
 }
 
-TEST_F(ReleaseServiceTest, BadServerSideSources) {
+TEST_F(ServerSideTest, BadServerSideSources) {
   v1::ImportReleaseFromRequest req;
   v1::ImportReleaseFromResponse resp;
   EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("give a source")));
   req.set_path("/nonexistent/enterprise-attack-1.0.json");
   *req.mutable_options() = Options("enterprise-attack", "1.0");
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/enterprise-attack-1.0.json")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("/nonexistent/enterprise-attack-1.0.json"), HasSubstr("outside the import root"))));
+  req.set_path(testing::TestData("nonexistent/enterprise-attack-1.0.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not a readable regular file under the import root")));
   req.set_path(testing::TestData("mini_attack"));
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a regular file")));
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not a readable regular file under the import root")));
+  req.set_path("mini_attack/mini-v17.json");
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("relative path")));
   req.set_path(testing::TestData("bad/no-type.json"));
   EXPECT_THAT(client().ImportFrom(req, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("no-type.json"), HasSubstr("objects[1]"))));
@@ -431,20 +463,28 @@ TEST_F(ReleaseServiceTest, BadServerSideSources) {
   EXPECT_THAT(client().ImportFrom(req, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported URL scheme")));
   req.set_url("file:///nonexistent/x.json");
-  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the import root")));
+  req.set_url("http://example.org/x.json");
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("only https")));
   EXPECT_THAT(ReleaseNames(), IsEmpty());
 }
 
-class CollectionIndexTest : public ReleaseServiceTest {
+// The index in a scratch directory (a second import root), its bundles under tests/testdata.
+// Before the server, so its directory exists when the server starts with it as an import root.
+struct IndexDir {
+  testing::TempDir dir_;
+};
+class CollectionIndexTest : protected IndexDir, public ReleaseServiceTest {
  protected:
-  CollectionIndexTest() {
+  CollectionIndexTest() : ReleaseServiceTest(WithImportRoots({testing::TestData("mini_attack"), dir_.path()})) {
     std::string index = testing::ReadFile(testing::TestData("mini_attack/collection-index.json.in"));
     const std::string mini_dir = testing::TestData("mini_attack");
     for (size_t at; (at = index.find("@MINI_DIR@")) != std::string::npos;) index.replace(at, 10, mini_dir);
     index_path_ = dir_.path() + "/index.json";
     testing::WriteFile(index_path_, index);
   }
-  testing::TempDir dir_;
   std::string index_path_;
 };
 
@@ -504,10 +544,10 @@ TEST_F(CollectionIndexTest, UnknownVersionsAndBadIndexes) {
   testing::WriteFile(broken, "{\"collections\": ");
   req.set_collection_index(broken);
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("broken.json"), HasSubstr("not valid JSON"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("broken.json"), HasSubstr("invalid JSON"))));
   testing::WriteFile(broken, "{}");
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no \"collections\" array")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("$.collections: missing")));
   EXPECT_THAT(ReleaseNames(), IsEmpty());
 }
 
