@@ -237,11 +237,49 @@ absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view releas
   return app.store().GetRelease(*id);
 }
 
+namespace {
+
+// FAILED_PRECONDITION naming the organizations (the first few) that map to
+// `id`: by its exact version, or by DOMAIN@latest when it is the domain's only
+// release (deleting it would leave them mapped to nothing). A release that is
+// not stored passes, so the store's NOT_FOUND answers.
+absl::Status CheckNoOrgMapsTo(Application& app, const ReleaseId& id) {
+  auto all = app.store().ListReleases();
+  if (!all.ok()) return all.status();
+  int in_domain = 0;
+  bool stored = false;
+  for (const ReleaseInfo& r : *all) {
+    if (r.id.domain != id.domain) continue;
+    ++in_domain;
+    stored = stored || r.id.version == id.version;
+  }
+  if (!stored) return absl::OkStatus();
+  auto orgs = app.orgs().ListOrgs();
+  if (!orgs.ok()) return orgs.status();
+  std::vector<std::string> mapped;
+  for (const Organization& o : *orgs) {
+    auto ref = ReleaseRef::Parse(o.release);
+    if (!ref.ok() || ref->domain != id.domain) continue;
+    if (ref->latest ? in_domain == 1 : ref->version == id.version) mapped.push_back(o.id);
+  }
+  if (mapped.empty()) return absl::OkStatus();
+  const size_t shown = std::min<size_t>(mapped.size(), 5);
+  return absl::FailedPreconditionError(
+      Cat("release ", id.Name(), " is in use: ", mapped.size(), " organization", mapped.size() == 1 ? "" : "s",
+          " map", mapped.size() == 1 ? "s" : "", " to it (", Join(std::vector<std::string>(mapped.begin(), mapped.begin() + shown), ", "),
+          mapped.size() > shown ? ", ..." : "", "); map them to another release (org update --release) first; "
+          "nothing was deleted"));
+}
+
+}  // namespace
+
 absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release) {
   auto ref = ReleaseRef::Parse(release);
   if (!ref.ok()) return ref.status();
   if (ref->latest) return absl::InvalidArgumentError("name the exact version to delete, not @latest");
-  auto deleted = app.store().DeleteRelease(ReleaseId{ref->domain, ref->version});
+  const ReleaseId id{ref->domain, ref->version};
+  if (auto s = CheckNoOrgMapsTo(app, id); !s.ok()) return s;
+  auto deleted = app.store().DeleteRelease(id);
   if (!deleted.ok()) return deleted.status();
   app.releases().Evict(deleted->info.id);
   app.diffs().Drop(deleted->info.id);

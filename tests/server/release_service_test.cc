@@ -592,6 +592,43 @@ TEST_F(ReleaseServiceTest, DeleteKeepsObjectsSharedWithAnotherRelease) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exact version")));
 }
 
+// Issue 10: `release delete` pulled a release from under the organizations mapped to it.
+TEST_F(ReleaseServiceTest, DeleteIsRefusedWhileOrganizationsMapToTheRelease) {
+  ASSERT_OK(Upload(Mini("mini-v17.json"), Options("enterprise-attack", "17.0")));
+  ASSERT_OK(Upload(Mini("mini-v18.json"), Options("enterprise-attack", "18.0")));
+  for (const auto& [id, release] : std::vector<std::pair<std::string, std::string>>{
+           {"acme", "enterprise-attack@17.0"}, {"globex", "enterprise-attack@17.0"}, {"initech", "enterprise-attack@latest"}}) {
+    v1::CreateOrganizationRequest req;
+    req.set_org_id(id);
+    req.set_release(release);
+    v1::Organization org;
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &org));
+  }
+  v1::DeleteReleaseRequest del;
+  del.set_release("enterprise-attack@17.0");
+  v1::DeleteReleaseResponse deleted;
+  EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("release enterprise-attack@17.0 is in use: 2 organizations map to it (acme, globex); "
+                                 "map them to another release (org update --release) first; nothing was deleted")));
+  EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
+
+  // @latest moves to 17.0 when 18.0 goes: initech keeps a release.
+  del.set_release("enterprise-attack@18.0");
+  ASSERT_OK(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted));
+  // ... but 17.0 is then the domain's only one: initech needs it too.
+  for (const char* id : {"acme", "globex"}) {
+    v1::DeleteOrganizationRequest d;
+    d.set_org_id(id);
+    v1::DeleteOrganizationResponse out;
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, d, &out));
+  }
+  del.set_release("enterprise-attack@17.0");
+  EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("1 organization maps to it (initech)")));
+  EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0"));
+}
+
 TEST_F(ReleaseServiceTest, LatestIsTheNumericallyNewestVersion) {
   EXPECT_THAT(GetRelease("enterprise-attack@latest"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("no enterprise-attack release")));
