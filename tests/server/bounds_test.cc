@@ -459,6 +459,39 @@ TEST_F(BoundsTest, HealthWatchStreamsAreCapped) {
   EXPECT_TRUE(again);
 }
 
+// The sync services' threads are a gRPC resource quota: once every thread is held (here by
+// health Watch streams), the next call is refused at once instead of starting a thread.
+TEST_F(BoundsTest, SyncThreadsAreAResourceQuota) {
+  Start([](ServerLimits& l) {
+    l.max_threads = 8;
+    l.max_health_watches = 1000;  // out of the way: the quota refuses first
+  });
+  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+  std::vector<std::unique_ptr<Watch>> held;
+  grpc::Status refused;
+  for (int i = 0; i < 32 && refused.ok(); ++i) {
+    held.push_back(std::make_unique<Watch>(channel));
+    if (!held.back()->first) refused = held.back()->Finish();
+  }
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(refused.error_message(), "Server Threadpool Exhausted");  // gRPC's own words
+  // Each open Watch holds one of the 8 threads (the refused one aside); pollers hold some too.
+  EXPECT_LT(held.size() - 1, 8u);
+  EXPECT_GE(held.size() - 1, 1u);
+  held.clear();
+  // Threads come back: calls are answered again (bounded wait: 5 s).
+  grpc::StatusCode again = grpc::StatusCode::UNKNOWN;
+  for (int i = 0; i < 50 && again != grpc::StatusCode::OK; ++i) {
+    auto stub = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    grpc::health::v1::HealthCheckResponse resp;
+    again = stub->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp).error_code();
+    if (again != grpc::StatusCode::OK) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(again, grpc::StatusCode::OK);
+}
+
 TEST_F(BoundsTest, ConcurrentStreamsPerConnectionAreCapped) {
   Start([](ServerLimits& l) { l.max_concurrent_streams = 2; });
   auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
