@@ -50,17 +50,20 @@ absl::StatusOr<ImportGate::Slot> ImportGate::Enter(const QueryLimits& limits) {
     int& n;
     ~Waiting() { --n; }  // under mu_: `lock` goes after it
   } waiting{waiting_};
-  // Wakes at least every 100 ms to notice a caller that went away.
+  // Gives up 100 ms before the deadline, so the answer naming the limit
+  // reaches the client before its own DEADLINE_EXCEEDED would; wakes at least
+  // every 100 ms to notice a caller that went away.
+  const absl::Time give_up = limits.deadline - absl::Milliseconds(100);
   while (running_ >= capacity_) {
     if (limits.cancellation && limits.cancellation->Cancelled())
       return absl::CancelledError("the client went away while the import waited for a slot");
     const absl::Time now = absl::Now();
-    if (now >= limits.deadline)
+    if (now >= give_up)
       return absl::ResourceExhaustedError(
           Cat(capacity_, " import", capacity_ == 1 ? " was" : "s were", " running (max_concurrent_imports, "
               "--max-concurrent-imports) for the ", absl::FormatDuration(absl::Trunc(now - start, absl::Milliseconds(1))),
               " this import could wait; nothing was written: try again later"));
-    const absl::Time wake = std::min(limits.deadline, now + absl::Milliseconds(100));
+    const absl::Time wake = std::min(give_up, now + absl::Milliseconds(100));
     mu_.AwaitWithDeadline(absl::Condition(this, &ImportGate::HasRoom), wake);
   }
   ++running_;

@@ -10,7 +10,8 @@
 //
 // Declare the slot before the import's buffers, so they are freed first.
 // Errors of Enter: RESOURCE_EXHAUSTED naming max_concurrent_imports when the
-// deadline passes while waiting, CANCELLED when the caller goes away.
+// deadline (less 100 ms, for the answer to reach the caller in time) passes
+// while waiting, CANCELLED when the caller goes away.
 //
 // Thread safety: safe for concurrent use.
 #pragma once
