@@ -49,7 +49,7 @@ settle() {
 # A first release: detection imports need one.
 T release import "$TTPGRAPH_SHARED_DATA/attack/enterprise-attack-18.0.json.gz" >/dev/null || fail "import of 18.0"
 T org create acme --release enterprise-attack@18.0 >/dev/null || fail "org create"
-# A detection import builds 18.0's graph (held by design, within --release-memory-budget)
+# A detection import builds 18.0's graph (held by design, within ServerLimits::release_memory_budget_bytes)
 # and, as the last import to end, hands the free memory back: the start is measured after.
 printf 'id,name,techniques\nd-1,One,T1059\n' >"$WORK/one.csv"
 T --org acme detection import "$WORK/one.csv" >/dev/null || fail "detection import of one.csv"
