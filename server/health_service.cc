@@ -37,6 +37,16 @@ grpc::Status HealthService::Check(grpc::ServerContext*, const grpc::health::v1::
 grpc::Status HealthService::Watch(grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
                                   grpc::ServerWriter<HealthCheckResponse>* writer) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (watches_ >= max_watches_)
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "already " + std::to_string(watches_) +
+                            " health Watch streams, the server's limit (max_health_watches, --max-health-watches); "
+                            "use Check, or watch through one stream");
+  ++watches_;
+  struct Count {
+    int& n;
+    ~Count() { --n; }  // under mu_: every return below holds the lock
+  } count{watches_};
   bool first = true;
   Status sent = HealthCheckResponse::UNKNOWN;
   while (true) {

@@ -21,8 +21,11 @@ namespace ttpgraph {
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:
-  // `services`: the fully qualified names that can be asked about.
-  explicit HealthService(std::set<std::string> services) : services_(std::move(services)) {}
+  // `services`: the fully qualified names that can be asked about;
+  // `max_watches`: Watch streams at once (each holds a thread), past which
+  // Watch answers RESOURCE_EXHAUSTED.
+  explicit HealthService(std::set<std::string> services, int max_watches = 16)
+      : services_(std::move(services)), max_watches_(max_watches) {}
 
   void SetServing(bool serving);
   // Ends every Watch stream (after it has sent NOT_SERVING); call before the
@@ -43,6 +46,8 @@ class HealthService final : public grpc::health::v1::Health::Service {
   std::condition_variable changed_;
   bool serving_ = false;
   bool shut_down_ = false;
+  const int max_watches_;
+  int watches_ = 0;  // mu_
 };
 
 }  // namespace ttpgraph

@@ -2,18 +2,19 @@
 //
 //   ttpgraphd --listen 127.0.0.1:50051 --data-dir ./var/ttpgraph
 //
-// Flags override environment variables (TTPGRAPH_LISTEN, TTPGRAPH_DATA_DIR,
-// TTPGRAPH_TLS_CERT, TTPGRAPH_TLS_KEY, TTPGRAPH_CLIENT_CA, TTPGRAPH_INSECURE,
-// TTPGRAPH_BOOTSTRAP_TOKEN_FILE,
-// TTPGRAPH_MAX_UPLOAD_MB, TTPGRAPH_MAX_OBJECTS, TTPGRAPH_MAX_JSON_DEPTH,
-// TTPGRAPH_QUERY_THREADS).
+// Every flag taking a value has an environment twin (TTPGRAPH_ and the flag in
+// upper snake case: --max-upload-mb is TTPGRAPH_MAX_UPLOAD_MB); a flag on the
+// command line wins, an empty variable counts as unset. `ttpgraphd --help`
+// lists them with their defaults (server/README.md "Limits").
 // SIGTERM or SIGINT shut it down gracefully.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/log.h"
 #include "server/server.h"
@@ -21,83 +22,158 @@
 
 namespace {
 
-void Usage() {
-  fprintf(stderr,
-          "usage: ttpgraphd [--listen HOST:PORT] [--data-dir DIR] [--tls-cert FILE --tls-key FILE [--client-ca FILE]]\n"
-          "                 [--insecure] [--bootstrap-token-file FILE] [--max-upload-mb N]\n"
-          "                 [--max-objects N] [--max-json-depth N] [--query-threads N] [--preload] [--quiet]\n"
-          "  --listen        listen address (env TTPGRAPH_LISTEN; default 127.0.0.1:50051)\n"
-          "  --data-dir      RocksDB directory (env TTPGRAPH_DATA_DIR; default ./var/ttpgraph)\n"
-          "  --max-upload-mb largest bundle upload in MiB (env TTPGRAPH_MAX_UPLOAD_MB; default 128)\n"
-          "  --max-objects   most objects per bundle (env TTPGRAPH_MAX_OBJECTS; default 200000)\n"
-          "  --max-json-depth deepest JSON nesting (env TTPGRAPH_MAX_JSON_DEPTH; default 64)\n"
-          "  --query-threads threads answering knowledge queries (env TTPGRAPH_QUERY_THREADS;\n"
-          "                  default one per two cores)\n"
-          "  --tls-cert FILE --tls-key FILE  serve TLS (PEM; env TTPGRAPH_TLS_CERT, TTPGRAPH_TLS_KEY)\n"
-          "  --client-ca FILE  with TLS, require client certificates signed by this CA (mTLS; env TTPGRAPH_CLIENT_CA)\n"
-          "  --insecure      allow a non-loopback listen address without TLS (env TTPGRAPH_INSECURE=1)\n"
-          "  --bootstrap-token-file FILE  adopt this token as the first admin token instead of writing\n"
-          "                  DATA_DIR/admin.token (env TTPGRAPH_BOOTSTRAP_TOKEN_FILE)\n"
-          "  --preload       build every release's graph at start\n"
-          "  --quiet         log warnings and errors only\n");
+using ttpgraph::ServerOptions;
+
+struct Flag {
+  const char* name;  // "--max-upload-mb"
+  const char* arg;   // "N", "DIR[,DIR]"
+  const char* help;  // ends with the default
+  // Sets the option from `value`; false (after saying why) when it is malformed.
+  std::function<bool(const std::string& flag, const std::string& value)> set;
+};
+
+std::string EnvName(const char* flag) {
+  std::string out = "TTPGRAPH_";
+  for (const char* p = flag + 2; *p; ++p) out.push_back(*p == '-' ? '_' : static_cast<char>(std::toupper(*p)));
+  return out;
 }
 
-bool ParseSize(const char* flag, const std::string& text, size_t* out) {
+bool Positive(const std::string& flag, const std::string& text, size_t* out) {
   if (ttpgraph::ParseNumber(text, out) && *out > 0) return true;
-  fprintf(stderr, "ttpgraphd: %s wants a positive number, got '%s'\n", flag, text.c_str());
+  fprintf(stderr, "ttpgraphd: %s wants a positive number, got '%s'\n", flag.c_str(), text.c_str());
   return false;
+}
+
+std::vector<std::string> CommaList(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::string& part : ttpgraph::Split(text, ','))
+    if (!part.empty()) out.push_back(std::move(part));
+  return out;
+}
+
+std::vector<Flag> Flags(ServerOptions& o) {
+  ttpgraph::ServerLimits& l = o.limits;
+  auto count = [](auto* field) {
+    return [field](const std::string& flag, const std::string& v) {
+      size_t n = 0;
+      if (!Positive(flag, v, &n)) return false;
+      *field = static_cast<std::remove_pointer_t<decltype(field)>>(n);
+      return true;
+    };
+  };
+  auto mib = [](size_t* field) {
+    return [field](const std::string& flag, const std::string& v) {
+      size_t n = 0;
+      if (!Positive(flag, v, &n)) return false;
+      *field = n << 20;
+      return true;
+    };
+  };
+  return {
+      {"--listen", "HOST:PORT", "listen address; default 127.0.0.1:50051",
+       [&o](const std::string&, const std::string& v) { o.listen = v; return true; }},
+      {"--data-dir", "DIR", "RocksDB directory; default ./var/ttpgraph",
+       [&o](const std::string&, const std::string& v) { o.data_dir = v; return true; }},
+      {"--tls-cert", "PEM", "serve TLS with this certificate (with --tls-key); default none: plaintext",
+       [&o](const std::string&, const std::string& v) { o.tls_cert = v; return true; }},
+      {"--tls-key", "PEM", "the private key of --tls-cert; default none",
+       [&o](const std::string&, const std::string& v) { o.tls_key = v; return true; }},
+      {"--client-ca", "PEM", "with TLS, require client certificates signed by these CAs (mTLS); default none",
+       [&o](const std::string&, const std::string& v) { o.client_ca = v; return true; }},
+      {"--bootstrap-token-file", "FILE",
+       "adopt the token in FILE as the admin token when none exists; default none: write DATA_DIR/admin.token",
+       [&o](const std::string&, const std::string& v) { o.bootstrap_token_file = v; return true; }},
+      {"--max-upload-mb", "N", "largest upload or server-side read of a bundle, ontology or index, MiB; default 128",
+       mib(&l.max_upload_bytes)},
+      {"--max-bundle-mb", "N", "largest bundle (ontology, index) after gunzip, MiB; default 512",
+       mib(&l.max_bundle_bytes)},
+      {"--max-inflation-ratio", "N", "most bytes a gzip input may inflate to per compressed byte; default 50",
+       [&l](const std::string& flag, const std::string& v) {
+         size_t n = 0;
+         if (!Positive(flag, v, &n)) return false;
+         l.max_inflation_ratio = static_cast<double>(n);
+         return true;
+       }},
+      {"--max-objects", "N", "most objects per bundle; default 200000", count(&l.max_objects)},
+      {"--max-json-depth", "N", "deepest JSON nesting; default 64", count(&l.max_json_depth)},
+      {"--max-import-mb", "N", "largest detection import stream, every message counted, MiB; default 256",
+       mib(&l.max_import_bytes)},
+      {"--max-concurrent-imports", "N", "imports running at once, the others wait; default 2",
+       count(&l.max_concurrent_imports)},
+      {"--max-releases", "N", "most releases stored; default 200", count(&l.max_releases)},
+      {"--max-organizations", "N", "most organizations; default 100000", count(&l.max_organizations)},
+      {"--max-threads", "N", "threads of the sync services (gRPC resource quota); default 64", count(&l.max_threads)},
+      {"--max-concurrent-streams", "N", "calls open at once per client connection; default 100",
+       count(&l.max_concurrent_streams)},
+      {"--max-health-watches", "N", "health Watch streams at once; default 16", count(&l.max_health_watches)},
+      {"--import-root", "DIR[,DIR]",
+       "directories server-side path imports may read under; default none: path imports disabled",
+       [&l](const std::string&, const std::string& v) { l.import_roots = CommaList(v); return true; }},
+      {"--fetch-allow", "HOST[,HOST]",
+       "hosts URL imports may fetch from (https only); \"\" for none; default raw.githubusercontent.com",
+       [&l](const std::string&, const std::string& v) { l.fetch_allow_hosts = CommaList(v); return true; }},
+      {"--fetch-timeout", "SECONDS", "longest one fetch may take (the call's deadline may cut it); default 120",
+       [&l](const std::string& flag, const std::string& v) {
+         size_t n = 0;
+         if (!Positive(flag, v, &n)) return false;
+         l.fetch_timeout = absl::Seconds(static_cast<int64_t>(n));
+         return true;
+       }},
+      {"--query-threads", "N", "threads answering knowledge queries; default one per two cores",
+       count(&o.query_threads)},
+  };
+}
+
+void Usage(const std::vector<Flag>& flags) {
+  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet]\n");
+  for (const Flag& f : flags)
+    fprintf(stderr, "  %s %s\n      %s (env %s)\n", f.name, f.arg, f.help, EnvName(f.name).c_str());
+  fprintf(stderr,
+          "  --insecure\n      allow a non-loopback listen address without TLS (env TTPGRAPH_INSECURE=1)\n"
+          "  --preload\n      build every release's graph at start\n"
+          "  --quiet\n      log warnings and errors only\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  ttpgraph::ServerOptions options;
-  auto env = [](const char* name) -> std::string {
-    const char* v = getenv(name);
-    return v ? v : "";
-  };
-  if (!env("TTPGRAPH_LISTEN").empty()) options.listen = env("TTPGRAPH_LISTEN");
-  if (!env("TTPGRAPH_DATA_DIR").empty()) options.data_dir = env("TTPGRAPH_DATA_DIR");
-  if (!env("TTPGRAPH_TLS_CERT").empty()) options.tls_cert = env("TTPGRAPH_TLS_CERT");
-  if (!env("TTPGRAPH_TLS_KEY").empty()) options.tls_key = env("TTPGRAPH_TLS_KEY");
-  if (!env("TTPGRAPH_CLIENT_CA").empty()) options.client_ca = env("TTPGRAPH_CLIENT_CA");
-  if (env("TTPGRAPH_INSECURE") == "1" || env("TTPGRAPH_INSECURE") == "true") options.insecure = true;
-  if (!env("TTPGRAPH_BOOTSTRAP_TOKEN_FILE").empty()) options.bootstrap_token_file = env("TTPGRAPH_BOOTSTRAP_TOKEN_FILE");
-  size_t mb = 0;
-  if (!env("TTPGRAPH_MAX_UPLOAD_MB").empty() && !ParseSize("TTPGRAPH_MAX_UPLOAD_MB", env("TTPGRAPH_MAX_UPLOAD_MB"), &mb)) return 2;
-  if (mb) options.limits.max_upload_bytes = mb << 20;
-  if (!env("TTPGRAPH_MAX_OBJECTS").empty() && !ParseSize("TTPGRAPH_MAX_OBJECTS", env("TTPGRAPH_MAX_OBJECTS"), &options.limits.max_objects)) return 2;
-  if (!env("TTPGRAPH_MAX_JSON_DEPTH").empty() && !ParseSize("TTPGRAPH_MAX_JSON_DEPTH", env("TTPGRAPH_MAX_JSON_DEPTH"), &options.limits.max_json_depth)) return 2;
-
-  size_t threads = 0;
-  if (!env("TTPGRAPH_QUERY_THREADS").empty() && !ParseSize("TTPGRAPH_QUERY_THREADS", env("TTPGRAPH_QUERY_THREADS"), &threads)) return 2;
-  if (threads) options.query_threads = static_cast<int>(threads);
-
+  ServerOptions options;
+  const std::vector<Flag> flags = Flags(options);
+  for (const Flag& f : flags) {
+    const char* v = getenv(EnvName(f.name).c_str());
+    if (v && *v && !f.set(EnvName(f.name), v)) return 2;
+  }
+  if (const char* v = getenv("TTPGRAPH_INSECURE"); v && (std::string(v) == "1" || std::string(v) == "true"))
+    options.insecure = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](std::string* out) {
+    if (a == "--insecure") { options.insecure = true; continue; }
+    if (a == "--preload") { options.preload_graphs = true; continue; }
+    if (a == "--quiet") { ttpgraph::SetQuietLogs(true); continue; }
+    if (a == "--help" || a == "-h") { Usage(flags); return 0; }
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = a.find('='); eq != std::string::npos && ttpgraph::StartsWith(a, "--")) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      has_value = true;
+    }
+    const Flag* flag = nullptr;
+    for (const Flag& f : flags)
+      if (a == f.name) flag = &f;
+    if (!flag) {
+      fprintf(stderr, "ttpgraphd: unknown flag %s\n", a.c_str());
+      Usage(flags);
+      return 2;
+    }
+    if (!has_value) {
       if (i + 1 >= argc) {
         fprintf(stderr, "ttpgraphd: %s needs a value\n", a.c_str());
-        exit(2);
+        return 2;
       }
-      *out = argv[++i];
-    };
-    std::string v;
-    if (a == "--listen") value(&options.listen);
-    else if (a == "--data-dir") value(&options.data_dir);
-    else if (a == "--tls-cert") value(&options.tls_cert);
-    else if (a == "--tls-key") value(&options.tls_key);
-    else if (a == "--client-ca") value(&options.client_ca);
-    else if (a == "--insecure") options.insecure = true;
-    else if (a == "--bootstrap-token-file") value(&options.bootstrap_token_file);
-    else if (a == "--max-upload-mb") { value(&v); if (!ParseSize("--max-upload-mb", v, &mb)) return 2; options.limits.max_upload_bytes = mb << 20; }
-    else if (a == "--max-objects") { value(&v); if (!ParseSize("--max-objects", v, &options.limits.max_objects)) return 2; }
-    else if (a == "--max-json-depth") { value(&v); if (!ParseSize("--max-json-depth", v, &options.limits.max_json_depth)) return 2; }
-    else if (a == "--query-threads") { value(&v); if (!ParseSize("--query-threads", v, &threads)) return 2; options.query_threads = static_cast<int>(threads); }
-    else if (a == "--preload") options.preload_graphs = true;
-    else if (a == "--quiet") ttpgraph::SetQuietLogs(true);
-    else if (a == "--help" || a == "-h") { Usage(); return 0; }
-    else { fprintf(stderr, "ttpgraphd: unknown flag %s\n", a.c_str()); Usage(); return 2; }
+      value = argv[++i];
+    }
+    if (!flag->set(a, value)) return 2;
   }
 
   // Block the shutdown signals in every thread; one thread waits for them.
@@ -113,7 +189,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   ttpgraph::LogInfo("serving", {{"listen", options.listen}, {"port", std::to_string((*server)->port())},
-                                {"data_dir", options.data_dir}});
+                                {"data_dir", options.data_dir},
+                                {"import_root", ttpgraph::Join(options.limits.import_roots, ",")},
+                                {"fetch_allow", ttpgraph::Join(options.limits.fetch_allow_hosts, ",")}});
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);

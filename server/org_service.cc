@@ -139,10 +139,8 @@ grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
     v1::ImportDetectionsRequest msg;
     std::string org_id;
     v1::ImportDetectionsHeader header;
-    std::vector<core::SourceFile> files;
-    size_t total = 0;
+    core::DetectionUpload upload(app_.limits());
     bool first = true;
-    const size_t max_bytes = app_.limits().max_import_bytes;
     while (reader->Read(&msg)) {
       if (first) {
         org_id = msg.org_id();
@@ -155,20 +153,15 @@ grpc::Status OrgServiceImpl::ImportDetections(grpc::ServerContext* ctx,
         return absl::InvalidArgumentError(Cat("org_id changed within the import stream (", org_id, " then ",
                                               msg.org_id(), ")"));
       }
-      if (!msg.has_file()) continue;
-      total += msg.file().content().size();
-      if (total > max_bytes)
-        return absl::ResourceExhaustedError(Cat("the import exceeds ", max_bytes,
-                                                " bytes (max_import_bytes); nothing was imported"));
-      if (!files.empty() && files.back().path == msg.file().path()) {
-        files.back().content.append(msg.file().content());
-      } else {
-        files.push_back(core::SourceFile{msg.file().path(), std::move(*msg.mutable_file()->mutable_content())});
-      }
+      const size_t message_bytes = msg.ByteSizeLong();
+      if (auto s = upload.Add(message_bytes, std::move(*msg.mutable_file()->mutable_path()),
+                              std::move(*msg.mutable_file()->mutable_content()));
+          !s.ok())
+        return s;
     }
     if (first) return absl::InvalidArgumentError("empty import stream: the first message must carry org_id and header");
     TTP_ASSIGN_OR_RETURN(core::DetectionImportReport r,
-                         core::ImportDetections(app_, OrgId(org_id), FromProto(header), std::move(files), call.limits,
+                         core::ImportDetections(app_, OrgId(org_id), FromProto(header), upload.Take(), call.limits,
                                                 &call.audit));
     ToProto(r, resp);
     return absl::OkStatus();

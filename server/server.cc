@@ -109,12 +109,19 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
       v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
       v1::OrgService::service_full_name(), v1::AnalysisService::service_full_name(),
       v1::DefenseService::service_full_name(), v1::TokenService::service_full_name(),
-      v1::AuditService::service_full_name()});
+      v1::AuditService::service_full_name()}, options.limits.max_health_watches);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(options.limits.max_message_bytes);
   builder.SetMaxSendMessageSize(64 << 20);
+  // The sync services' threads, past which gRPC refuses a call with
+  // RESOURCE_EXHAUSTED instead of starting one more thread; and the calls one
+  // connection may have open at once (the client queues the others).
+  grpc::ResourceQuota quota("ttpgraphd");
+  quota.SetMaxThreads(options.limits.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.limits.max_concurrent_streams);
   builder.RegisterService(s->release_service_.get());
   builder.RegisterService(s->knowledge_service_->service());
   builder.RegisterService(s->analysis_service_.get());

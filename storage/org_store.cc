@@ -246,6 +246,13 @@ absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organiz
   auto existing = store_->KvGet(OrgKey(org));
   if (existing.ok()) return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists"));
   if (!absl::IsNotFound(existing.status())) return existing.status();
+  int64_t count = 0;
+  if (auto s = store_->KvScan("org/@/", [&](std::string_view, std::string_view) { return ++count < limits_.max_organizations; });
+      !s.ok())
+    return s;
+  if (count >= limits_.max_organizations)
+    return absl::ResourceExhaustedError(Cat("the server already holds ", limits_.max_organizations,
+                                            " organizations, its limit (max_organizations, --max-organizations)"));
   Organization o;
   o.id = org.str();
   o.display_name = init.display_name.empty() ? org.str() : init.display_name;

@@ -128,6 +128,8 @@ struct OrgStoreLimits {
   int64_t max_detections_per_org = 100000;
   // Most inventory entries per organization. Default: 10000.
   int64_t max_inventory_entries = 10000;
+  // Most organizations. Default: 100000.
+  int64_t max_organizations = 100000;
 };
 
 class OrgStore {

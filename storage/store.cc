@@ -232,6 +232,12 @@ Store::~Store() {
 
 absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, bool replace,
                                                    const AuditEntry* audit) {
+  // The manifest is the keys joined by '\n' (ParseBundle admits no such key;
+  // this keeps any other caller from corrupting it).
+  for (const StoredObject& o : bundle.objects)
+    if (o.key.empty() || o.key.find_first_of(std::string_view("\n\0", 2)) != std::string::npos)
+      return absl::InvalidArgumentError(Cat("release ", bundle.id.Name(), ": an object key is empty or holds a newline "
+                                            "or NUL; nothing was written"));
   // The bundle's objects in key order, as pointers: no copies of ~25,000 keys.
   std::vector<const StoredObject*> sorted(bundle.objects.size());
   for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = &bundle.objects[i];

@@ -29,10 +29,11 @@ Application::Application(Store* store, const ServerLimits& limits)
       limits_(limits),
       releases_(store, RegistryFor(limits)),
       defense_(store),
-      orgs_(store, OrgStoreLimits{limits.max_detections_per_org, limits.max_inventory_entries}),
+      orgs_(store, OrgStoreLimits{limits.max_detections_per_org, limits.max_inventory_entries, limits.max_organizations}),
       org_views_(&orgs_, limits.org_view_cache_entries),
       tokens_(store),
-      auth_(&tokens_) {
+      auth_(&tokens_),
+      imports_(limits.max_concurrent_imports) {
   // The table built into the server (data/sigma_logsource_map.csv at build
   // time) unless the configuration names another file.
   const std::string& path = limits.sigma_logsource_map_path;

@@ -8,6 +8,7 @@
 //   diffs()      the last few release diffs, per (from, to, usage paths)
 //   orgs()       the single OrgStore: every organization write goes through it
 //   tokens(), auth()  API tokens (hashes) and the in-memory table that checks them
+//   imports()    the gate that lets max_concurrent_imports imports run at once
 //
 // The use cases live beside it, one header each: knowledge.h, releases.h,
 // organizations.h, detection_import.h, coverage.h, analysis.h, defense.h.
@@ -26,6 +27,7 @@
 #include "graph/release_registry.h"
 #include "server/core/diff_cache.h"
 #include "server/core/identity.h"
+#include "server/core/import_gate.h"
 #include "server/core/limits.h"
 #include "server/core/org_views.h"
 #include "storage/import/sigma_logsource_map.h"
@@ -47,6 +49,7 @@ class Application {
   DiffCache& diffs() { return diffs_; }
   TokenStore& tokens() { return tokens_; }
   Authenticator& auth() { return auth_; }
+  ImportGate& imports() { return imports_; }
   const ServerLimits& limits() const { return limits_; }
   // The Sigma logsource -> data component table; null when none could be
   // loaded (Sigma imports then get no data components).
@@ -64,6 +67,7 @@ class Application {
   DiffCache diffs_;
   TokenStore tokens_;
   Authenticator auth_;
+  ImportGate imports_;
   std::optional<SigmaLogsourceMap> logsource_map_;
   std::string logsource_map_warning_;
 };

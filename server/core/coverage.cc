@@ -43,6 +43,9 @@ absl::StatusOr<std::vector<CoverageAnswer>> CoverageTrend(Application& app, cons
                                                           const CoverageOptions& options, const QueryLimits& limits) {
   if (releases.empty())
     return absl::InvalidArgumentError("give at least one release (releases: enterprise-attack@17.1, ...)");
+  if (releases.size() > app.limits().max_trend_releases)
+    return absl::InvalidArgumentError(Cat(releases.size(), " releases asked, over the limit of ",
+                                          app.limits().max_trend_releases, " per trend (max_trend_releases)"));
   std::vector<CoverageAnswer> out;
   for (const std::string& release : releases) {
     if (release.empty()) return absl::InvalidArgumentError("releases: an entry is empty");

@@ -41,8 +41,8 @@ struct CoverageAnswer {
 // NOT_FOUND for an unknown organization, release or tactic; the join's errors.
 absl::StatusOr<CoverageAnswer> Coverage(Application& app, const OrgId& org, const CoverageQuery& query,
                                         const QueryLimits& limits);
-// One answer per release, in the order given (INVALID_ARGUMENT for none or an
-// empty entry).
+// One answer per release, in the order given (INVALID_ARGUMENT for none, an
+// empty entry, or more than max_trend_releases).
 absl::StatusOr<std::vector<CoverageAnswer>> CoverageTrend(Application& app, const OrgId& org,
                                                           const std::vector<std::string>& releases,
                                                           const CoverageOptions& options, const QueryLimits& limits);

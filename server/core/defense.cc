@@ -26,17 +26,25 @@ absl::StatusOr<std::pair<std::optional<Subject>, std::string>> TechniqueIn(Appli
   return std::make_pair(std::optional<Subject>(std::move(*s)), std::move(id));
 }
 
-}  // namespace
-
 // ---- imports ---------------------------------------------------------------------
+
+// How far an uploaded ontology or index may inflate.
+GunzipLimits InflateLimits(const Application& app) {
+  return GunzipLimits{app.limits().max_bundle_bytes, app.limits().max_inflation_ratio};
+}
+
+}  // namespace
 
 absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, const BlobImportOptions& options,
                                           const QueryLimits& limits, AuditEntry* audit) {
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  std::string held = std::move(bytes);  // freed before the slot
   const std::string source = SourceOf(options);
   if (options.version.empty())
     return absl::InvalidArgumentError(Cat(source, ": give the D3FEND version (e.g. 1.2.0); the ontology does not carry one"));
   if (auto key = D3fendStore::VersionKey(options.version); !key.ok()) return key.status();
-  auto text = VerifyAndGunzip(std::move(bytes), options.sha256, source, app.limits().max_bundle_bytes);
+  auto text = VerifyAndGunzip(std::move(held), options.sha256, source, InflateLimits(app));
   if (!text.ok()) return text.status();
   if (auto s = limits.Check("reading the ontology"); !s.ok()) return s;
   auto onto = ParseD3fendTurtle(*text, source);
@@ -60,8 +68,7 @@ absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, c
 
 absl::StatusOr<D3fendImport> ImportD3fendFrom(Application& app, const std::string& path, BlobImportOptions options,
                                               const QueryLimits& limits, AuditEntry* audit) {
-  if (path.empty()) return absl::InvalidArgumentError("give the path of the ontology file on the server");
-  auto bytes = ReadLocalFile(path, app.limits().max_upload_bytes);
+  auto bytes = ReadImportFile(path, app.limits().max_upload_bytes, app.limits());
   if (!bytes.ok()) return bytes.status();
   if (options.source_name.empty()) options.source_name = path;
   return ImportD3fend(app, std::move(*bytes), options, limits, audit);
@@ -70,10 +77,13 @@ absl::StatusOr<D3fendImport> ImportD3fendFrom(Application& app, const std::strin
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::string bytes,
                                                        const BlobImportOptions& options, const QueryLimits& limits,
                                                        AuditEntry* audit) {
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  std::string held = std::move(bytes);  // freed before the slot
   const std::string source = SourceOf(options);
   const std::string name = options.version.empty() ? std::string(kDefaultAtomicIndex) : options.version;
   if (auto s = AtomicStore::ValidateName(name); !s.ok()) return s;
-  auto text = VerifyAndGunzip(std::move(bytes), options.sha256, source, app.limits().max_bundle_bytes);
+  auto text = VerifyAndGunzip(std::move(held), options.sha256, source, InflateLimits(app));
   if (!text.ok()) return text.status();
   if (auto s = limits.Check("reading the index"); !s.ok()) return s;
   auto data = ParseAtomicCsv(*text, source);
@@ -86,8 +96,7 @@ absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::st
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomicFrom(Application& app, const std::string& path,
                                                            BlobImportOptions options, const QueryLimits& limits,
                                                            AuditEntry* audit) {
-  if (path.empty()) return absl::InvalidArgumentError("give the path of the CSV index on the server");
-  auto bytes = ReadLocalFile(path, app.limits().max_upload_bytes);
+  auto bytes = ReadImportFile(path, app.limits().max_upload_bytes, app.limits());
   if (!bytes.ok()) return bytes.status();
   if (options.source_name.empty()) options.source_name = path;
   return ImportAtomic(app, std::move(*bytes), options, limits, audit);

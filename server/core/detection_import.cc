@@ -187,13 +187,33 @@ class Collector {
 
 }  // namespace
 
+absl::Status DetectionUpload::Add(size_t message_bytes, std::string path, std::string content) {
+  bytes_ += message_bytes;
+  if (bytes_ > limits_.max_import_bytes)
+    return absl::ResourceExhaustedError(Cat("the import exceeds ", limits_.max_import_bytes,
+                                            " bytes (max_import_bytes, every message counted); nothing was imported"));
+  if (path.empty() && content.empty()) return absl::OkStatus();
+  if (!files_.empty() && files_.back().path == path) {
+    files_.back().content.append(content);
+    return absl::OkStatus();
+  }
+  if (files_.size() >= limits_.max_import_files)
+    return absl::ResourceExhaustedError(Cat("the import carries more than ", limits_.max_import_files,
+                                            " files (max_import_files); nothing was imported"));
+  files_.push_back(SourceFile{std::move(path), std::move(content)});
+  return absl::OkStatus();
+}
+
 absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const OrgId& org,
                                                        const DetectionImportOptions& options,
                                                        std::vector<SourceFile> files, const QueryLimits& limits,
                                                        AuditEntry* audit) {
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  std::vector<SourceFile> held = std::move(files);  // freed before the slot
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
-  if (files.empty()) return absl::InvalidArgumentError("the import carries no file");
+  if (held.empty()) return absl::InvalidArgumentError("the import carries no file");
   auto release = app.releases().Get(options.release.empty() ? o->release : options.release);
   if (!release.ok()) return release.status();
   const ReleaseGraph& g = (*release)->graph();
@@ -210,18 +230,18 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
   // in upload order, so the detections and the first error reported are those
   // of a sequential pass.
   std::vector<SigmaFileInput> plain;
-  std::vector<size_t> plain_slot(files.size(), 0);
-  for (size_t i = 0; i < files.size(); ++i)
-    if (KindOf(files[i].path, options.format) == FileKind::kSigma) {
+  std::vector<size_t> plain_slot(held.size(), 0);
+  for (size_t i = 0; i < held.size(); ++i)
+    if (KindOf(held[i].path, options.format) == FileKind::kSigma) {
       plain_slot[i] = plain.size();
-      plain.push_back(SigmaFileInput{files[i].path, files[i].content});
+      plain.push_back(SigmaFileInput{held[i].path, held[i].content});
     }
   std::vector<absl::StatusOr<std::vector<SigmaRule>>> plain_parsed =
       ParseSigmaFiles(plain, yaml_limits, kImportParseWorkers);
 
-  for (size_t fi = 0; fi < files.size(); ++fi) {
+  for (size_t fi = 0; fi < held.size(); ++fi) {
     if (auto s = limits.Check("importing detections"); !s.ok()) return s;
-    SourceFile& f = files[fi];
+    SourceFile& f = held[fi];
     ++report.files_read;
     switch (KindOf(f.path, options.format)) {
       case FileKind::kSkip:
@@ -234,18 +254,21 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
         break;
       }
       case FileKind::kTarball: {
-        auto members = ReadTarball(f.path, std::move(f.content), sl.max_import_bytes * 8);
-        if (!members.ok()) return members.status();
+        TarLimits tar_limits;
+        tar_limits.max_unpacked_bytes = sl.max_archive_bytes;
+        tar_limits.max_inflation_ratio = sl.max_inflation_ratio;
+        tar_limits.max_members = sl.max_archive_members;
+        tar_limits.max_member_bytes = sl.max_rule_file_bytes;
+        auto tar = ReadTarball(f.path, f.content, tar_limits, [](std::string_view path) {
+          const std::string lower = ToLower(path);
+          return EndsWith(lower, ".yml") || EndsWith(lower, ".yaml");
+        });
+        if (!tar.ok()) return tar.status();
+        f.content = std::string();  // the members hold what is needed
+        report.files_skipped += static_cast<int>(tar->skipped);
+        report.files_read += static_cast<int>(tar->members.size());
         std::vector<SigmaFileInput> inputs;
-        for (ArchiveMember& m : *members) {
-          const std::string lower = ToLower(m.path);
-          if (!EndsWith(lower, ".yml") && !EndsWith(lower, ".yaml")) {
-            ++report.files_skipped;
-            continue;
-          }
-          ++report.files_read;
-          inputs.push_back(SigmaFileInput{Cat(f.path, ":", m.path), m.content});
-        }
+        for (ArchiveMember& m : tar->members) inputs.push_back(SigmaFileInput{Cat(f.path, ":", m.path), m.content});
         auto parsed = ParseSigmaFiles(inputs, yaml_limits, kImportParseWorkers);
         for (size_t i = 0; i < inputs.size(); ++i) {
           if (!parsed[i].ok()) return parsed[i].status();
@@ -262,8 +285,11 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
     }
   }
   std::vector<Detection>& detections = collector.detections();
+  for (size_t i = 0; i < detections.size(); ++i)
+    if (auto s = CheckDetectionSize(detections[i], sl); !s.ok())
+      return absl::Status(s.code(), Cat(collector.where()[i], ": ", s.message()));
   if (detections.empty())
-    return absl::InvalidArgumentError(Cat("no detection found in ", files.size(), " file(s) (", report.files_skipped,
+    return absl::InvalidArgumentError(Cat("no detection found in ", held.size(), " file(s) (", report.files_skipped,
                                           " skipped: not .yml/.yaml/.json/.csv/.tar.gz, or no technique scored above ",
                                           options.layer_score_threshold, ")"));
   // Reports before the detections move into the store.

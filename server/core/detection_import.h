@@ -58,10 +58,34 @@ struct DetectionImportReport {
   int files_read = 0, files_skipped = 0;
 };
 
-// INVALID_ARGUMENT naming file:line for a malformed rule or row (nothing is
-// written), or when no detection is found; RESOURCE_EXHAUSTED past the
-// organization's detection limit; the store's errors.
-// `audit` (may be null) is written in the detections' batch (every rule counted).
+// Gathers an ImportDetections stream as it arrives, before anything is
+// parsed: every byte of every message (paths, org id and header included)
+// counts against max_import_bytes, every file against max_import_files;
+// consecutive chunks of one path join into one file.
+//
+//   DetectionUpload upload(app.limits());
+//   while (reader->Read(&msg)) if (auto s = upload.Add(msg.ByteSizeLong(), path, content); !s.ok()) return s;
+//   ImportDetections(app, org, options, upload.Take(), limits);
+class DetectionUpload {
+ public:
+  explicit DetectionUpload(const ServerLimits& limits) : limits_(limits) {}
+  // One message of `message_bytes` bytes as received; `path` empty when it
+  // carries no file. RESOURCE_EXHAUSTED naming the limit.
+  absl::Status Add(size_t message_bytes, std::string path, std::string content);
+  std::vector<SourceFile> Take() { return std::move(files_); }
+
+ private:
+  const ServerLimits& limits_;
+  size_t bytes_ = 0;
+  std::vector<SourceFile> files_;
+};
+
+// INVALID_ARGUMENT naming file:line for a malformed rule or row, or a
+// detection over a size limit (nothing is written), or when no detection is
+// found; RESOURCE_EXHAUSTED past the organization's detection limit, an
+// archive's limits (ServerLimits "inflating") or the import gate's wait; the
+// store's errors. `audit` (may be null) is written in the detections' batch
+// (every rule counted).
 absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const OrgId& org,
                                                        const DetectionImportOptions& options,
                                                        std::vector<SourceFile> files, const QueryLimits& limits,

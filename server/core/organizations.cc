@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "graph/coverage.h"
 #include "graph/detection_mapping.h"
@@ -101,6 +102,41 @@ absl::Status CanonicalEntries(const ReleaseContext& release, bool check, std::ve
 
 bool KnownSourceFormat(std::string_view format) { return kSourceFormats.count(format) > 0; }
 
+absl::Status CheckDetectionSize(const Detection& d, const ServerLimits& limits) {
+  auto too_large = [&](std::string_view field, size_t size, size_t limit, std::string_view limit_name) {
+    return absl::InvalidArgumentError(Cat("detection '", d.id.substr(0, 256), "': ", field, " is ", size,
+                                          " bytes, over the limit of ", limit, " (", limit_name, ")"));
+  };
+  if (d.name.size() > limits.max_name_bytes) return too_large("name", d.name.size(), limits.max_name_bytes, "max_name_bytes");
+  for (auto [field, value] : {std::pair{"query", &d.query}, std::pair{"description", &d.description}})
+    if (value->size() > limits.max_detection_text_bytes)
+      return too_large(field, value->size(), limits.max_detection_text_bytes, "max_detection_text_bytes");
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"source_format", &d.source_format}, {"release", &d.release},           {"sigma_status", &d.sigma_status},
+      {"sigma_category", &d.sigma_category}, {"sigma_product", &d.sigma_product}, {"sigma_service", &d.sigma_service},
+      {"sigma_path", &d.sigma_path},       {"sigma_level", &d.sigma_level},   {"sigma_author", &d.sigma_author}};
+  for (auto [field, value] : fields)
+    if (value->size() > limits.max_detection_field_bytes)
+      return too_large(field, value->size(), limits.max_detection_field_bytes, "max_detection_field_bytes");
+  std::unordered_set<std::string> techniques;  // distinct IDs, any case
+  for (const auto* list : {&d.techniques, &d.unresolved_techniques})
+    for (const std::string& t : *list) techniques.insert(ToUpper(t.substr(0, limits.max_detection_field_bytes + 1)));
+  const std::pair<const char*, size_t> counts[] = {
+      {"distinct technique IDs", techniques.size()}, {"tags", d.tags.size()}, {"data components", d.data_components.size()}};
+  for (auto [what, n] : counts)
+    if (n > limits.max_techniques_per_detection)
+      return absl::InvalidArgumentError(Cat("detection '", d.id.substr(0, 256), "' lists ", n, " ", what,
+                                            ", over the limit of ", limits.max_techniques_per_detection,
+                                            " (max_techniques_per_detection)"));
+  for (const auto& [field, list] : {std::pair{"techniques", &d.techniques}, std::pair{"tags", &d.tags},
+                                    std::pair{"data_components", &d.data_components}})
+    for (size_t i = 0; i < list->size(); ++i)
+      if ((*list)[i].size() > limits.max_detection_field_bytes)
+        return too_large(Cat(field, "[", i, "]"), (*list)[i].size(), limits.max_detection_field_bytes,
+                         "max_detection_field_bytes");
+  return absl::OkStatus();
+}
+
 // ---- organizations ---------------------------------------------------------------
 
 absl::StatusOr<Organization> CreateOrganization(Application& app, const OrgId& org, const std::string& display_name,
@@ -157,6 +193,7 @@ absl::StatusOr<Detection> PutDetection(Application& app, const OrgId& org, Detec
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   if (auto s = ValidateDetectionInput(d); !s.ok()) return s;
+  if (auto s = CheckDetectionSize(d, app.limits()); !s.ok()) return s;
   auto release = ReleaseFor(app, *o, d.release);
   if (!release.ok()) return release.status();
   if (auto s = limits.Check("mapping the detection"); !s.ok()) return s;

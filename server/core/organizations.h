@@ -33,7 +33,13 @@ absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, c
 // ---- detections ----
 // The source formats a detection may name.
 bool KnownSourceFormat(std::string_view format);
-// Validates `d` as given (id, name, source format, technique IDs), maps its
+// INVALID_ARGUMENT naming the field and the limit (ServerLimits) when `d` is
+// larger than the server takes: more distinct technique IDs (a set, any
+// case), tags or data components than max_techniques_per_detection; a name
+// over max_name_bytes; a query or description over max_detection_text_bytes;
+// any other field (each tag, ...) over max_detection_field_bytes.
+absl::Status CheckDetectionSize(const Detection& d, const ServerLimits& limits);
+// Validates `d` as given (id, name, source format, technique IDs, sizes), maps its
 // techniques against `d.release` (or the organization's release) and stores
 // it; returns the stored detection. INVALID_ARGUMENT naming the field.
 absl::StatusOr<Detection> PutDetection(Application& app, const OrgId& org, Detection d, OrgStore::PutMode mode,

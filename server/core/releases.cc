@@ -1,29 +1,19 @@
 #include "server/core/releases.h"
 
-#include <malloc.h>
-#include <simdjson.h>
-
 #include <chrono>
 #include <system_error>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "server/core/fetch.h"
 #include "server/log.h"
 #include "storage/import/bundle_parser.h"
+#include "storage/import/collection_index.h"
 #include "storage/import/decompress.h"
 #include "storage/strings.h"
 
-// gperftools' C API, present when ttpgraphd links tcmalloc (weak: absent in
-// binaries on glibc malloc, such as the tests).
-extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
-
 namespace ttpgraph::core {
 namespace {
-
-void ReleaseFreeMemory() {
-  if (MallocExtension_ReleaseFreeMemory) MallocExtension_ReleaseFreeMemory();
-  else malloc_trim(0);
-}
 
 // Frees an import's buffers (the bundle text and ~25,000 objects, ~100 MB in
 // ~75,000 allocations) and hands the memory back to the OS on a short-lived
@@ -46,29 +36,33 @@ std::string MsSince(std::chrono::steady_clock::time_point t) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t).count() / 1000.0);
 }
 
-// A collection index entry's URL, resolved against the index's own location.
-std::string ResolveAgainst(const std::string& base, const std::string& url) {
-  if (Contains(url, "://") || StartsWith(url, "/")) return url;
-  auto slash = base.rfind('/');
-  return slash == std::string::npos ? url : base.substr(0, slash + 1) + url;
-}
+// Serializes "is there room for one more release?" with the write that adds
+// it, so concurrent imports cannot pass max_releases together. (The store
+// serializes its writes anyway.)
+absl::Mutex release_count_mu;
 
-absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options,
-                                           AuditEntry* audit);
-
-// Errors start with "<source>: " unless `source` is empty (a streamed upload).
-absl::StatusOr<ReleaseImport> ImportText(Application& app, std::string bytes, const ReleaseImportOptions& options,
-                                         std::string_view source, AuditEntry* audit) {
-  auto r = ImportBundle(app, std::move(bytes), options, audit);
-  if (!r.ok() && !source.empty()) return absl::Status(r.status().code(), Cat(source, ": ", r.status().message()));
-  return r;
+absl::StatusOr<Store::PutResult> PutWithinLimit(Application& app, const ParsedBundle& bundle, bool replace,
+                                                const AuditEntry* audit) {
+  absl::MutexLock lock(&release_count_mu);
+  auto existing = app.store().GetRelease(bundle.id);
+  if (absl::IsNotFound(existing.status())) {
+    auto all = app.store().ListReleases();
+    if (!all.ok()) return all.status();
+    if (all->size() >= app.limits().max_releases)
+      return absl::ResourceExhaustedError(Cat("the server already holds ", all->size(), " releases, its limit (max_releases, "
+                                              "--max-releases); delete one first; nothing was written"));
+  } else if (!existing.ok()) {
+    return existing.status();
+  }
+  return app.store().PutRelease(bundle, replace, audit);
 }
 
 absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, const ReleaseImportOptions& options,
                                            AuditEntry* audit) {
   const ServerLimits& limits = app.limits();
   auto t0 = std::chrono::steady_clock::now();
-  auto text = VerifyAndGunzip(std::move(bytes), options.sha256, "", limits.max_bundle_bytes);
+  auto text = VerifyAndGunzip(std::move(bytes), options.sha256, "",
+                              GunzipLimits{limits.max_bundle_bytes, limits.max_inflation_ratio});
   if (!text.ok()) return text.status();
   std::string gunzip_ms = MsSince(t0);
   auto t1 = std::chrono::steady_clock::now();
@@ -77,13 +71,16 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
   po.version = options.version;
   po.max_depth = limits.max_json_depth;
   po.max_objects = limits.max_objects;
+  po.max_unknown_objects = limits.max_unknown_objects;
+  po.max_object_bytes = limits.max_stix_object_bytes;
+  po.max_name_bytes = limits.max_name_bytes;
   po.buffer_capacity = text->capacity();
   auto bundle = ParseBundle(*text, po);
   if (!bundle.ok()) return bundle.status();
   std::string parse_ms = MsSince(t1);
   auto t2 = std::chrono::steady_clock::now();
   if (audit) audit->Affect(bundle->id.Name());
-  auto put = app.store().PutRelease(*bundle, options.replace, audit);
+  auto put = PutWithinLimit(app, *bundle, options.replace, audit);
   std::string store_ms = MsSince(t2);
   if (!put.ok()) return put.status();
   if (put->outcome == Store::PutOutcome::kReplaced) {
@@ -106,48 +103,68 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
   return r;
 }
 
+// Errors start with "<source>: " unless `source` is empty (a streamed upload).
+absl::StatusOr<ReleaseImport> ImportText(Application& app, std::string bytes, const ReleaseImportOptions& options,
+                                         std::string_view source, AuditEntry* audit) {
+  auto r = ImportBundle(app, std::move(bytes), options, audit);
+  if (!r.ok() && !source.empty()) return absl::Status(r.status().code(), Cat(source, ": ", r.status().message()));
+  return r;
+}
+
+// Where a collection index entry points, resolved against the index's own
+// location: an https index lists https URLs only ("/x" is on its host, "x"
+// beside it); an index on the server may also list paths ("x" beside it).
+absl::StatusOr<std::string> ResolveEntry(const std::string& index, const CollectionVersion& v) {
+  const std::string& url = v.url;
+  if (url.empty())
+    return absl::InvalidArgumentError(Cat("collection index: ", v.json_path, " gives only a taxii_url; ",
+                                          "the server reads bundles by url"));
+  const bool remote_index = IsRemoteUrl(index);
+  if (remote_index && (StartsWith(ToLower(url), "file:") || (Contains(url, "://") && !IsRemoteUrl(url))))
+    return absl::InvalidArgumentError(Cat("collection index: ", v.json_path, ".url: an index fetched over https lists "
+                                          "only https URLs, not '", RedactUrl(url), "'"));
+  if (Contains(url, "://")) return url;
+  if (remote_index) {
+    const size_t host = index.find("://") + 3;
+    const size_t path = index.find('/', host);
+    if (StartsWith(url, "/")) return Cat(index.substr(0, path == std::string::npos ? index.size() : path), url);
+    const size_t slash = index.rfind('/');
+    return Cat(index.substr(0, slash + 1), url);
+  }
+  if (StartsWith(url, "/")) return url;
+  const size_t slash = index.rfind('/');
+  return slash == std::string::npos ? url : Cat(index.substr(0, slash + 1), url);
+}
+
 absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& app, const ReleaseSource& source,
                                                                  const ReleaseImportOptions& options,
-                                                                 AuditEntry* audit) {
+                                                                 const QueryLimits& limits, AuditEntry* audit) {
   const std::string& index_src = source.collection_index;
-  auto text = ReadSource(index_src, 16 << 20);
+  const std::string shown = RedactUrl(index_src);
+  auto text = ReadSource(index_src, app.limits().max_index_bytes, app.limits(), limits);
   if (!text.ok()) return text.status();
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(*text).get(root) != simdjson::SUCCESS)
-    return absl::InvalidArgumentError(Cat("collection index ", index_src, " is not valid JSON"));
-  simdjson::dom::array collections;
-  if (root["collections"].get_array().get(collections) != simdjson::SUCCESS)
-    return absl::InvalidArgumentError(Cat("collection index ", index_src, " has no \"collections\" array"));
+  auto index = ParseCollectionIndex(*text);
+  if (!index.ok()) return absl::Status(index.status().code(), Cat(shown, ": ", index.status().message()));
 
   struct Job {
-    std::string url, domain, version;
+    const CollectionVersion* v;
+    std::string location;
   };
   std::vector<Job> jobs;
   std::vector<std::string> available;
-  for (auto c : collections) {
-    std::string_view name;
-    if (c["name"].get_string().get(name) != simdjson::SUCCESS) continue;
-    std::string domain = name.find("Enterprise") != std::string_view::npos ? "enterprise-attack"
-                         : name.find("Mobile") != std::string_view::npos   ? "mobile-attack"
-                         : name.find("ICS") != std::string_view::npos      ? "ics-attack"
-                                                                           : "";
-    if (domain.empty()) continue;
-    if (!source.collection.empty() && source.collection != name && source.collection != domain) continue;
-    simdjson::dom::array versions;
-    if (c["versions"].get_array().get(versions) != simdjson::SUCCESS) continue;
-    for (auto v : versions) {
-      std::string_view version, url;
-      if (v["version"].get_string().get(version) != simdjson::SUCCESS || v["url"].get_string().get(url) != simdjson::SUCCESS)
-        continue;
-      available.push_back(Cat(domain, "@", version));
-      bool wanted = source.versions.empty();
-      for (auto& w : source.versions) {
-        auto a = Version::Parse(w), b = Version::Parse(version);
-        if (a.ok() && b.ok() && *a == *b) wanted = true;
-      }
-      if (wanted) jobs.push_back({ResolveAgainst(index_src, std::string(url)), domain, std::string(version)});
+  for (const CollectionVersion& v : index->versions) {
+    if (v.domain.empty()) continue;
+    if (!source.collection.empty() && source.collection != v.collection && source.collection != v.domain) continue;
+    available.push_back(Cat(v.domain, "@", v.version));
+    bool wanted = source.versions.empty();
+    for (auto& w : source.versions) {
+      auto a = Version::Parse(w), b = Version::Parse(v.version);
+      if (a.ok() && b.ok() && *a == *b) wanted = true;
     }
+    if (!wanted) continue;
+    auto location = ResolveEntry(index_src, v);
+    if (!location.ok()) return absl::Status(location.status().code(), Cat(shown, ": ", location.status().message()));
+    jobs.push_back({&v, std::move(*location)});
   }
   if (jobs.empty())
     return absl::NotFoundError(Cat("the collection index lists none of the requested versions; it has: ",
@@ -156,13 +173,15 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& ap
     return absl::InvalidArgumentError("a sha256 can only be checked when one version is imported");
   std::vector<ReleaseImport> out;
   for (auto& job : jobs) {
-    const std::string name = Cat(job.domain, "@", job.version);
-    auto bytes = ReadSource(job.url, app.limits().max_upload_bytes);
+    const std::string name = Cat(job.v->domain, "@", job.v->version);
+    const std::string where = Cat(name, " (", RedactUrl(job.location), ")");
+    auto bytes = ReadSource(job.location, app.limits().max_upload_bytes, app.limits(), limits);
     if (!bytes.ok()) return absl::Status(bytes.status().code(), Cat(name, ": ", bytes.status().message()));
     ReleaseImportOptions o = options;
-    o.domain = job.domain;
-    o.version = job.version;
-    auto r = ImportText(app, std::move(*bytes), o, Cat(name, " (", job.url, ")"), audit);
+    o.domain = job.v->domain;
+    o.version = job.v->version;
+    if (o.sha256.empty()) o.sha256 = job.v->sha256;  // the index's own digest, when it gives one
+    auto r = ImportText(app, std::move(*bytes), o, where, audit);
     if (!r.ok()) return r.status();
     out.push_back(std::move(*r));
   }
@@ -173,8 +192,11 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& ap
 
 absl::StatusOr<ReleaseImport> ImportRelease(Application& app, std::string bytes, const ReleaseImportOptions& options,
                                             const QueryLimits& limits, AuditEntry* audit) {
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  std::string data = std::move(bytes);  // freed before the slot
   if (absl::Status s = limits.Check("receiving the bundle"); !s.ok()) return s;
-  return ImportText(app, std::move(bytes), options, "", audit);
+  return ImportText(app, std::move(data), options, "", audit);
 }
 
 absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
@@ -183,14 +205,18 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, c
   if (absl::Status s = limits.Check("starting the import"); !s.ok()) return s;
   const int given = !source.path.empty() + !source.url.empty() + !source.collection_index.empty();
   if (given != 1) return absl::InvalidArgumentError("give exactly one source: path, url or collection_index");
-  if (!source.collection_index.empty()) return ImportCollectionIndex(app, source, options, audit);
   const std::string& src = source.path.empty() ? source.url : source.path;
   if (!source.url.empty() && !Contains(src, "://"))
-    return absl::InvalidArgumentError(Cat("url '", src, "' has no scheme (https://...)"));
-  auto bytes = source.path.empty() ? FetchUrl(src, app.limits().max_upload_bytes)
-                                   : ReadLocalFile(src, app.limits().max_upload_bytes);
+    return absl::InvalidArgumentError(Cat("url '", RedactUrl(src), "' has no scheme (https://...)"));
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  if (!source.collection_index.empty()) return ImportCollectionIndex(app, source, options, limits, audit);
+  if (!source.path.empty() && IsRemoteUrl(src))
+    return absl::InvalidArgumentError(Cat("path '", RedactUrl(src), "' is a URL: give it as the url"));
+  // A path, or a file:// URL in either field, is read under the import root.
+  auto bytes = ReadSource(src, app.limits().max_upload_bytes, app.limits(), limits);
   if (!bytes.ok()) return bytes.status();
-  auto r = ImportText(app, std::move(*bytes), options, src, audit);
+  auto r = ImportText(app, std::move(*bytes), options, RedactUrl(src), audit);
   if (!r.ok()) return r.status();
   return std::vector<ReleaseImport>{std::move(*r)};
 }
@@ -214,12 +240,50 @@ absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view releas
   return app.store().GetRelease(*id);
 }
 
+namespace {
+
+// FAILED_PRECONDITION naming the organizations (the first few) that map to
+// `id`: by its exact version, or by DOMAIN@latest when it is the domain's only
+// release (deleting it would leave them mapped to nothing). A release that is
+// not stored passes, so the store's NOT_FOUND answers.
+absl::Status CheckNoOrgMapsTo(Application& app, const ReleaseId& id) {
+  auto all = app.store().ListReleases();
+  if (!all.ok()) return all.status();
+  int in_domain = 0;
+  bool stored = false;
+  for (const ReleaseInfo& r : *all) {
+    if (r.id.domain != id.domain) continue;
+    ++in_domain;
+    stored = stored || r.id.version == id.version;
+  }
+  if (!stored) return absl::OkStatus();
+  auto orgs = app.orgs().ListOrgs();
+  if (!orgs.ok()) return orgs.status();
+  std::vector<std::string> mapped;
+  for (const Organization& o : *orgs) {
+    auto ref = ReleaseRef::Parse(o.release);
+    if (!ref.ok() || ref->domain != id.domain) continue;
+    if (ref->latest ? in_domain == 1 : ref->version == id.version) mapped.push_back(o.id);
+  }
+  if (mapped.empty()) return absl::OkStatus();
+  const size_t shown = std::min<size_t>(mapped.size(), 5);
+  return absl::FailedPreconditionError(
+      Cat("release ", id.Name(), " is in use: ", mapped.size(), " organization", mapped.size() == 1 ? "" : "s",
+          " map", mapped.size() == 1 ? "s" : "", " to it (", Join(std::vector<std::string>(mapped.begin(), mapped.begin() + shown), ", "),
+          mapped.size() > shown ? ", ..." : "", "); map them to another release (org update --release) first; "
+          "nothing was deleted"));
+}
+
+}  // namespace
+
 absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release, AuditEntry* audit) {
   auto ref = ReleaseRef::Parse(release);
   if (!ref.ok()) return ref.status();
   if (ref->latest) return absl::InvalidArgumentError("name the exact version to delete, not @latest");
-  if (audit) audit->Affect(ReleaseId{ref->domain, ref->version}.Name());
-  auto deleted = app.store().DeleteRelease(ReleaseId{ref->domain, ref->version}, audit);
+  const ReleaseId id{ref->domain, ref->version};
+  if (auto s = CheckNoOrgMapsTo(app, id); !s.ok()) return s;
+  if (audit) audit->Affect(id.Name());
+  auto deleted = app.store().DeleteRelease(id, audit);
   if (!deleted.ok()) return deleted.status();
   app.releases().Evict(deleted->info.id);
   app.diffs().Drop(deleted->info.id);

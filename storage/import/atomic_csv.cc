@@ -104,9 +104,11 @@ absl::StatusOr<AtomicIndexData> ParseAtomicCsv(std::string_view text, std::strin
     if (col[c] < 0) missing.push_back(Cat("'", kColumns[c], "'"));
   }
   if (!missing.empty())
+    // The header is not echoed: the file may be one the server was asked to
+    // read (its first line is nobody's business).
     return absl::InvalidArgumentError(Cat(source_name, ":1: not an Atomic Red Team CSV index: missing column",
-                                          missing.size() > 1 ? "s " : " ", Join(missing, ", "), " (header has: ",
-                                          Join(header, ", "), ")"));
+                                          missing.size() > 1 ? "s " : " ", Join(missing, ", "), " (the first line has ",
+                                          header.size(), " comma-separated field", header.size() == 1 ? "" : "s", ")"));
   std::map<std::string, AtomicTest> by_guid;
   AtomicIndexData out;
   for (size_t r = 1; r < table->rows.size(); ++r) {

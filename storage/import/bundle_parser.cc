@@ -4,7 +4,9 @@
 
 #include <simdjson.h>
 
+#include <set>
 #include <system_error>
+#include <tuple>
 #include <thread>
 #include <unordered_map>
 
@@ -139,6 +141,29 @@ std::string_view GetString(simdjson::dom::object obj, std::string_view key) {
   return out;
 }
 
+// `s` as a message may show it: control characters escaped, cut at 80 bytes.
+std::string Shown(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 80)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (u < 0x20 || u == 0x7f) out += Cat("\\x", "0123456789abcdef"[u >> 4], "0123456789abcdef"[u & 15]);
+    else out.push_back(c);
+  }
+  if (s.size() > 80) out += "...";
+  return out;
+}
+
+const std::set<std::string_view>& AttackTypes() {
+  static const std::set<std::string_view> types = {
+      "attack-pattern",  "campaign",        "course-of-action",      "identity",
+      "intrusion-set",   "malware",         "marking-definition",    "relationship",
+      "tool",            "x-mitre-analytic", "x-mitre-asset",        "x-mitre-collection",
+      "x-mitre-data-component", "x-mitre-data-source", "x-mitre-detection-strategy", "x-mitre-matrix",
+      "x-mitre-tactic"};
+  return types;
+}
+
 bool IdMatchesType(std::string_view id, std::string_view type) {
   return id.size() > type.size() + 2 && id.substr(0, type.size()) == type && id.substr(type.size(), 2) == "--";
 }
@@ -150,7 +175,8 @@ constexpr size_t kParallelObjects = 2048;
 // The views point into the parser's DOM.
 struct Scanned {
   bool is_object = false;
-  std::string_view id, type, modified, spec_version;
+  std::string_view id, type, modified, created, spec_version;
+  bool has_modified = false, has_created = false;
   std::string_view name, x_mitre_version;                     // x-mitre-collection
   std::string_view source_ref, target_ref, relationship_type;  // relationship
   bool has_domains = false;                                   // x_mitre_domains is an array
@@ -168,6 +194,9 @@ void ScanObject(simdjson::dom::element element, std::string_view text, ObjectRec
   s->id = fields.Str(F::kId);
   s->type = fields.Str(F::kType);
   s->modified = fields.Str(F::kModified);
+  s->created = fields.Str(F::kCreated);
+  s->has_modified = fields.Has(F::kModified);
+  s->has_created = fields.Has(F::kCreated);
   s->spec_version = fields.Str(F::kSpecVersion);
   s->name = fields.Str(F::kName);
   s->x_mitre_version = fields.Str(F::kVersion);
@@ -254,6 +283,52 @@ absl::StatusOr<std::vector<std::string_view>> ElementTexts(const simdjson::dom::
 
 }  // namespace
 
+bool IsStixId(std::string_view id, std::string_view type) {
+  if (type.empty() || !IdMatchesType(id, type)) return false;
+  for (char c : type)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  const std::string_view uuid = id.substr(type.size() + 2);
+  if (uuid.size() != 36) return false;
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? uuid[i] != '-' : !std::isxdigit(static_cast<unsigned char>(uuid[i]))) return false;
+  }
+  return true;
+}
+
+bool IsRfc3339(std::string_view t) {
+  size_t pos = 0;
+  auto digits = [&](size_t n, int lo, int hi) {
+    if (pos + n > t.size()) return false;
+    int v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const char c = t[pos + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    pos += n;
+    return v >= lo && v <= hi;
+  };
+  auto lit = [&](char c) { return pos < t.size() && t[pos++] == c; };
+  if (!(digits(4, 0, 9999) && lit('-') && digits(2, 1, 12) && lit('-') && digits(2, 1, 31) && lit('T') &&
+        digits(2, 0, 23) && lit(':') && digits(2, 0, 59) && lit(':') && digits(2, 0, 60)))
+    return false;
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    const size_t start = pos;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') ++pos;
+    if (pos == start || pos - start > 9) return false;
+  }
+  if (pos < t.size() && t[pos] == 'Z') return ++pos == t.size();
+  if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    ++pos;
+    return digits(2, 0, 23) && lit(':') && digits(2, 0, 59) && pos == t.size();
+  }
+  return false;
+}
+
+bool IsAttackType(std::string_view type) { return AttackTypes().count(type) > 0; }
+
 std::string DomainFromCollectionName(std::string_view name) {
   if (name.find("Enterprise") != std::string_view::npos) return "enterprise-attack";
   if (name.find("Mobile") != std::string_view::npos) return "mobile-attack";
@@ -311,6 +386,25 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   elements.reserve(objects.size());
   for (simdjson::dom::element el : objects) elements.push_back(el);
 
+  // The refusals that need no copy of anything, before the scan copies each
+  // object's text: an oversized object, too many objects of types ATT&CK
+  // does not use.
+  size_t unknown = 0, techniques = 0;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    simdjson::dom::object obj;
+    if (elements[i].get_object().get(obj) != simdjson::SUCCESS) continue;  // refused below, in order
+    const std::string_view type = GetString(obj, "type");
+    if (raw[i].size() > opts.max_object_bytes)
+      return absl::InvalidArgumentError(Cat("objects[", i, "] (", Shown(GetString(obj, "id")), ") is ", raw[i].size(),
+                                            " bytes, over the limit of ", opts.max_object_bytes,
+                                            " bytes per object (max_stix_object_bytes)"));
+    if (type == "attack-pattern") ++techniques;
+    else if (!type.empty() && !IsAttackType(type) && ++unknown > opts.max_unknown_objects)
+      return absl::ResourceExhaustedError(Cat("the bundle holds more than ", opts.max_unknown_objects,
+                                              " objects of types ATT&CK does not use (objects[", i, "] is a \"",
+                                              Shown(type), "\"; max_unknown_objects)"));
+  }
+
   // Per object, the work that does not depend on the other objects (finding
   // the members, the record, the content address, the copy of the text), on
   // two threads for a large bundle; then, in bundle order, the checks and
@@ -353,13 +447,25 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     const std::string_view id = s.id, type = s.type;
     if (!s.is_object) return absl::InvalidArgumentError(Cat("objects[", i, "] is not a JSON object"));
     if (type.empty())
-      return absl::InvalidArgumentError(Cat("objects[", i, "]", id.empty() ? "" : " (" + std::string(id) + ")",
+      return absl::InvalidArgumentError(Cat("objects[", i, "]", id.empty() ? "" : " (" + Shown(id) + ")",
                                                      " has no string \"type\""));
     if (id.empty())
-      return absl::InvalidArgumentError(Cat("objects[", i, "] (type ", type, ") has no string \"id\""));
+      return absl::InvalidArgumentError(Cat("objects[", i, "] (type ", Shown(type), ") has no string \"id\""));
     if (!IdMatchesType(id, type))
-      return absl::InvalidArgumentError(Cat("objects[", i, "]: id \"", id,
-                                                     "\" does not start with its type \"", type, "--\""));
+      return absl::InvalidArgumentError(Cat("objects[", i, "]: id \"", Shown(id),
+                                                     "\" does not start with its type \"", Shown(type), "--\""));
+    if (!IsStixId(id, type))
+      return absl::InvalidArgumentError(Cat("objects[", i, "]: id \"", Shown(id), "\" is not ", Shown(type),
+                                            "--<UUID> (8-4-4-4-12 hex digits, the type in lower-case letters, "
+                                            "digits and '-')"));
+    for (auto [field, value, present] : {std::tuple{"modified", s.modified, s.has_modified},
+                                         std::tuple{"created", s.created, s.has_created}})
+      if (present && !IsRfc3339(value))
+        return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): ", field, " \"", Shown(value),
+                                              "\" is not an RFC 3339 timestamp (2024-01-01T00:00:00.000Z)"));
+    if (s.name.size() > opts.max_name_bytes)
+      return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): name is ", s.name.size(),
+                                            " bytes, over the limit of ", opts.max_name_bytes, " (max_name_bytes)"));
     if (out.spec_version.empty()) out.spec_version = std::string(s.spec_version);
     const std::string_view text = raw[i];
     if (text.empty())
@@ -397,6 +503,9 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     index_of.emplace(id, out.objects.size());
     out.objects.push_back(std::move(s.stored));
   }
+  if (techniques == 0)
+    return absl::InvalidArgumentError(
+        "the bundle holds no ATT&CK technique (no attack-pattern object): it is not ATT&CK content");
   for (auto& [type, n] : counts) out.counts_by_type[std::string(type)] = n;
   // index_of's keys point into the DOM, which lives until here.
   for (size_t r = 0; r < rel_refs.size(); ++r)

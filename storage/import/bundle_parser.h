@@ -4,9 +4,15 @@
 //   opts.domain = "enterprise-attack"; opts.version = "18.1";
 //   absl::StatusOr<ParsedBundle> b = ParseBundle(json_text, opts);
 //
-// Pure function, no I/O. Errors are INVALID_ARGUMENT (malformed input; the
-// message names the line:column or `objects[i]` path and the STIX id) or
-// RESOURCE_EXHAUSTED (past a configured limit).
+// Every object's id must be `<type>--<UUID>` and its `created` and `modified`
+// (when present) RFC 3339 timestamps, so no newline or key separator ever
+// reaches a storage key; the bundle must hold at least one ATT&CK technique
+// (attack-pattern).
+//
+// Pure function, no I/O. Errors are INVALID_ARGUMENT (malformed input, or an
+// object or name over its size limit; the message names the line:column or
+// `objects[i]` path and the STIX id) or RESOURCE_EXHAUSTED (past a count
+// limit). Messages show ids and names escaped and cut short.
 #pragma once
 
 #include <string>
@@ -27,6 +33,14 @@ struct BundleParseOptions {
   size_t max_depth = 64;
   // Most objects one bundle may hold. Default: 200000 (enterprise 18.1 has 24771).
   size_t max_objects = 200000;
+  // Most objects of types ATT&CK does not use (IsAttackType), counted before
+  // anything is copied. Default: 10000.
+  size_t max_unknown_objects = 10000;
+  // Largest single object's JSON text, which bounds each of its fields.
+  // Default: 1 MiB (enterprise 18.0's largest object is 36 KB).
+  size_t max_object_bytes = 1u << 20;
+  // Longest object name. Default: 1 KiB (ATT&CK's longest is 124 bytes).
+  size_t max_name_bytes = 1u << 10;
   // Capacity of the buffer behind the `json` argument, when the caller knows
   // the bytes after the text are readable: with 64 spare bytes the parser
   // works in place instead of copying. Default: 0 (copy).
@@ -42,6 +56,16 @@ struct ParsedBundle {
 };
 
 absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundleParseOptions& opts);
+
+// True for `<type>--<UUID>`: `type` itself (lower-case letters, digits and
+// '-'), two dashes, then a UUID written 8-4-4-4-12 in hex digits.
+bool IsStixId(std::string_view id, std::string_view type);
+// True for an RFC 3339 date-time: "2024-01-01T00:00:00Z", "...00.123Z",
+// "...00+02:00" (upper-case T and Z, fields in range).
+bool IsRfc3339(std::string_view timestamp);
+// True for the object types ATT&CK bundles hold (attack-pattern,
+// relationship, x-mitre-tactic, ...).
+bool IsAttackType(std::string_view type);
 
 // The ATT&CK domain a collection's name stands for, as MITRE names them
 // ("Enterprise ATT&CK" -> enterprise-attack, "Mobile ATT&CK", "ATT&CK for ICS");

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "storage/import/sha256.h"
@@ -42,14 +43,45 @@ void AdviseHugePages(char* p, size_t n) {
 
 }  // namespace
 
+// Makes room for `n` bytes in `s`, allocating exactly `n` when it must grow:
+// std::string::reserve at least doubles the capacity, which near the limit
+// (with the old buffer still held while copying) would cost 3x the limit.
+void ReserveExactly(std::string& s, size_t n) {
+  if (s.capacity() >= n) return;
+  std::string bigger;
+  bigger.reserve(n);
+  bigger.append(s);
+  s.swap(bigger);
+}
+
 // libdeflate inflates whole buffers 2-3x faster than zlib's streaming API.
 // Each gzip member's size comes from its trailer (mod 2^32); a wrong guess is
-// corrected by retrying with a larger buffer, up to the limit.
-absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
+// corrected by retrying with a larger buffer, up to the limit: libdeflate
+// never writes past the buffer it is given, so the limit holds while
+// inflating, not after.
+absl::StatusOr<std::string> MaybeGunzip(std::string data, const GunzipLimits& limits) {
+  // The output bound: the size limit, or the ratio's when that is lower.
+  size_t max_bytes = limits.max_bytes;
+  bool ratio_bound = false;
+  if (limits.max_ratio > 0) {
+    const double by_ratio = std::max<double>(GunzipLimits::kRatioFloor, limits.max_ratio * static_cast<double>(data.size()));
+    if (by_ratio < static_cast<double>(max_bytes)) {
+      max_bytes = static_cast<size_t>(by_ratio);
+      ratio_bound = true;
+    }
+  }
+  auto too_large = [&] {
+    if (ratio_bound)
+      return absl::ResourceExhaustedError(Cat("gzip data inflates more than ", limits.max_ratio, " times its ",
+                                              data.size(), " compressed bytes (max_inflation_ratio); refused as a "
+                                              "likely gzip bomb"));
+    return absl::ResourceExhaustedError(
+        Cat("gzip bundle inflates past the limit of ", max_bytes, " bytes (", limits.max_bytes_name, ")"));
+  };
   if (!IsGzip(data)) {
-    if (data.size() > max_bytes)
-      return absl::ResourceExhaustedError(
-          Cat("bundle is ", data.size(), " bytes, over the limit of ", max_bytes, " bytes"));
+    if (data.size() > limits.max_bytes)
+      return absl::ResourceExhaustedError(Cat("bundle is ", data.size(), " bytes, over the limit of ", limits.max_bytes,
+                                              " bytes (", limits.max_bytes_name, ")"));
     return data;
   }
   std::unique_ptr<libdeflate_decompressor, Free> d(libdeflate_alloc_decompressor());
@@ -66,12 +98,18 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
     // Guess from the trailer of the whole remaining input (right for the last member).
     // A cut-off stream ends in arbitrary bytes instead of a trailer, so the
     // first buffer is also capped in proportion to the input (JSON inflates
-    // ~5x); streams that inflate more just take the doubling path below.
+    // ~5x); streams that inflate more take the retry path below.
     size_t guess = std::max<size_t>(std::min<size_t>(TrailerSize(in + in_len), in_len * 16), 1 << 16);
     while (true) {
       if (out.size() + guess > max_bytes + 1) guess = max_bytes + 1 - out.size();
       const size_t base = out.size();
-      out.reserve(base + guess);
+      // The first buffer is the guess (exact for a one-member gzip, as every
+      // real bundle is). When it is not enough, the buffer goes straight to
+      // the bound instead of doubling: the memory of each smaller buffer left
+      // behind would add up to the bound again, while pages of the bound that
+      // are never written cost no memory.
+      if (out.capacity() < base + guess + kParsePadding)
+        ReserveExactly(out, (out.capacity() < kParsePadding ? base + guess : max_bytes + 1) + kParsePadding);
       AdviseHugePages(out.data(), base + guess);
       out.resize(base + guess);
       size_t in_used = 0, produced = 0;
@@ -83,9 +121,7 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
       }
       out.resize(base);
       if (rc == LIBDEFLATE_INSUFFICIENT_SPACE) {
-        if (base + guess > max_bytes)
-          return absl::ResourceExhaustedError(
-              Cat("gzip bundle inflates past the limit of ", max_bytes, " bytes"));
+        if (base + guess > max_bytes) return too_large();
         guess *= 2;
         continue;
       }
@@ -96,18 +132,17 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
           " does not decode to its end (", data.size(), " compressed bytes received)"));
     }
   }
-  if (out.size() > max_bytes)
-    return absl::ResourceExhaustedError(Cat("gzip bundle inflates past the limit of ", max_bytes, " bytes"));
-  out.reserve(out.size() + kParsePadding);  // lets the JSON parser work in place
+  if (out.size() > max_bytes) return too_large();
+  ReserveExactly(out, out.size() + kParsePadding);  // lets the JSON parser work in place
   return out;
 }
 
 absl::StatusOr<std::string> VerifyAndGunzip(std::string data, std::string_view sha256, std::string_view source,
-                                            size_t max_bytes) {
+                                            const GunzipLimits& limits) {
   const std::string prefix = source.empty() ? std::string() : Cat(source, ": ");
   if (!sha256.empty() && ToLower(sha256) != Sha256Hex(data))
     return absl::InvalidArgumentError(Cat(prefix, "sha256 mismatch: the content's digest is not ", sha256));
-  auto text = MaybeGunzip(std::move(data), max_bytes);
+  auto text = MaybeGunzip(std::move(data), limits);
   if (!text.ok() && !prefix.empty()) return absl::Status(text.status().code(), Cat(prefix, text.status().message()));
   return text;
 }

@@ -10,11 +10,28 @@
 
 namespace ttpgraph {
 
+// How far a gzip stream may inflate. The output buffer never grows past
+// these bounds: inflation stops there, so a gzip bomb costs at most
+// `max_bytes` (or `max_ratio` times its compressed size) of memory.
+struct GunzipLimits {
+  // Largest output, bytes.
+  size_t max_bytes = 0;
+  // Most output bytes per compressed byte; 0 = no ratio limit. Outputs up to
+  // kRatioFloor bytes are never held to it (small inputs compress little).
+  double max_ratio = 0;
+  // Names the limit in messages ("max_bundle_bytes").
+  std::string_view max_bytes_name = "max_bundle_bytes";
+  static constexpr size_t kRatioFloor = 1u << 20;
+};
+
 // Returns the inflated bytes of a gzip stream, or `data` itself when it does
 // not start with the gzip magic. Errors: INVALID_ARGUMENT for a corrupt or
 // truncated gzip stream (the message gives the byte offset), RESOURCE_EXHAUSTED
-// when the output would exceed `max_bytes`.
-absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes);
+// when the output would exceed a limit (named in the message).
+absl::StatusOr<std::string> MaybeGunzip(std::string data, const GunzipLimits& limits);
+inline absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes) {
+  return MaybeGunzip(std::move(data), GunzipLimits{max_bytes});
+}
 
 // What every import does with the bytes it received: checks the SHA-256 the
 // caller announced (hex, any case; empty = no check) over the bytes as sent,
@@ -23,6 +40,6 @@ absl::StatusOr<std::string> MaybeGunzip(std::string data, size_t max_bytes);
 // of the content (INVALID_ARGUMENT "<source>: sha256 mismatch: the content's
 // digest is not <expected>").
 absl::StatusOr<std::string> VerifyAndGunzip(std::string data, std::string_view sha256, std::string_view source,
-                                            size_t max_bytes);
+                                            const GunzipLimits& limits);
 
 }  // namespace ttpgraph

@@ -30,6 +30,7 @@ constexpr std::string_view kFieldNames[ObjectFields::kFieldCount] = {
     "x_mitre_analytic_refs",
     "x_mitre_log_source_references",
     "x_mitre_data_source_ref",
+    "created",
 };
 
 // The fields by key length: a member's key is compared with the few names of

@@ -40,6 +40,7 @@ class ObjectFields {
     kAnalyticRefs,       // x_mitre_analytic_refs
     kLogSourceReferences,  // x_mitre_log_source_references
     kDataSourceRef,      // x_mitre_data_source_ref
+    kCreated,
     kFieldCount
   };
 

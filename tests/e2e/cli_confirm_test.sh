@@ -95,6 +95,12 @@ else
 fi
 check "d3fend delete: gone" 0 "$(T --json d3fend versions | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("versions", [])))')"
 
+# Issue 10: a release organizations map to is not deleted (organization "keep" maps to it).
+T release delete ics-attack@18.1 --yes >"$WORK/in_use.out" 2>&1 && fail "release delete went through while keep maps to it" ||
+  { grep -qF "is in use: 1 organization maps to it (keep)" "$WORK/in_use.out" && pass "release in use: refused" ||
+    fail "release in use: $(cat "$WORK/in_use.out")"; }
+T org delete keep --yes >/dev/null || fail "org delete keep"
+
 # --yes on a terminal: no question.
 run_in_pane 5 "'$TTPCTL' --server $ADDR release delete ics-attack@18.1 --yes"
 if [ "$(exit_status 5)" = 0 ]; then

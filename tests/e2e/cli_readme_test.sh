@@ -73,7 +73,8 @@ EOF
 fi
 pass "$(wc -l <"$WORK/examples.tsv") ttpctl examples extracted from README.md"
 
-if ! start_server; then
+# The examples' server-side reads (the file:// stand-ins and the index) lie under these two.
+if ! start_server --import-root "$DATA,$WORK"; then
   fail "ttpgraphd did not start"
   cat "$WORK/server.log"
   finish

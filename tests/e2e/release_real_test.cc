@@ -8,6 +8,9 @@
 #include <map>
 #include <string>
 
+#include "storage/import/bundle_parser.h"
+#include "storage/import/decompress.h"
+#include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
 
@@ -35,6 +38,26 @@ TEST(ReleaseServiceTest, RealBundleStreamedInChunks) {
   const auto& counts = resp.release().counts_by_type();
   EXPECT_EQ((std::map<std::string, int>(counts.begin(), counts.end())), want);
   EXPECT_EQ(resp.release().new_objects_stored(), resp.release().object_count());
+}
+
+// Every real release passes the parser's content checks (STIX ids, RFC 3339
+// timestamps, ATT&CK types only, size caps) with the server's default limits.
+TEST(ParseBundleRealTest, RealReleasesPassEveryCheck) {
+  const std::map<std::string, int> techniques = {{"enterprise-attack-14.1.json.gz", 768},
+                                                 {"enterprise-attack-18.0.json.gz", 835},
+                                                 {"mobile-attack-18.1.json.gz", 190},
+                                                 {"ics-attack-18.1.json.gz", 95}};
+  for (const auto& [file, want] : techniques) {
+    SCOPED_TRACE(file);
+    ASSERT_OK_AND_ASSIGN(std::string text, MaybeGunzip(testing::ReadFile(testing::SharedData(Cat("attack/", file))),
+                                                       GunzipLimits{512u << 20, 50}));
+    BundleParseOptions o;
+    o.domain = file.substr(0, file.find("-attack") + 7);
+    o.version = file.substr(o.domain.size() + 1, file.size() - o.domain.size() - 1 - 8);
+    ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(text, o));
+    EXPECT_EQ(b.counts_by_type["attack-pattern"], want);
+    for (auto& [type, n] : b.counts_by_type) EXPECT_TRUE(IsAttackType(type)) << type;
+  }
 }
 
 }  // namespace

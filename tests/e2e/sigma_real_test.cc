@@ -56,5 +56,18 @@ TEST(SigmaTarballTest, RealSigmaHqCounts) {
   EXPECT_EQ(ids.size(), 397u);
 }
 
+// The server's defaults (TarLimits{}) take the real rule set; the members
+// `keep` declines are counted, not returned.
+TEST(SigmaTarballTest, RealSetUnderTheDefaultLimits) {
+  const std::string tar = testing::ReadFile(testing::SharedData("sigma/sigma-rules.tar.gz"));
+  ASSERT_OK_AND_ASSIGN(Tarball t, ReadTarball("sigma-rules.tar.gz", tar, TarLimits{}, [](std::string_view p) {
+                         return EndsWith(p, ".yml");
+                       }));
+  EXPECT_EQ(t.members.size(), 3982u);
+  for (const ArchiveMember& m : t.members) ASSERT_TRUE(EndsWith(m.path, ".yml")) << m.path;
+  ASSERT_OK_AND_ASSIGN(auto all, ReadTarball("sigma-rules.tar.gz", tar, 1u << 30));
+  EXPECT_EQ(t.members.size() + t.skipped, all.size());
+}
+
 }  // namespace
 }  // namespace ttpgraph

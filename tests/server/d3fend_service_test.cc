@@ -279,15 +279,32 @@ TEST_F(D3fendServiceTest, BadInputIsRefusedAndNothingIsWritten) {
   EXPECT_THAT(Countermeasures("", "", &r), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(D3fendServiceTest, ImportFromServerPath) {
+TEST(D3fendFromPathTest, ImportFromServerPathUnderTheImportRoot) {
+  ServerOptions options;
+  options.limits.import_roots = {testing::TestData("d3fend")};
+  testing::TestServer server(options);
   v1::ImportD3fendFromRequest req;
   req.set_path(testing::TestData("d3fend/mini.ttl"));
   req.mutable_options()->set_version("0.2");
   v1::ImportD3fendResponse resp;
-  ASSERT_TRUE(client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp).ok());
+  ASSERT_TRUE(server.client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp).ok());
   EXPECT_EQ(resp.outcome(), v1::ImportD3fendResponse::CREATED);
+  req.set_path(testing::TestData("d3fend/nonexistent.ttl"));
+  EXPECT_THAT(server.client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp),
+              StatusIs(absl::StatusCode::kNotFound));
   req.set_path("/nonexistent/d3fend.ttl");
-  EXPECT_THAT(client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(server.client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the import root")));
+}
+
+TEST_F(D3fendServiceTest, ImportFromServerPathIsDisabledWithoutAnImportRoot) {
+  v1::ImportD3fendFromRequest req;
+  req.set_path(testing::TestData("d3fend/mini.ttl"));
+  req.mutable_options()->set_version("0.2");
+  v1::ImportD3fendResponse resp;
+  EXPECT_THAT(client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("--import-root")));
+  EXPECT_EQ(VersionCount(), 0);
 }
 
 }  // namespace

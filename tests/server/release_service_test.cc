@@ -397,7 +397,33 @@ TEST_F(ReleaseServiceTest, DifferentContentNeedsReplace) {
 
 // ------------------------------------------------------------------ server-side sources
 
-TEST_F(ReleaseServiceTest, ImportByServerPathAndFileUrl) {
+ServerOptions WithImportRoots(const std::vector<std::string>& roots) {
+  ServerOptions o;
+  o.limits.import_roots = roots;
+  return o;
+}
+
+// Path imports read under tests/testdata only.
+class ServerSideTest : public ReleaseServiceTest {
+ protected:
+  ServerSideTest() : ReleaseServiceTest(WithImportRoots({testing::TestData("")})) {}
+};
+
+TEST_F(ReleaseServiceTest, PathImportsAreDisabledWithoutAnImportRoot) {
+  v1::ImportReleaseFromRequest req;
+  req.set_path(testing::TestData("mini_attack/mini-v17.json"));
+  *req.mutable_options() = Options("enterprise-attack", "17.0");
+  v1::ImportReleaseFromResponse resp;
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kFailedPrecondition, AllOf(HasSubstr("disabled"), HasSubstr("--import-root"))));
+  req.set_url("file://" + testing::TestData("mini_attack/mini-v17.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kFailedPrecondition));
+  req.set_collection_index(testing::TestData("collection_index/index.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(ReleaseNames(), IsEmpty());
+}
+
+TEST_F(ServerSideTest, ImportByServerPathAndFileUrl) {
   v1::ImportReleaseFromRequest req;
   req.set_path(testing::TestData("mini_attack/mini-v17.json"));
   *req.mutable_options() = Options("enterprise-attack", "17.0");
@@ -417,17 +443,23 @@ TEST_F(ReleaseServiceTest, ImportByServerPathAndFileUrl) {
   EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
 }
 
-TEST_F(ReleaseServiceTest, BadServerSideSources) {
+TEST_F(ServerSideTest, BadServerSideSources) {
   v1::ImportReleaseFromRequest req;
   v1::ImportReleaseFromResponse resp;
   EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("give a source")));
   req.set_path("/nonexistent/enterprise-attack-1.0.json");
   *req.mutable_options() = Options("enterprise-attack", "1.0");
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/enterprise-attack-1.0.json")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("/nonexistent/enterprise-attack-1.0.json"), HasSubstr("outside the import root"))));
+  req.set_path(testing::TestData("nonexistent/enterprise-attack-1.0.json"));
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not a readable regular file under the import root")));
   req.set_path(testing::TestData("mini_attack"));
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a regular file")));
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("not a readable regular file under the import root")));
+  req.set_path("mini_attack/mini-v17.json");
+  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("relative path")));
   req.set_path(testing::TestData("bad/no-type.json"));
   EXPECT_THAT(client().ImportFrom(req, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("no-type.json"), HasSubstr("objects[1]"))));
@@ -437,20 +469,28 @@ TEST_F(ReleaseServiceTest, BadServerSideSources) {
   EXPECT_THAT(client().ImportFrom(req, &resp),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported URL scheme")));
   req.set_url("file:///nonexistent/x.json");
-  EXPECT_THAT(client().ImportFrom(req, &resp), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside the import root")));
+  req.set_url("http://example.org/x.json");
+  EXPECT_THAT(client().ImportFrom(req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("only https")));
   EXPECT_THAT(ReleaseNames(), IsEmpty());
 }
 
-class CollectionIndexTest : public ReleaseServiceTest {
+// The index in a scratch directory (a second import root), its bundles under tests/testdata.
+// Before the server, so its directory exists when the server starts with it as an import root.
+struct IndexDir {
+  testing::TempDir dir_;
+};
+class CollectionIndexTest : protected IndexDir, public ReleaseServiceTest {
  protected:
-  CollectionIndexTest() {
+  CollectionIndexTest() : ReleaseServiceTest(WithImportRoots({testing::TestData("mini_attack"), dir_.path()})) {
     std::string index = testing::ReadFile(testing::TestData("mini_attack/collection-index.json.in"));
     const std::string mini_dir = testing::TestData("mini_attack");
     for (size_t at; (at = index.find("@MINI_DIR@")) != std::string::npos;) index.replace(at, 10, mini_dir);
     index_path_ = dir_.path() + "/index.json";
     testing::WriteFile(index_path_, index);
   }
-  testing::TempDir dir_;
   std::string index_path_;
 };
 
@@ -510,10 +550,10 @@ TEST_F(CollectionIndexTest, UnknownVersionsAndBadIndexes) {
   testing::WriteFile(broken, "{\"collections\": ");
   req.set_collection_index(broken);
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("broken.json"), HasSubstr("not valid JSON"))));
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("broken.json"), HasSubstr("invalid JSON"))));
   testing::WriteFile(broken, "{}");
   EXPECT_THAT(client().ImportFrom(req, &resp),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no \"collections\" array")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("$.collections: missing")));
   EXPECT_THAT(ReleaseNames(), IsEmpty());
 }
 
@@ -559,6 +599,43 @@ TEST_F(ReleaseServiceTest, DeleteKeepsObjectsSharedWithAnotherRelease) {
   del.set_release("enterprise-attack@latest");
   EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exact version")));
+}
+
+// Issue 10: `release delete` pulled a release from under the organizations mapped to it.
+TEST_F(ReleaseServiceTest, DeleteIsRefusedWhileOrganizationsMapToTheRelease) {
+  ASSERT_OK(Upload(Mini("mini-v17.json"), Options("enterprise-attack", "17.0")));
+  ASSERT_OK(Upload(Mini("mini-v18.json"), Options("enterprise-attack", "18.0")));
+  for (const auto& [id, release] : std::vector<std::pair<std::string, std::string>>{
+           {"acme", "enterprise-attack@17.0"}, {"globex", "enterprise-attack@17.0"}, {"initech", "enterprise-attack@latest"}}) {
+    v1::CreateOrganizationRequest req;
+    req.set_org_id(id);
+    req.set_release(release);
+    v1::Organization org;
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &org));
+  }
+  v1::DeleteReleaseRequest del;
+  del.set_release("enterprise-attack@17.0");
+  v1::DeleteReleaseResponse deleted;
+  EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("release enterprise-attack@17.0 is in use: 2 organizations map to it (acme, globex); "
+                                 "map them to another release (org update --release) first; nothing was deleted")));
+  EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
+
+  // @latest moves to 17.0 when 18.0 goes: initech keeps a release.
+  del.set_release("enterprise-attack@18.0");
+  ASSERT_OK(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted));
+  // ... but 17.0 is then the domain's only one: initech needs it too.
+  for (const char* id : {"acme", "globex"}) {
+    v1::DeleteOrganizationRequest d;
+    d.set_org_id(id);
+    v1::DeleteOrganizationResponse out;
+    ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, d, &out));
+  }
+  del.set_release("enterprise-attack@17.0");
+  EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("1 organization maps to it (initech)")));
+  EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0"));
 }
 
 TEST_F(ReleaseServiceTest, LatestIsTheNumericallyNewestVersion) {

@@ -58,6 +58,21 @@ TEST(StoreTest, DifferentContentUnderSameVersionNeedsReplace) {
   EXPECT_EQ(replaced.outcome, Store::PutOutcome::kReplaced);
 }
 
+// The manifest joins the keys with '\n': a key holding one (or NUL) is
+// refused by the store itself, whoever built the bundle.
+TEST(StoreTest, KeysThatWouldCorruptTheManifestAreRefused) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  for (const std::string bad : {std::string("attack-pattern--x\n|2024|00"), std::string("a\0b", 3), std::string()}) {
+    ParsedBundle b = Mini("mini-v17.json", "17.0");
+    b.objects[3].key = bad;
+    EXPECT_THAT(store->PutRelease(b, false),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("holds a newline or NUL")));
+  }
+  ASSERT_OK_AND_ASSIGN(auto releases, store->ListReleases());
+  EXPECT_TRUE(releases.empty());
+}
+
 TEST(StoreTest, ContentAddressingCountsFromTheMiniReadme) {
   testing::TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));

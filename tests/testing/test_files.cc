@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,6 +32,24 @@ std::string ReadFile(const std::string& path) {
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+std::string TarHeader(const std::string& name, uint64_t size) {
+  std::string h(512, '\0');
+  memcpy(h.data(), name.data(), std::min<size_t>(name.size(), 99));
+  memcpy(h.data() + 100, "0000644", 7);
+  snprintf(h.data() + 124, 12, "%011llo", static_cast<unsigned long long>(size));
+  h[156] = '0';
+  memcpy(h.data() + 257, "ustar", 5);
+  memset(h.data() + 148, ' ', 8);
+  unsigned sum = 0;
+  for (unsigned char c : h) sum += c;
+  snprintf(h.data() + 148, 8, "%06o", sum);
+  return h;
+}
+
+std::string TarMember(const std::string& name, const std::string& body) {
+  return TarHeader(name, body.size()) + body + std::string((512 - body.size() % 512) % 512, '\0');
 }
 
 std::string Gzip(const std::string& data) {

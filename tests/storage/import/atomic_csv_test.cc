@@ -38,6 +38,10 @@ TEST(AtomicCsv, ErrorsNameTheLine) {
   auto missing = ParseAtomicCsv(testing::ReadFile(testing::TestData("atomic/missing-columns.csv")), "m.csv");
   EXPECT_THAT(missing.status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("m.csv:1: not an Atomic Red Team CSV index"));
+  // The first line is never echoed (the file may be one the server was asked to read).
+  auto shadow = ParseAtomicCsv("root:$y$j9T$c2VjcmV0:20228:0:99999:7:::\n", "s");
+  EXPECT_THAT(shadow.status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the first line has 1 comma-separated field")));
+  EXPECT_THAT(std::string(shadow.status().message()), ::testing::Not(HasSubstr("root")));
   std::string header = "Tactic,Technique #,Technique Name,Test #,Test Name,Test GUID,Executor Name\n";
   auto bad_number = ParseAtomicCsv(header + "execution,T1001,x,one,y,g-1,sh\n", "n.csv");
   EXPECT_THAT(std::string(bad_number.status().message()), HasSubstr("n.csv:2: 'Test #'"));

@@ -54,6 +54,82 @@ std::string Relationship(const std::string& n, const std::string& src, const std
              R"(","target_ref":")", dst, R"("})");
 }
 
+TEST(StixIdTest, TypeThenUuid) {
+  EXPECT_TRUE(IsStixId("attack-pattern--a0000000-0000-4000-8000-000000001001", "attack-pattern"));
+  EXPECT_TRUE(IsStixId("x-mitre-tactic--7A000000-0000-4000-8000-00000000000F", "x-mitre-tactic"));
+  for (const std::string bad :
+       {std::string("attack-pattern--a0000000-0000-4000-8000-000000001001\n"), std::string("attack-pattern--1"),
+        std::string("attack-pattern--a0000000-0000-4000-8000-00000000100/"), std::string("attack-pattern--a0000000/0000-4000-8000-000000001001"),
+        std::string("attack-pattern--a0000000-0000-4000-8000-00000000100|"), std::string("attack-pattern--a000000@-0000-4000-8000-000000001001"),
+        std::string("attack-pattern--a0000000-0000-4000-8000-00000000100\0", 52), std::string("intrusion-set--a0000000-0000-4000-8000-000000001001"),
+        std::string("attack-pattern--a0000000-0000-4000-8000-0000000010011"), std::string("attack-pattern--g0000000-0000-4000-8000-000000001001")})
+    EXPECT_FALSE(IsStixId(bad, "attack-pattern")) << bad;
+  EXPECT_FALSE(IsStixId("Attack-Pattern--a0000000-0000-4000-8000-000000001001", "Attack-Pattern"));
+  EXPECT_FALSE(IsStixId("x|y--a0000000-0000-4000-8000-000000001001", "x|y"));
+}
+
+TEST(Rfc3339Test, TimestampsAsStixWritesThem) {
+  for (const char* ok : {"2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000Z", "2018-10-17T00:14:20.652Z",
+                         "2024-02-29T23:59:60.123456789Z", "2024-01-01T00:00:00+02:00", "2024-01-01T00:00:00.5-05:30"})
+    EXPECT_TRUE(IsRfc3339(ok)) << ok;
+  for (const char* bad : {"", "2024-01-01", "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "2024-13-01T00:00:00Z",
+                          "2024-01-01T24:00:00Z", "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00Z\n",
+                          "2024-01-01T00:00:00Z|1", "2024-01-01T00:00:00.0000000000Z", "2024-01-01t00:00:00z",
+                          "2024-01-01T00:00:00+2:00"})
+    EXPECT_FALSE(IsRfc3339(bad)) << bad;
+}
+
+TEST(ParseBundleTest, IdsAndTimestampsThatCouldReachAKeyAreRefused) {
+  const std::string tech = Technique("01");
+  std::string id_nl = tech;
+  id_nl.insert(id_nl.find("\",\"modified\""), "\\n");
+  EXPECT_THAT(ParseBundle(MakeBundle({id_nl}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[0]"), HasSubstr("0001\\n"), HasSubstr("attack-pattern--<UUID>"))));
+  std::string mod = tech;
+  mod.insert(mod.find("Z\",\"name\"") + 1, "\\n|x");
+  EXPECT_THAT(ParseBundle(MakeBundle({mod}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("modified"), HasSubstr("RFC 3339"))));
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01", R"(,"created":"yesterday")")}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("created \"yesterday\""), HasSubstr("RFC 3339"))));
+  EXPECT_THAT(ParseBundle(MakeBundle({R"({"type":"attack-pattern","id":"attack-pattern--00000000-0000-4000-8000-000000000001",)"
+                                      R"("modified":7,"name":"T"})"}),
+                          Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("modified")));
+}
+
+TEST(ParseBundleTest, ABundleWithoutTechniquesIsNotAttackContent) {
+  const std::string identity = R"({"type":"identity","id":"identity--00000000-0000-4000-8000-000000000001"})";
+  EXPECT_THAT(ParseBundle(MakeBundle({identity}), Enterprise()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no ATT&CK technique")));
+  std::vector<std::string> objects = {Technique("01")};
+  for (int i = 0; i < 3; ++i)
+    objects.push_back(Cat(R"({"type":"x-custom","id":"x-custom--00000000-0000-4000-8000-00000000000)", i, R"("})"));
+  BundleParseOptions o = Enterprise();
+  o.max_unknown_objects = 3;
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(MakeBundle(objects), o));
+  EXPECT_EQ(b.counts_by_type["x-custom"], 3);
+  objects.push_back(R"({"type":"x-custom","id":"x-custom--00000000-0000-4000-8000-000000000009"})");
+  EXPECT_THAT(ParseBundle(MakeBundle(objects), o),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("more than 3 objects of types ATT&CK does not use"),
+                             HasSubstr("objects[4] is a \"x-custom\""), HasSubstr("max_unknown_objects"))));
+}
+
+TEST(ParseBundleTest, ObjectAndNameSizesAreCapped) {
+  BundleParseOptions o = Enterprise();
+  o.max_object_bytes = 1000;
+  o.max_name_bytes = 20;
+  EXPECT_THAT(ParseBundle(MakeBundle({Technique("01", Cat(R"(,"description":")", std::string(1000, 'd'), "\""))}), o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[0] (attack-pattern--00000000-0000-4000-8000-000000000001) is"),
+                             HasSubstr("max_stix_object_bytes"))));
+  std::string long_name = Technique("01");
+  long_name.insert(long_name.find("\"name\":\"") + 8, std::string(30, 'n'));
+  EXPECT_THAT(ParseBundle(MakeBundle({long_name}), o),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("name is 33 bytes"), HasSubstr("max_name_bytes"))));
+}
+
 // ---------------------------------------------------------------- JSON
 
 TEST(ParseBundleTest, InvalidJsonNamesTheLine) {

@@ -38,7 +38,7 @@ TEST(MaybeGunzipTest, ConcatenatedGzipMembersAreOneStream) {
 
 TEST(MaybeGunzipTest, TruncatedGzipAtEveryCutIsInvalidArgument) {
   const std::string gz = testing::Gzip(Mini("mini-v17.json"));
-  ASSERT_GT(gz.size(), 100u);  // a bound: zlib's output size varies with its version
+  ASSERT_GT(gz.size(), 100u);
   // Just past the magic, inside the header, mid-stream, and missing only the trailer.
   for (size_t cut : {size_t{2}, size_t{6}, gz.size() / 2, gz.size() - 4, gz.size() - 1}) {
     SCOPED_TRACE(Cat("cut at ", cut, " of ", gz.size()));
@@ -97,13 +97,29 @@ TEST(MaybeGunzipTest, OverTheSizeLimitIsResourceExhausted) {
                        AllOf(HasSubstr(Cat(text.size(), " bytes")), HasSubstr("limit of 1000"))));
   // A small gzip that inflates past the limit (a "zip bomb") stops at the limit.
   std::string bomb = testing::Gzip(std::string(8u << 20, 'a'));
-  ASSERT_LT(bomb.size(), 100000u);  // a bound: zlib's output size varies with its version
+  ASSERT_LT(bomb.size(), 100000u);
   EXPECT_THAT(MaybeGunzip(bomb, 1u << 20),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr(Cat("limit of ", 1u << 20))));
   // Exactly at the limit is fine.
   ASSERT_OK(MaybeGunzip(testing::Gzip(text), text.size()));
   ASSERT_OK(MaybeGunzip(text, text.size()));
 }
+
+TEST(MaybeGunzipTest, TheInflationRatioIsCheckedWhileInflating) {
+  // 64 MiB of one byte: ~64 KB of gzip, ~1000x.
+  const std::string bomb = testing::Gzip(std::string(64u << 20, 'a'));
+  EXPECT_THAT(MaybeGunzip(bomb, GunzipLimits{1u << 30, 50}),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("inflates more than 50 times"), HasSubstr("max_inflation_ratio"))));
+  // The size limit, when lower, is the one named.
+  EXPECT_THAT(MaybeGunzip(bomb, GunzipLimits{2u << 20, 1e6, "max_test_bytes"}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("limit of 2097152 bytes (max_test_bytes)")));
+  // Up to 1 MiB of output is never held to the ratio; real bundles inflate ~5x.
+  ASSERT_OK(MaybeGunzip(testing::Gzip(std::string(1u << 20, 'a')), GunzipLimits{1u << 30, 2}));
+  ASSERT_OK(MaybeGunzip(testing::Gzip(Mini("mini-v18.json")), GunzipLimits{1u << 30, 50}));
+}
+
+// ---------------------------------------------------------------- ids, timestamps, content
 
 }  // namespace
 }  // namespace ttpgraph

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
 #include <string>
 
 #include "storage/import/sigma_logsource_map.h"
@@ -146,17 +149,7 @@ TEST(SigmaRuleTest, ParallelParseEqualsSequential) {
 TEST(SigmaTarballTest, BadArchives) {
   // Corrupt one header byte of the second member: checksum mismatch names it.
   std::string raw(1 << 20, '\0');
-  std::string header(512, '\0');
-  memcpy(header.data(), "a.yml", 5);
-  memcpy(header.data() + 100, "0000644", 7);
-  memcpy(header.data() + 124, "00000000004", 11);
-  header[156] = '0';
-  memcpy(header.data() + 257, "ustar", 5);
-  memset(header.data() + 148, ' ', 8);
-  unsigned sum = 0;
-  for (unsigned char c : header) sum += c;
-  snprintf(header.data() + 148, 8, "%06o", sum);
-  std::string good = header + std::string("abc\n") + std::string(508, '\0');
+  std::string good = testing::TarMember("a.yml", "abc\n");
   std::string bad = good;
   bad[2] = 'X';
   EXPECT_OK(ReadTarball("t.tar", good + std::string(1024, '\0'), 1 << 20));
@@ -177,6 +170,42 @@ TEST(SigmaTarballTest, BadArchives) {
 size_t CsvDataLines() {
   const std::string csv = testing::ReadFile(std::string(TTPGRAPH_SOURCE_DIR) + "/data/sigma_logsource_map.csv");
   return std::count(csv.begin(), csv.end(), '\n') - 1;
+}
+
+TEST(SigmaTarballTest, EveryLimitHoldsWhileStreaming) {
+  using testing::TarMember;
+  const std::string end(1024, '\0');
+  TarLimits limits;
+  limits.max_member_bytes = 100;
+  limits.max_members = 3;
+  limits.max_unpacked_bytes = 8192;
+  // A kept member over its limit: refused from its header, whatever follows.
+  EXPECT_THAT(ReadTarball("a.tar", testing::TarHeader("big.yml", uint64_t{1} << 32), limits),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("a.tar: member 1 'big.yml' is 4294967296 bytes"),
+                             HasSubstr("over the limit of 100 bytes per file (max_rule_file_bytes)"))));
+  // The same member, skipped: only the archive's own bound applies (checked before reading it).
+  auto yml = [](std::string_view p) { return EndsWith(p, ".yml"); };
+  EXPECT_THAT(ReadTarball("a.tar", testing::TarHeader("big.bin", uint64_t{1} << 32), limits, yml),
+              StatusIs(absl::StatusCode::kResourceExhausted, AllOf(HasSubstr("unpacks to more than 8192 bytes"), HasSubstr("max_archive_bytes"))));
+  ASSERT_OK_AND_ASSIGN(Tarball ok, ReadTarball("a.tar", TarMember("a.yml", "x: 1\n") + TarMember("b.bin", std::string(1000, 'b')) + end,
+                                               limits, yml));
+  ASSERT_EQ(ok.members.size(), 1u);
+  EXPECT_EQ(ok.members[0].content, "x: 1\n");
+  EXPECT_EQ(ok.skipped, 1u);
+  EXPECT_THAT(ReadTarball("a.tar", TarMember("1.yml", "") + TarMember("2.yml", "") + TarMember("3.yml", "") + TarMember("4.yml", "") + end,
+                          limits),
+              StatusIs(absl::StatusCode::kResourceExhausted, AllOf(HasSubstr("more than 3 members"), HasSubstr("max_archive_members"))));
+  // Gzip: the ratio holds while inflating (1 MiB is never held to it).
+  limits.max_unpacked_bytes = 1u << 30;
+  limits.max_inflation_ratio = 10;
+  const std::string zeros = TarMember("z.bin", std::string(4u << 20, '\0')) + end;
+  EXPECT_THAT(ReadTarball("z.tar.gz", testing::Gzip(zeros), limits, yml),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("z.tar.gz: unpacks to more than 10 times"), HasSubstr("max_inflation_ratio"))));
+  limits.max_inflation_ratio = 0;
+  ASSERT_OK_AND_ASSIGN(Tarball z, ReadTarball("z.tar.gz", testing::Gzip(zeros), limits, yml));
+  EXPECT_EQ(z.skipped, 1u);
 }
 
 TEST(SigmaLogsourceMapTest, RepositoryTableLoadsAndMatchesMostSpecific) {
