@@ -376,7 +376,10 @@ TEST_F(BoundsTest, ImportsBeyondTheGateWaitWithinTheirDeadline) {
   auto held = app.imports().Enter(QueryLimits());
   ASSERT_OK(held.status());
   // Over gRPC: the server gives up shortly before the client's deadline, naming the limit.
-  Client impatient(server_->address(), absl::Seconds(60), /*import_timeout=*/absl::Milliseconds(800));
+  ClientOptions short_imports;
+  short_imports.import_timeout = absl::Milliseconds(800);
+  auto impatient_client = server_->NewClient(short_imports);
+  Client& impatient = *impatient_client;
   v1::ImportReleaseResponse resp;
   EXPECT_THAT(impatient.ImportBundle(Mini("mini-v18.json"), Options("enterprise-attack", "18.0"), &resp),
               StatusIs(absl::StatusCode::kResourceExhausted,

@@ -299,7 +299,10 @@ TEST_F(HttpsTest, TheByteCapStopsTheDownload) {
 TEST_F(HttpsTest, ANeverAnsweringPortHoldsNoThreadPastTheDeadline) {
   ServerOptions o = Options();
   testing::TestServer server(o);
-  Client impatient(server.address(), absl::Seconds(60), /*import_timeout=*/absl::Milliseconds(1500));
+  ClientOptions short_imports;
+  short_imports.import_timeout = absl::Milliseconds(1500);
+  auto impatient_client = server.NewClient(short_imports);
+  Client& impatient = *impatient_client;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THAT(ImportUrl(impatient, Cat("https://localhost:", trap_.port(), "/never.json")),
               StatusIs(absl::StatusCode::kDeadlineExceeded));

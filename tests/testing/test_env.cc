@@ -59,6 +59,14 @@ TestServer::~TestServer() {
   if (server_) server_->Shutdown(absl::ZeroDuration());
 }
 
+std::unique_ptr<Client> TestServer::NewClient(ClientOptions o) const {
+  o.target = address();
+  o.token = admin_token_;
+  auto c = Client::Connect(std::move(o));
+  if (!c.ok()) throw std::runtime_error("client: " + std::string(c.status().message()));
+  return std::move(*c);
+}
+
 void TestServer::Restart() {
   if (server_) {
     server_->Shutdown(absl::ZeroDuration());

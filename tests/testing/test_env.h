@@ -29,6 +29,9 @@ class TestServer {
   // A client with the server's bootstrap admin token.
   Client& client() { return *client_; }
   const std::string& admin_token() const { return admin_token_; }
+  // Another client of this server with the admin token and `o`'s deadlines
+  // (its target and token are filled in).
+  std::unique_ptr<Client> NewClient(ClientOptions o) const;
   // A channel whose every call carries the admin token (for raw stubs).
   std::shared_ptr<grpc::Channel> channel() const { return AuthedChannel(address(), admin_token_); }
   TtpgraphServer& server() { return *server_; }
