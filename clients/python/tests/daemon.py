@@ -10,11 +10,12 @@ import time
 class Daemon:
     """ttpgraphd --listen 127.0.0.1:0 --data-dir WORKDIR/db, its log in WORKDIR/server.log."""
 
-    def __init__(self, binary, workdir, start_timeout=60.0):
+    def __init__(self, binary, workdir, start_timeout=60.0, args=()):
         workdir = pathlib.Path(workdir)
         self.log_path = workdir / "server.log"
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data-dir", str(workdir / "db")],
+            self.process = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data-dir", str(workdir / "db"),
+                                             *map(str, args)],
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + start_timeout
         while (port := self._port()) is None:

@@ -182,3 +182,26 @@ def test_future_and_with_call(client, release):
     assert f.result().object.name == "PowerShell"
     answer, call = client.knowledge.GetObject.with_call(request)
     assert (answer.object.attack_id, call.code()) == ("T1059.001", grpc.StatusCode.OK)
+
+
+def test_tls_and_token_against_a_real_ttpgraphd(certificates, tmp_path):
+    """ttpgraphd itself serving mutual TLS: the token and the client certificate are both needed."""
+    import os
+    from daemon import Daemon
+    d = Daemon(os.environ["TTPGRAPHD"], tmp_path, args=[
+        "--tls-cert", certificates["server"], "--tls-key", certificates["server-key"], "--client-ca", certificates["ca"]])
+    try:
+        target = d.target.replace("127.0.0.1", "localhost")
+        tls = dict(ca=certificates["ca"], cert=certificates["client"], key=certificates["client-key"], timeout=10)
+        with ttpgraph.connect(target, token_file=d.token_file, **tls) as c:
+            assert list(c.release.ListReleases(v1.ListReleasesRequest()).releases) == []
+        with ttpgraph.connect(target, token="ttpg_" + "0" * 16 + "_" + "0" * 64, **tls) as c, \
+                pytest.raises(ttpgraph.Error) as e:
+            c.release.ListReleases(v1.ListReleasesRequest())
+        assert e.value.code == grpc.StatusCode.UNAUTHENTICATED and "unknown or revoked token" in e.value.message
+        with ttpgraph.connect(target, token_file=d.token_file, ca=certificates["ca"], timeout=10) as c, \
+                pytest.raises(ttpgraph.Error) as e:
+            c.release.ListReleases(v1.ListReleasesRequest())  # no client certificate
+        assert e.value.code == grpc.StatusCode.UNAVAILABLE
+    finally:
+        d.stop()
