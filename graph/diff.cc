@@ -231,7 +231,8 @@ std::vector<std::string> DiffContentKeys(const ReleaseGraph& from, const Release
 }
 
 absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseGraph& to, const DiffContent& content,
-                                        const QueryLimits& limits, const UsagePaths& group_paths) {
+                                        const QueryLimits& limits, const UsagePaths& group_paths,
+                                        const GroupUsageIndex* from_usage, const GroupUsageIndex* to_usage) {
   if (absl::Status s = CheckUsagePaths(group_paths); !s.ok()) return s;
   if (from.id().domain != to.id().domain)
     return absl::InvalidArgumentError(Cat("cannot diff releases of different domains: ", from.id().Name(), " and ",
@@ -363,7 +364,14 @@ absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseG
 
   auto group_techniques = [&](const ReleaseGraph& g, NodeId group) {
     std::vector<NodeId> out;
-    for (const GroupTechnique& gt : TechniquesUsedByGroup(g, group, group_paths)) out.push_back(gt.technique);
+    const GroupUsageIndex* usage = &g == &from ? from_usage : to_usage;
+    const std::vector<GroupTechnique>* indexed =
+        usage && &usage->graph() == &g && usage->paths() == group_paths ? usage->UsesOf(group) : nullptr;
+    if (indexed) {
+      for (const GroupTechnique& gt : *indexed) out.push_back(gt.technique);
+    } else {
+      for (const GroupTechnique& gt : TechniquesUsedByGroup(g, group, group_paths)) out.push_back(gt.technique);
+    }
     return out;
   };
   for (auto [fn, tn] : active_pairs("intrusion-set")) {

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "graph/group_usage.h"
 #include "graph/queries.h"
 #include "graph/query_limits.h"
 #include "graph/release_graph.h"
@@ -237,7 +238,12 @@ using DiffContent = std::unordered_map<std::string, std::string>;
 
 // `group_paths`: the usage paths over which a group's techniques are compared
 // (the same as "techniques used by a group"; default: all three).
+// `from_usage`/`to_usage` (may be null): the releases' group-usage indexes over
+// `group_paths` (ReleaseContext::Usage), which the comparison then reads
+// instead of walking each group again.
 absl::StatusOr<DiffReport> DiffReleases(const ReleaseGraph& from, const ReleaseGraph& to, const DiffContent& content,
-                                        const QueryLimits& limits, const UsagePaths& group_paths = UsagePaths{});
+                                        const QueryLimits& limits, const UsagePaths& group_paths = UsagePaths{},
+                                        const GroupUsageIndex* from_usage = nullptr,
+                                        const GroupUsageIndex* to_usage = nullptr);
 
 }  // namespace ttpgraph

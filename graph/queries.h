@@ -80,6 +80,9 @@ struct UsagePaths {
   bool direct = true;
   bool software = true;
   bool campaigns = true;
+  friend bool operator==(const UsagePaths& a, const UsagePaths& b) {
+    return a.direct == b.direct && a.software == b.software && a.campaigns == b.campaigns;
+  }
 };
 // INVALID_ARGUMENT when all three paths are excluded.
 absl::Status CheckUsagePaths(const UsagePaths& paths);

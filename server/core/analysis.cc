@@ -62,7 +62,12 @@ absl::StatusOr<std::shared_ptr<const DiffEntry>> Diff(Application& app, std::str
   DiffContent content;
   content.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) content.emplace(std::move(keys[i]), std::move((*json)[i]));
-  auto report = DiffReleases(fg, tg, content, limits, paths);
+  // The group-usage indexes gap and overlap share (built on first use).
+  auto from_usage = (*from)->Usage(paths, limits);
+  if (!from_usage.ok()) return from_usage.status();
+  auto to_usage = (*to)->Usage(paths, limits);
+  if (!to_usage.ok()) return to_usage.status();
+  auto report = DiffReleases(fg, tg, content, limits, paths, from_usage->get(), to_usage->get());
   if (!report.ok()) return report.status();
   auto entry = std::make_shared<const DiffEntry>(DiffEntry{*from, *to, paths, std::move(*report)});
   app.diffs().Put(entry);
