@@ -61,9 +61,13 @@ def test_unreachable_server():
 
 
 def test_deadline_exceeded(daemon):
-    with ttpgraph.connect(daemon.target, timeout=1e-6) as c:
-        e = _error(lambda: c.health.Check(health_pb2.HealthCheckRequest()))
-        assert (e.code, e.method) == (grpc.StatusCode.DEADLINE_EXCEEDED, "Health.Check")
+    # A Watch stream never ends by itself: connect()'s default deadline ends it (a unary call
+    # under a tiny deadline would race gRPC's millisecond deadline granularity).
+    with ttpgraph.connect(daemon.target, timeout=0.3) as c:
+        stream = c.health.Watch(health_pb2.HealthCheckRequest())
+        assert next(stream).status == health_pb2.HealthCheckResponse.SERVING
+        e = _error(lambda: next(stream))
+        assert (e.code, e.method) == (grpc.StatusCode.DEADLINE_EXCEEDED, "Health.Watch")
         assert c.health.Check(health_pb2.HealthCheckRequest(), timeout=30).status == \
             health_pb2.HealthCheckResponse.SERVING  # overridden per call
 
