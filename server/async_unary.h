@@ -158,8 +158,7 @@ class AsyncQueues {
       new Call(method_, cq_);  // keep the method armed on this queue
       answered_ = true;
       ::ttpgraph::Call call;
-      call.audit.request_id = NewRequestId();
-      ctx_.AddInitialMetadata("x-request-id", call.audit.request_id);
+      AssignRequestId(ctx_, &call);
       google::protobuf::Message* message = nullptr;
       if constexpr (std::is_base_of_v<google::protobuf::Message, Req>) message = req_;
       absl::Status status = RunLogged(method_->name, call, [&]() -> absl::Status {

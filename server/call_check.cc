@@ -24,13 +24,18 @@ absl::Status CheckRouting(const Call& call, const std::string& org) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 std::string NewRequestId() {
   static std::atomic<uint64_t> next{(uint64_t{std::random_device{}()} << 32) | std::random_device{}()};
   char buf[17];
   snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(next.fetch_add(0x9e3779b97f4a7c15ull)));
   return buf;
+}
+
+}  // namespace
+
+void AssignRequestId(grpc::ServerContextBase& ctx, Call* call) {
+  call->audit.request_id = NewRequestId();
+  ctx.AddInitialMetadata("x-request-id", call->audit.request_id);
 }
 
 absl::Status Call::AuthorizeOrg(std::string* org) const {

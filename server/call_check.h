@@ -39,8 +39,8 @@ struct Call {
 absl::Status CheckCall(core::Application& app, const grpc::ServerContextBase& ctx, std::string_view method,
                        google::protobuf::Message* request, Call* call);
 
-// A fresh request id (16 hex): returned to the caller as x-request-id, logged
-// and audited.
-std::string NewRequestId();
+// Gives `call` a fresh request id (16 hex; logged and audited) and returns it to the caller as the
+// x-request-id metadata: the first thing every call does, before its check.
+void AssignRequestId(grpc::ServerContextBase& ctx, Call* call);
 
 }  // namespace ttpgraph

@@ -84,8 +84,7 @@ template <typename Req, typename Fn>
 grpc::Status Serve(grpc::ServerContext* ctx, core::Application& app, std::string_view method, const Req* request,
                    Fn&& body) {
   Call call;
-  call.audit.request_id = NewRequestId();
-  ctx->AddInitialMetadata("x-request-id", call.audit.request_id);
+  AssignRequestId(*ctx, &call);
   ContextCancellation cancellation(ctx);
   // The request is gRPC's own object, handed to this handler alone: the
   // check may fill in the caller's organization.

@@ -79,12 +79,7 @@ void TestServer::Restart() {
   std::string token = ReadFile(options_.data_dir + "/admin.token");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   admin_token_ = token;
-  ClientOptions co;
-  co.target = address();
-  co.token = admin_token_;
-  auto client = Client::Connect(co);
-  if (!client.ok()) throw std::runtime_error("client: " + std::string(client.status().message()));
-  client_ = std::move(*client);
+  client_ = NewClient(ClientOptions());
 }
 
 std::string TestServer::address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
