@@ -27,12 +27,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install_deps: all ${#packages[@]} packages present"
-  exit 0
-fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "install_deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages present"
+else
+  echo "install_deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# buf (proto lint and breaking-change checks, tests/proto_check.sh) is not packaged by Debian; it
+# comes from npm, pinned. Node and npm from Debian unless the machine already has them.
+BUF_VERSION=1.75.0
+if [ "$(buf --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+  command -v npm >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm; }
+  echo "install_deps: installing @bufbuild/buf@$BUF_VERSION from npm"
+  $SUDO npm install -g --no-audit --no-fund "@bufbuild/buf@$BUF_VERSION" >/dev/null
+fi

@@ -9,11 +9,11 @@ namespace {
 
 v1::TechniqueFate::Kind KindOf(TechniqueFateKind k) {
   switch (k) {
-    case TechniqueFateKind::kSame: return v1::TechniqueFate::SAME;
-    case TechniqueFateKind::kMajorChange: return v1::TechniqueFate::MAJOR_CHANGE;
-    case TechniqueFateKind::kRevoked: return v1::TechniqueFate::REVOKED;
-    case TechniqueFateKind::kDeprecated: return v1::TechniqueFate::DEPRECATED;
-    case TechniqueFateKind::kDeleted: return v1::TechniqueFate::DELETED;
+    case TechniqueFateKind::kSame: return v1::TechniqueFate::KIND_SAME;
+    case TechniqueFateKind::kMajorChange: return v1::TechniqueFate::KIND_MAJOR_CHANGE;
+    case TechniqueFateKind::kRevoked: return v1::TechniqueFate::KIND_REVOKED;
+    case TechniqueFateKind::kDeprecated: return v1::TechniqueFate::KIND_DEPRECATED;
+    case TechniqueFateKind::kDeleted: return v1::TechniqueFate::KIND_DELETED;
   }
   return v1::TechniqueFate::KIND_UNSPECIFIED;
 }
@@ -25,12 +25,12 @@ void DeltaToProto(const ReleaseGraph& from, const ReleaseGraph& to, const SetDel
 
 v1::MappingMigration::Action ActionToProto(MigrationAction a) {
   switch (a) {
-    case MigrationAction::kUnchanged: return v1::MappingMigration::UNCHANGED;
-    case MigrationAction::kAuto: return v1::MappingMigration::AUTO;
-    case MigrationAction::kReview: return v1::MappingMigration::REVIEW;
-    case MigrationAction::kOrphaned: return v1::MappingMigration::ORPHANED;
-    case MigrationAction::kUnknown: return v1::MappingMigration::UNKNOWN;
-    case MigrationAction::kAtTarget: return v1::MappingMigration::AT_TARGET;
+    case MigrationAction::kUnchanged: return v1::MappingMigration::ACTION_UNCHANGED;
+    case MigrationAction::kAuto: return v1::MappingMigration::ACTION_AUTO;
+    case MigrationAction::kReview: return v1::MappingMigration::ACTION_REVIEW;
+    case MigrationAction::kOrphaned: return v1::MappingMigration::ACTION_ORPHANED;
+    case MigrationAction::kUnknown: return v1::MappingMigration::ACTION_UNKNOWN;
+    case MigrationAction::kAtTarget: return v1::MappingMigration::ACTION_AT_TARGET;
   }
   return v1::MappingMigration::ACTION_UNSPECIFIED;
 }
@@ -211,6 +211,36 @@ void ToProto(const core::MigrationAnswer& a, size_t begin, size_t end, v1::Migra
       for (auto& r : m.reasons) mm->add_reasons(r);
     }
   }
+}
+
+
+absl::StatusOr<std::vector<std::string>> SelectedGroupIds(const v1::ThreatSelection& threat) {
+  std::vector<std::string> ids;
+  switch (threat.selection_case()) {
+    case v1::ThreatSelection::kGroups:
+      if (threat.groups().ids().empty())
+        return absl::InvalidArgumentError("threat.groups.ids: give at least one group (or threat.all_groups)");
+      for (int i = 0; i < threat.groups().ids_size(); ++i) {
+        if (threat.groups().ids(i).empty())
+          return absl::InvalidArgumentError(Cat("threat.groups.ids[", i, "]: empty group id"));
+        ids.push_back(threat.groups().ids(i));
+      }
+      return ids;
+    case v1::ThreatSelection::kAllGroups:
+      if (!threat.all_groups())
+        return absl::InvalidArgumentError("threat.all_groups: set it to true, or select groups by id");
+      return ids;
+    case v1::ThreatSelection::kCustomProperty:
+      return absl::UnimplementedError(
+          Cat("threat.custom_property: selecting groups by a custom property (",
+              threat.custom_property().property().empty() ? std::string("x_...") : threat.custom_property().property(),
+              ") needs custom extensions, which this server does not support yet; select groups by id "
+              "(threat.groups) or all groups (threat.all_groups)"));
+    case v1::ThreatSelection::SELECTION_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      "threat: choose the threat selection: groups by id (threat.groups) or every active group (threat.all_groups)");
 }
 
 }  // namespace ttpgraph

@@ -2,6 +2,10 @@
 // protos. No gRPC calls here.
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "server/core/analysis.h"
 #include "ttpgraph/v1/analysis_service.pb.h"
 
@@ -11,6 +15,10 @@ namespace ttpgraph {
 // parents, the detection model, technique fates).
 void FillRelationshipDiffs(const ReleaseGraph& from, const ReleaseGraph& to, const DiffReport& r,
                            v1::DiffReleasesResponse* resp);
+// The group ids a ThreatSelection names; empty = every active group
+// (all_groups). INVALID_ARGUMENT for no selection or an empty id, UNIMPLEMENTED
+// for a custom-property selection. GetGap, GetOverlap and the layers read it.
+absl::StatusOr<std::vector<std::string>> SelectedGroupIds(const v1::ThreatSelection& threat);
 // One diff change entry.
 void ToProto(const ReleaseGraph& from, const ReleaseGraph& to, const ObjectChange& c, v1::ObjectChange* out);
 // A gap answer's header (first page: groups, recommendations, resolutions) and

@@ -55,10 +55,10 @@ void ToProto(const AtomicTest& t, v1::AtomicTest* out) {
 
 v1::MappingStatus ToProto(MappingStatus s) {
   switch (s) {
-    case MappingStatus::kMapped: return v1::MAPPED;
-    case MappingStatus::kNotInD3fend: return v1::NOT_IN_D3FEND;
-    case MappingStatus::kNoArtifactRelation: return v1::NO_ARTIFACT_RELATION;
-    case MappingStatus::kNoMatchingCountermeasure: return v1::NO_MATCHING_COUNTERMEASURE;
+    case MappingStatus::kMapped: return v1::MAPPING_STATUS_MAPPED;
+    case MappingStatus::kNotInD3fend: return v1::MAPPING_STATUS_NOT_IN_D3FEND;
+    case MappingStatus::kNoArtifactRelation: return v1::MAPPING_STATUS_NO_ARTIFACT_RELATION;
+    case MappingStatus::kNoMatchingCountermeasure: return v1::MAPPING_STATUS_NO_MATCHING_COUNTERMEASURE;
   }
   return v1::MAPPING_STATUS_UNSPECIFIED;
 }

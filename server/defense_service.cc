@@ -16,8 +16,8 @@ namespace {
 
 template <typename Resp>
 auto OutcomeOf(BlobPutOutcome o) {
-  return o == BlobPutOutcome::kCreated ? Resp::CREATED : o == BlobPutOutcome::kUnchanged ? Resp::UNCHANGED
-                                                                                         : Resp::REPLACED;
+  return o == BlobPutOutcome::kCreated ? Resp::OUTCOME_CREATED : o == BlobPutOutcome::kUnchanged ? Resp::OUTCOME_UNCHANGED
+                                                                                         : Resp::OUTCOME_REPLACED;
 }
 
 void ToProto(const core::D3fendImport& r, v1::ImportD3fendResponse* resp) {
@@ -96,7 +96,7 @@ grpc::Status DefenseServiceImpl::GetCountermeasures(grpc::ServerContext* ctx, co
     resp->set_attack_id(a.attack_id);
     if (a.answer.technique) resp->set_label(a.answer.technique->label);
     if (a.mapped_via_revoked) {
-      resp->set_status(v1::MAPPED);
+      resp->set_status(v1::MAPPING_STATUS_MAPPED);
       resp->set_status_detail(Cat(StatusDetail(index, a.attack_id, a.answer),
                                   "; the countermeasures listed are D3FEND's for ATT&CK IDs this release revoked into ",
                                   a.attack_id));

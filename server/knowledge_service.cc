@@ -140,9 +140,9 @@ absl::Status KnowledgeServiceImpl::GetGroupCampaigns(const v1::GroupRequest& req
 
 absl::Status KnowledgeServiceImpl::GetTechniqueUsers(const v1::TechniqueUsersRequest& req, const Limits& l,
                                                      v1::TechniqueUsersResponse* resp) {
-  UserKind kind = req.user_type() == v1::TechniqueUsersRequest::GROUPS      ? UserKind::kGroups
-                  : req.user_type() == v1::TechniqueUsersRequest::SOFTWARE  ? UserKind::kSoftware
-                  : req.user_type() == v1::TechniqueUsersRequest::CAMPAIGNS ? UserKind::kCampaigns
+  UserKind kind = req.user_type() == v1::TechniqueUsersRequest::USER_TYPE_GROUPS      ? UserKind::kGroups
+                  : req.user_type() == v1::TechniqueUsersRequest::USER_TYPE_SOFTWARE  ? UserKind::kSoftware
+                  : req.user_type() == v1::TechniqueUsersRequest::USER_TYPE_CAMPAIGNS ? UserKind::kCampaigns
                                                                              : UserKind::kAll;
   TTP_ASSIGN_OR_RETURN(core::TechniqueUsersAnswer a, core::TechniqueUsers(app_, req.release(), req.technique(), kind, l));
   const ReleaseGraph& g = a.subject.graph();

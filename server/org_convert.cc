@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "server/knowledge_convert.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -42,16 +43,16 @@ void ToProto(const Organization& o, v1::Organization* out) {
 
 v1::DetectionState ToProto(DetectionState s) {
   switch (s) {
-    case DetectionState::kDisabled: return v1::DISABLED;
-    case DetectionState::kTesting: return v1::TESTING;
-    default: return v1::ENABLED;
+    case DetectionState::kDisabled: return v1::DETECTION_STATE_DISABLED;
+    case DetectionState::kTesting: return v1::DETECTION_STATE_TESTING;
+    default: return v1::DETECTION_STATE_ENABLED;
   }
 }
 
 DetectionState FromProto(v1::DetectionState s) {
   switch (s) {
-    case v1::DISABLED: return DetectionState::kDisabled;
-    case v1::TESTING: return DetectionState::kTesting;
+    case v1::DETECTION_STATE_DISABLED: return DetectionState::kDisabled;
+    case v1::DETECTION_STATE_TESTING: return DetectionState::kTesting;
     default: return DetectionState::kEnabled;
   }
 }
@@ -110,25 +111,37 @@ Detection FromProto(const v1::Detection& in) {
 
 v1::CoverageStatus ToProto(CoverageStatus s) {
   switch (s) {
-    case CoverageStatus::kDetected: return v1::DETECTED;
-    case CoverageStatus::kLogged: return v1::LOGGED;
-    default: return v1::BLIND;
+    case CoverageStatus::kDetected: return v1::COVERAGE_STATUS_DETECTED;
+    case CoverageStatus::kLogged: return v1::COVERAGE_STATUS_LOGGED;
+    default: return v1::COVERAGE_STATUS_BLIND;
   }
 }
 
-RollupPolicy FromProto(v1::RollupPolicy p) {
+absl::StatusOr<RollupPolicy> FromProto(v1::RollupPolicy p) {
   switch (p) {
-    case v1::ROLLUP_ANY: return RollupPolicy::kAny;
-    case v1::ROLLUP_ALL: return RollupPolicy::kAll;
-    default: return RollupPolicy::kNone;
+    case v1::ROLLUP_POLICY_UNSPECIFIED:
+    case v1::ROLLUP_POLICY_NONE: return RollupPolicy::kNone;
+    case v1::ROLLUP_POLICY_ANY: return RollupPolicy::kAny;
+    case v1::ROLLUP_POLICY_ALL: return RollupPolicy::kAll;
+    default:
+      return absl::InvalidArgumentError(
+          Cat("rollup: unknown roll-up policy ", static_cast<int>(p), " (ROLLUP_POLICY_NONE, _ANY or _ALL)"));
+  }
+}
+
+v1::RollupPolicy ToProto(RollupPolicy p) {
+  switch (p) {
+    case RollupPolicy::kAny: return v1::ROLLUP_POLICY_ANY;
+    case RollupPolicy::kAll: return v1::ROLLUP_POLICY_ALL;
+    default: return v1::ROLLUP_POLICY_NONE;
   }
 }
 
 core::ImportFormat FromProto(v1::ImportFormat f) {
   switch (f) {
-    case v1::SIGMA: return core::ImportFormat::kSigma;
-    case v1::NAVIGATOR_LAYER: return core::ImportFormat::kNavigatorLayer;
-    case v1::CSV: return core::ImportFormat::kCsv;
+    case v1::IMPORT_FORMAT_SIGMA: return core::ImportFormat::kSigma;
+    case v1::IMPORT_FORMAT_NAVIGATOR_LAYER: return core::ImportFormat::kNavigatorLayer;
+    case v1::IMPORT_FORMAT_CSV: return core::ImportFormat::kCsv;
     default: return core::ImportFormat::kByName;
   }
 }
@@ -159,9 +172,9 @@ void ToProto(const core::DetectionImportReport& r, v1::ImportDetectionsResponse*
     p->set_no_technique(rule.techniques.empty());
     for (auto& n : rule.notes) p->add_notes(n);
     switch (rule.outcome) {
-      case OrgStore::PutOutcome::kCreated: p->set_outcome(v1::RuleReport::CREATED); break;
-      case OrgStore::PutOutcome::kUpdated: p->set_outcome(v1::RuleReport::UPDATED); break;
-      case OrgStore::PutOutcome::kUnchanged: p->set_outcome(v1::RuleReport::UNCHANGED); break;
+      case OrgStore::PutOutcome::kCreated: p->set_outcome(v1::RuleReport::OUTCOME_CREATED); break;
+      case OrgStore::PutOutcome::kUpdated: p->set_outcome(v1::RuleReport::OUTCOME_UPDATED); break;
+      case OrgStore::PutOutcome::kUnchanged: p->set_outcome(v1::RuleReport::OUTCOME_UNCHANGED); break;
     }
   }
   out->set_created(r.created);
@@ -237,8 +250,8 @@ void ToProto(const core::CoverageAnswer& a, v1::RollupPolicy rollup, bool omit_t
         p->add_detection_names(view.detections[d].name);
       }
       p->mutable_detecting_components()->Reserve(static_cast<int>(index.ComponentsFor(c.technique).size()));
-      for (NodeId dc : c.collected_components) p->add_collected_components(index.Label(dc));
-      for (NodeId dc : index.ComponentsFor(c.technique)) p->add_detecting_components(index.Label(dc));
+      for (NodeId dc : c.collected_components) ToProtoLabel(g, dc, p->add_collected_components());
+      for (NodeId dc : index.ComponentsFor(c.technique)) ToProtoLabel(g, dc, p->add_detecting_components());
       p->set_subtechniques(c.subtechniques);
       p->set_sub_detected(c.sub_detected);
       p->set_sub_logged(c.sub_logged);

@@ -19,7 +19,9 @@ void ToProto(const Detection& d, bool with_query, v1::Detection* out);
 Detection FromProto(const v1::Detection& in);
 
 v1::CoverageStatus ToProto(CoverageStatus s);
-RollupPolicy FromProto(v1::RollupPolicy p);
+// UNSPECIFIED is NONE; a number no policy has is INVALID_ARGUMENT.
+absl::StatusOr<RollupPolicy> FromProto(v1::RollupPolicy p);
+v1::RollupPolicy ToProto(RollupPolicy p);
 core::ImportFormat FromProto(v1::ImportFormat f);
 core::DetectionImportOptions FromProto(const v1::ImportDetectionsHeader& h);
 void ToProto(const core::DetectionImportReport& r, v1::ImportDetectionsResponse* out);

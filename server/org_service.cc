@@ -13,10 +13,11 @@ namespace ttpgraph {
 namespace {
 
 
-core::CoverageQuery QueryOf(const v1::CoverageRequest& req) {
+absl::StatusOr<core::CoverageQuery> QueryOf(const v1::CoverageRequest& req) {
   core::CoverageQuery q;
   q.release = req.release();
-  q.options = CoverageOptions{req.tactic(), req.platform(), FromProto(req.rollup())};
+  TTP_ASSIGN_OR_RETURN(RollupPolicy rollup, FromProto(req.rollup()));
+  q.options = CoverageOptions{req.tactic(), req.platform(), rollup};
   q.countermeasures = req.include_countermeasures();
   q.d3fend_version = req.d3fend_version();
   q.atomic_tests = req.include_atomic_tests();
@@ -184,9 +185,9 @@ grpc::Status OrgServiceImpl::UpdateInventory(grpc::ServerContext* ctx, const v1:
   return Serve(ctx, app_, "ttpgraph.v1.OrgService/UpdateInventory", req, [&](const Call& call) -> absl::Status {
     OrgStore::InventoryOp op;
     switch (req->op()) {
-      case v1::UpdateInventoryRequest::SET: op = OrgStore::InventoryOp::kSet; break;
-      case v1::UpdateInventoryRequest::ADD: op = OrgStore::InventoryOp::kAdd; break;
-      case v1::UpdateInventoryRequest::REMOVE: op = OrgStore::InventoryOp::kRemove; break;
+      case v1::UpdateInventoryRequest::OP_SET: op = OrgStore::InventoryOp::kSet; break;
+      case v1::UpdateInventoryRequest::OP_ADD: op = OrgStore::InventoryOp::kAdd; break;
+      case v1::UpdateInventoryRequest::OP_REMOVE: op = OrgStore::InventoryOp::kRemove; break;
       default: return absl::InvalidArgumentError("op is required: SET, ADD or REMOVE");
     }
     std::vector<InventoryEntry> entries;
@@ -222,8 +223,9 @@ grpc::Status OrgServiceImpl::InferInventory(grpc::ServerContext* ctx, const v1::
 grpc::Status OrgServiceImpl::GetCoverage(grpc::ServerContext* ctx, const v1::CoverageRequest* req,
                                          v1::CoverageResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetCoverage", req, [&](const Call& call) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), QueryOf(*req), call.limits));
-    ToProto(a, req->rollup(), req->omit_techniques(), resp);
+    TTP_ASSIGN_OR_RETURN(core::CoverageQuery q, QueryOf(*req));
+    TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), q, call.limits));
+    ToProto(a, ToProto(q.options.rollup), req->omit_techniques(), resp);
     return absl::OkStatus();
   });
 }
@@ -231,7 +233,8 @@ grpc::Status OrgServiceImpl::GetCoverage(grpc::ServerContext* ctx, const v1::Cov
 grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1::CoverageTrendRequest* req,
                                               v1::CoverageTrendResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.OrgService/GetCoverageTrend", req, [&](const Call& call) -> absl::Status {
-    CoverageOptions options{req->tactic(), req->platform(), FromProto(req->rollup())};
+    TTP_ASSIGN_OR_RETURN(RollupPolicy rollup, FromProto(req->rollup()));
+    CoverageOptions options{req->tactic(), req->platform(), rollup};
     std::vector<std::string> releases(req->releases().begin(), req->releases().end());
     TTP_ASSIGN_OR_RETURN(auto rows, core::CoverageTrend(app_, OrgId(req->org_id()), releases, options, call.limits));
     resp->set_org_id(req->org_id());
@@ -243,7 +246,7 @@ grpc::Status OrgServiceImpl::GetCoverageTrend(grpc::ServerContext* ctx, const v1
 grpc::Status OrgServiceImpl::ExportCoverageLayer(grpc::ServerContext* ctx, const v1::CoverageRequest* req,
                                                  v1::CoverageLayerResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.OrgService/ExportCoverageLayer", req, [&](const Call& call) -> absl::Status {
-    core::CoverageQuery q = QueryOf(*req);
+    TTP_ASSIGN_OR_RETURN(core::CoverageQuery q, QueryOf(*req));
     q.countermeasures = q.atomic_tests = false;
     TTP_ASSIGN_OR_RETURN(core::CoverageAnswer a, core::Coverage(app_, OrgId(req->org_id()), q, call.limits));
     CoverageLayerOptions lo;

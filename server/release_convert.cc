@@ -20,9 +20,9 @@ void ToProto(const ReleaseInfo& info, v1::Release* out) {
 void ToProto(const core::ReleaseImport& r, v1::ImportReleaseResponse* out) {
   ToProto(r.info, out->mutable_release());
   switch (r.outcome) {
-    case Store::PutOutcome::kCreated: out->set_outcome(v1::ImportReleaseResponse::CREATED); break;
-    case Store::PutOutcome::kUnchanged: out->set_outcome(v1::ImportReleaseResponse::UNCHANGED); break;
-    case Store::PutOutcome::kReplaced: out->set_outcome(v1::ImportReleaseResponse::REPLACED); break;
+    case Store::PutOutcome::kCreated: out->set_outcome(v1::ImportReleaseResponse::OUTCOME_CREATED); break;
+    case Store::PutOutcome::kUnchanged: out->set_outcome(v1::ImportReleaseResponse::OUTCOME_UNCHANGED); break;
+    case Store::PutOutcome::kReplaced: out->set_outcome(v1::ImportReleaseResponse::OUTCOME_REPLACED); break;
   }
   for (const std::string& id : r.dangling_relationship_ids) out->add_dangling_relationship_ids(id);
 }

@@ -69,7 +69,7 @@ absl::StatusOr<BlobVersionInfo> AtomicStore::Get(std::string_view name) const {
   if (auto s = ValidateName(name); !s.ok()) return s;
   auto info = blobs_.Get(std::string(name));
   if (!info.ok() && info.status().code() == absl::StatusCode::kNotFound)
-    return absl::NotFoundError(Cat("atomic index '", name, "' is not imported (ttpctl atomic import PATH)"));
+    return absl::NotFoundError(Cat("atomic index '", name, "' is not imported (DefenseService.ImportAtomicIndex imports it)"));
   return info;
 }
 
@@ -78,7 +78,7 @@ absl::StatusOr<std::shared_ptr<const AtomicIndex>> AtomicStore::LoadIndex(std::s
   auto record = blobs_.LoadRecord(std::string(name));
   if (!record.ok()) {
     if (record.status().code() == absl::StatusCode::kNotFound)
-      return absl::NotFoundError(Cat("atomic index '", name, "' is not imported (ttpctl atomic import PATH)"));
+      return absl::NotFoundError(Cat("atomic index '", name, "' is not imported (DefenseService.ImportAtomicIndex imports it)"));
     return record.status();
   }
   auto data = DecodeAtomicIndex(*record);

@@ -164,7 +164,7 @@ absl::StatusOr<std::string> D3fendStore::Resolve(std::string_view version) const
   if (version.empty() || version == "latest") {
     auto all = List();
     if (!all.ok()) return all.status();
-    if (all->empty()) return absl::NotFoundError("no D3FEND version is imported (ttpctl d3fend import PATH)");
+    if (all->empty()) return absl::NotFoundError("no D3FEND version is imported (DefenseService.ImportD3fend imports one)");
     return all->back().version;
   }
   auto info = Get(version);

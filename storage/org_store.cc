@@ -77,8 +77,7 @@ absl::StatusOr<std::vector<InventoryEntry>> DecodeInventory(std::string_view byt
 }
 
 absl::Status UnknownOrg(const OrgId& org) {
-  return absl::NotFoundError(Cat("unknown organization '", org.str(), "' (create it with `ttpctl org create ",
-                                 org.str(), "`)"));
+  return absl::NotFoundError(Cat("unknown organization '", org.str(), "' (OrgService.CreateOrganization creates it)"));
 }
 
 }  // namespace

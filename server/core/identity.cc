@@ -144,7 +144,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(std::string_view authorizatio
   if (authorization.empty()) {
     ++missing_;
     return absl::UnauthenticatedError(
-        "missing token: send `authorization: Bearer <token>` (ttpctl --token-file, $TTPGRAPH_TOKEN_FILE)");
+        "missing token: send the metadata `authorization: Bearer <token>`");
   }
   if (authorization.size() < kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
     ++malformed_;

@@ -110,7 +110,7 @@ int main() {
     Check(FromGrpc(w->Finish()), "import big");
     v1::UpdateInventoryRequest inv;
     inv.set_org_id("big");
-    inv.set_op(v1::UpdateInventoryRequest::SET);
+    inv.set_op(v1::UpdateInventoryRequest::OP_SET);
     for (const char* dc : {"DC0032", "DC0067", "DC0002"}) inv.add_entries()->set_data_component(dc);
     v1::Inventory stored;
     Check(server.client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &stored), "inventory");

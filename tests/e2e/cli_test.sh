@@ -100,7 +100,7 @@ fi
 
 if ctl reimport --json release import "${bundles[@]}"; then
   expect_json reimport "re-import of the 8 bundles: all UNCHANGED" \
-    'len(doc["results"]) == 8 and all(r["outcome"] == "UNCHANGED" for r in doc["results"])'
+    'len(doc["results"]) == 8 and all(r["outcome"] == "OUTCOME_UNCHANGED" for r in doc["results"])'
 else
   fail "re-import: $(cat "$WORK/reimport.err")"
 fi

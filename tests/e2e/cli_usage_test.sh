@@ -197,9 +197,9 @@ check "gap without --release: the organization's release" "$E18" "$(json gap_def
 "$TTPCTL" help atomic import | grep -q -- "--index NAME .*also --name (old spelling)" && pass "help names --name as the old spelling of --index" ||
   fail "help atomic import: $("$TTPCTL" help atomic import)"
 ok d3_alias "d3fend import --version" --json d3fend import "$DATA/d3fend/d3fend-protege-1.2.0.ttl.gz" --version 1.2.0
-check "d3fend import --version (old spelling)" UNCHANGED "$(json d3_alias 'doc["outcome"]')"
+check "d3fend import --version (old spelling)" OUTCOME_UNCHANGED "$(json d3_alias 'doc["outcome"]')"
 ok at_alias "atomic import --name" --json atomic import "$DATA/atomic/index.csv" --name default
-check "atomic import --name (old spelling)" UNCHANGED "$(json at_alias 'doc["outcome"]')"
+check "atomic import --name (old spelling)" OUTCOME_UNCHANGED "$(json at_alias 'doc["outcome"]')"
 ok show_alias "detection show (old spelling of detection get)" --json --org acme detection show "$(json after_create 'doc["detections"][0]["id"]')"
 ok search_text "object search TEXT" --json object search powershell --type attack-pattern --type malware
 ok search_flag "object search --search TEXT" --json object search --search powershell --type attack-pattern,malware

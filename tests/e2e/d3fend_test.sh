@@ -36,8 +36,8 @@ check "nothing stored after bad Atomic input" "0" "$(ctl --json atomic list | py
 
 # ---- import ------------------------------------------------------------------
 ctl --json d3fend import "$TTL_GZ" >"$WORK/import.json" || { fail "import D3FEND 1.2.0"; finish; }
-check "first import" "CREATED 1.2.0" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["outcome"], j["version"]["version"])' "$WORK/import.json")"
-check "re-import is a no-op" "UNCHANGED" "$(ctl --json d3fend import "$TTL_GZ" | python3 -c 'import json,sys; print(json.load(sys.stdin)["outcome"])')"
+check "first import" "OUTCOME_CREATED 1.2.0" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["outcome"], j["version"]["version"])' "$WORK/import.json")"
+check "re-import is a no-op" "OUTCOME_UNCHANGED" "$(ctl --json d3fend import "$TTL_GZ" | python3 -c 'import json,sys; print(json.load(sys.stdin)["outcome"])')"
 
 # ---- the tree against the published d3fend.csv ---------------------------------
 ctl --json d3fend tree >"$WORK/tree.json"
@@ -134,7 +134,7 @@ EOF
 else
   echo "NOTE serdi not installed: the independent mapping oracle is skipped"
 fi
-check "T1059.001 has explicitly no mapping" "NO_ARTIFACT_RELATION" \
+check "T1059.001 has explicitly no mapping" "MAPPING_STATUS_NO_ARTIFACT_RELATION" \
   "$(ctl --json technique countermeasures T1059.001 | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 ctl --json d3fend counters D3-EAL >"$WORK/eal.json" && pass "d3fend counters D3-EAL" || fail "d3fend counters D3-EAL"
 check "D3-EAL is an Isolate technique" "Isolate" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["technique"]["tactic"])' "$WORK/eal.json")"
@@ -178,7 +178,7 @@ for tid in ("T1059", "T1003"):
     at = json.load(open(f"{w}/at-{tid}.json"))
     assert sorted(x["guid"] for x in at.get("tests", [])) == sorted(x["guid"] for x in by_id[tid].get("atomic_tests", [])), tid
 assert mapped, "no sample technique has countermeasures"
-blind = sum(1 for t in cov["techniques"] if t["status"] == "BLIND" and t.get("countermeasures"))
+blind = sum(1 for t in cov["techniques"] if t["status"] == "COVERAGE_STATUS_BLIND" and t.get("countermeasures"))
 assert cov["blind_with_countermeasure"] == blind > 0, (cov["blind_with_countermeasure"], blind)
 assert by_id["T1059.001"]["countermeasure_status"] != "mapped" and not by_id["T1059.001"].get("countermeasures")
 PY

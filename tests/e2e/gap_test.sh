@@ -59,7 +59,7 @@ got, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 for k in ("techniques_used", "detected", "logged", "blind"):
     assert got.get(k, 0) == want[k], (k, got.get(k, 0), want[k])
 ids = lambda xs: [x["attack_id"] or x["stix_id"] for x in xs]
-g = [{"id": x["technique"]["attack_id"], "status": x["status"], "groups": ids(x["groups"]),
+g = [{"id": x["technique"]["attack_id"], "status": x["status"].removeprefix("COVERAGE_STATUS_"), "groups": ids(x["groups"]),
       "software": ids(x["software"]), "campaigns": ids(x["campaigns"]),
       "data_components": sorted(ids(x["data_components"]))} for x in got["gaps"]]
 assert len(g) == len(want["gaps"]), (len(g), len(want["gaps"]))
@@ -117,7 +117,7 @@ assert plan["detections_in_scope"] == len(dets), (plan["detections_in_scope"], l
 assert classified == mappings, (classified, mappings)
 assert not dry["applied"] and applied["applied"], (dry["applied"], applied["applied"])
 assert applied["detections_written"] == plan["detections_changed"] > 0, (applied["detections_written"], plan["detections_changed"])
-detected = sum(1 for t in cov["techniques"] if t["status"] == "DETECTED")
+detected = sum(1 for t in cov["techniques"] if t["status"] == "COVERAGE_STATUS_DETECTED")
 assert detected == plan["coverage_after"]["detected"], (detected, plan["coverage_after"])
 assert not again["applied"] and again["plan"]["detections_changed"] == 0, again["plan"]["detections_changed"]
 assert again["plan"]["detections_at_target"] == applied["detections_written"]

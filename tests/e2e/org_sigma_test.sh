@@ -36,7 +36,7 @@ assert folders.get("rules") == 3132 and folders.get("rules-emerging-threats") ==
 # multi-document collections) imports disabled, and no other rule does
 retired = [x for x in rules if x["path"].split(":", 1)[1].split("/", 1)[0] in ("deprecated", "unsupported")]
 assert folders["deprecated"] == 167 and len(retired) >= 167 + 87, (folders, len(retired))
-assert all(x["state"] == "DISABLED" for x in retired)
+assert all(x["state"] == "DETECTION_STATE_DISABLED" for x in retired)
 assert r["disabled"] == len(retired), (r["disabled"], len(retired))
 assert r["created"] == len(rules), (r["created"], len(rules))
 PY
@@ -46,16 +46,16 @@ PY
   python3 - "$WORK/cov.json" "$WORK/oracle.json" <<'PY' && pass "DETECTED and per-tactic counts equal the oracle on $V" || fail "oracle comparison $V"
 import json, sys
 cov, ora = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-got = sorted(t["attack_id"] for t in cov["techniques"] if t["status"] == "DETECTED")
+got = sorted(t["attack_id"] for t in cov["techniques"] if t["status"] == "COVERAGE_STATUS_DETECTED")
 assert got == ora["detected"], (len(got), len(ora["detected"]), set(got) ^ set(ora["detected"]))
 for t in cov["techniques"]:
-    assert t["score"] == {"DETECTED": 100, "LOGGED": 50, "BLIND": 0}[t["status"]]
+    assert t["score"] == {"COVERAGE_STATUS_DETECTED": 100, "COVERAGE_STATUS_LOGGED": 50, "COVERAGE_STATUS_BLIND": 0}[t["status"]]
 tac = {t["shortname"]: t["detected"] for t in cov["tactics"] if t["detected"]}
 assert tac == ora["tactics"], (tac, ora["tactics"])
 print(len(got), "techniques detected;", cov["total"], "in the release")
 PY
 done
-check "18.1 detects the README's 397 IDs" "$(python3 -c "import json;print(len([t for t in json.load(open('$WORK/cov.json'))['techniques'] if t['status']=='DETECTED']))")" 397
+check "18.1 detects the README's 397 IDs" "$(python3 -c "import json;print(len([t for t in json.load(open('$WORK/cov.json'))['techniques'] if t['status']=='COVERAGE_STATUS_DETECTED']))")" 397
 
 # Re-import is a no-op keyed by Sigma id.
 T --json --org sigma-18-1 detection import "$SIGMA/sigma-rules.tar.gz" >"$WORK/again.json"

@@ -23,7 +23,7 @@ TEST(ReleaseServiceTest, RealBundleStreamedInChunks) {
   v1::ImportReleaseResponse resp;
   ASSERT_OK(testing::ImportFile(server.client(), testing::SharedData("attack/enterprise-attack-18.1.json.gz"),
                                 "enterprise-attack", "18.1", &resp));
-  EXPECT_EQ(resp.outcome(), v1::ImportReleaseResponse::CREATED);
+  EXPECT_EQ(resp.outcome(), v1::ImportReleaseResponse::OUTCOME_CREATED);
   EXPECT_EQ(resp.release().object_count(), 24771);
   // The bundle's objects by type (revoked and deprecated ones included), counted over the raw file.
   const std::map<std::string, int> want = {

@@ -54,13 +54,13 @@ std::pair<int, std::string> RunCommand(const std::string& cmd) {
 }
 
 std::string StatusName(v1::CoverageStatus s) {
-  return s == v1::DETECTED ? "DETECTED" : s == v1::LOGGED ? "LOGGED" : "BLIND";
+  return s == v1::COVERAGE_STATUS_DETECTED ? "DETECTED" : s == v1::COVERAGE_STATUS_LOGGED ? "LOGGED" : "BLIND";
 }
 
 // What the page must show, taken from the RPC answers (not from the model).
 std::string ExpectJson(const testing::LiveReport& live) {
   const v1::CoverageResponse& cov = live.coverage;
-  const char* rollup = cov.rollup() == v1::ROLLUP_ANY ? "any" : cov.rollup() == v1::ROLLUP_ALL ? "all" : "none";
+  const char* rollup = cov.rollup() == v1::ROLLUP_POLICY_ANY ? "any" : cov.rollup() == v1::ROLLUP_POLICY_ALL ? "all" : "none";
   std::string out = Cat("{\"rollup\":\"", rollup, "\",\"total\":", cov.total(), ",\"techniques\":{");
   for (int i = 0; i < cov.techniques_size(); ++i) {
     const auto& t = cov.techniques(i);
@@ -104,7 +104,7 @@ class ReportBrowserTest : public ::testing::Test {
     any_req.org_id = "acme";
     any_req.release = "enterprise-attack@18.1";
     any_req.groups = {"G0007", "G0016", "G0032"};
-    any_req.rollup = v1::ROLLUP_ANY;
+    any_req.rollup = v1::ROLLUP_POLICY_ANY;
     ASSERT_OK(testing::BuildLiveReport(server_->client(), any_req, any_));
     dir_ = new std::string(ArtifactDir());
     html_ = new std::string(RenderReportHtml(live_->model));

@@ -43,7 +43,7 @@ struct LiveReportRequest {
   std::string release;                      // the report's release, e.g. enterprise-attack@18.1
   std::vector<std::string> trend_releases;  // oldest first; empty: no trend
   std::vector<std::string> groups;          // the threat selection; empty: all groups
-  v1::RollupPolicy rollup = v1::ROLLUP_NONE;
+  v1::RollupPolicy rollup = v1::ROLLUP_POLICY_NONE;
   bool with_d3fend = false, with_atomic = false;
   std::string generated_at = "2026-12-03T09:00:00Z";
 };
@@ -64,7 +64,7 @@ inline std::string Label(const v1::AttackObject& o) {
 }
 
 inline ReportStatus Status(v1::CoverageStatus s) {
-  return s == v1::DETECTED ? ReportStatus::kDetected : s == v1::LOGGED ? ReportStatus::kLogged : ReportStatus::kBlind;
+  return s == v1::COVERAGE_STATUS_DETECTED ? ReportStatus::kDetected : s == v1::COVERAGE_STATUS_LOGGED ? ReportStatus::kLogged : ReportStatus::kBlind;
 }
 
 inline ReportTotals Totals(int techniques, int detected, int logged, int blind) {
@@ -172,9 +172,9 @@ inline absl::Status BuildLiveReport(Client& client, const LiveReportRequest& req
   v1::ListDetectionsResponse dets;
   if (absl::Status s = client.CallAllPages(&v1::OrgService::Stub::ListDetections, det_req, &dets); !s.ok()) return s;
   for (const v1::Detection& d : dets.detections()) {
-    if (d.state() == v1::ENABLED) ++m.header.rules_enabled;
-    if (d.state() == v1::DISABLED) ++m.header.rules_disabled;
-    if (d.state() == v1::TESTING) ++m.header.rules_testing;
+    if (d.state() == v1::DETECTION_STATE_ENABLED) ++m.header.rules_enabled;
+    if (d.state() == v1::DETECTION_STATE_DISABLED) ++m.header.rules_disabled;
+    if (d.state() == v1::DETECTION_STATE_TESTING) ++m.header.rules_testing;
   }
   v1::GetInventoryRequest inv_req;
   inv_req.set_org_id(req.org_id);
@@ -194,8 +194,8 @@ inline absl::Status BuildLiveReport(Client& client, const LiveReportRequest& req
   }
 
   // Tactics and techniques, as the coverage counts them.
-  m.rollup = cov.rollup() == v1::ROLLUP_ANY   ? ReportRollup::kAny
-             : cov.rollup() == v1::ROLLUP_ALL ? ReportRollup::kAll
+  m.rollup = cov.rollup() == v1::ROLLUP_POLICY_ANY   ? ReportRollup::kAny
+             : cov.rollup() == v1::ROLLUP_POLICY_ALL ? ReportRollup::kAll
                                               : ReportRollup::kNone;
   m.overall = Totals(cov.total(), cov.detected(), cov.logged(), cov.blind());
   for (const v1::TacticCoverage& t : cov.tactics())
@@ -245,7 +245,7 @@ inline absl::Status BuildLiveReport(Client& client, const LiveReportRequest& req
     for (const auto& c : g.countermeasures()) b.countermeasures.push_back({c.d3fend_id(), c.label()});
     for (const auto& a : g.atomic_tests()) b.atomic_tests.push_back({a.test_number(), a.name()});
     spots.push_back(std::move(b));
-    if (g.status() == v1::BLIND) {
+    if (g.status() == v1::COVERAGE_STATUS_BLIND) {
       ReportTelemetryGap tg{
           g.technique().attack_id(), {g.technique().tactics().begin(), g.technique().tactics().end()}, {}};
       for (const auto& o : g.data_components())
@@ -330,7 +330,7 @@ inline absl::Status BuildLiveReport(Client& client, const LiveReportRequest& req
     n.coverage_before = Totals(b.techniques(), b.detected(), b.logged(), b.blind());
     n.coverage_after = Totals(a.techniques(), a.detected(), a.logged(), a.blind());
     for (int pass = 0; pass < 2; ++pass) {  // needs review first, then orphaned
-      const auto action = pass == 0 ? v1::MappingMigration::REVIEW : v1::MappingMigration::ORPHANED;
+      const auto action = pass == 0 ? v1::MappingMigration::ACTION_REVIEW : v1::MappingMigration::ACTION_ORPHANED;
       for (const v1::DetectionMigration& d : plan.detections())
         for (const v1::MappingMigration& mm : d.mappings())
           if (mm.action() == action)

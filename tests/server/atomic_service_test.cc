@@ -51,14 +51,14 @@ class AtomicServiceTest : public ::testing::Test {
 TEST_F(AtomicServiceTest, CountsTestsByGuidNotRows) {
   v1::ImportAtomicIndexResponse resp;
   ASSERT_TRUE(Import(testing::ReadFile(testing::TestData("atomic/mini.csv")), "", &resp).ok());
-  EXPECT_EQ(resp.outcome(), v1::ImportAtomicIndexResponse::CREATED);
+  EXPECT_EQ(resp.outcome(), v1::ImportAtomicIndexResponse::OUTCOME_CREATED);
   EXPECT_EQ(resp.index().name(), "default");
   EXPECT_EQ(resp.index().row_count(), 5);
   EXPECT_EQ(resp.index().test_count(), 4);
   EXPECT_EQ(resp.index().technique_count(), 3);
   v1::ImportAtomicIndexResponse again;
   ASSERT_TRUE(Import(testing::ReadFile(testing::TestData("atomic/mini.csv")), "", &again).ok());
-  EXPECT_EQ(again.outcome(), v1::ImportAtomicIndexResponse::UNCHANGED);
+  EXPECT_EQ(again.outcome(), v1::ImportAtomicIndexResponse::OUTCOME_UNCHANGED);
 
   v1::GetAtomicTestsResponse t;
   ASSERT_TRUE(Tests("t1001", "", false, &t).ok());

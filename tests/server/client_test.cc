@@ -44,7 +44,7 @@ TEST(ClientTest, EveryServiceThroughOneClient) {
   v1::ImportReleaseResponse imported;
   size_t last_done = 0, last_total = 0;
   ASSERT_OK(c.ImportBundle(v17, opts, &imported, [&](size_t done, size_t total) { last_done = done, last_total = total; }));
-  EXPECT_EQ(imported.outcome(), v1::ImportReleaseResponse::CREATED);
+  EXPECT_EQ(imported.outcome(), v1::ImportReleaseResponse::OUTCOME_CREATED);
   EXPECT_EQ(last_done, v17.size());
   EXPECT_EQ(last_total, v17.size());
   ASSERT_OK(testing::ImportFile(c, testing::TestData("mini_attack/mini-v18.json"), "enterprise-attack", "18.0"));
@@ -88,8 +88,8 @@ TEST(ClientTest, EveryServiceThroughOneClient) {
   // AnalysisService: G0001 and G0003 share T1001.001, T1013 and T1030 of 5.
   v1::OverlapRequest ov;
   ov.set_release("enterprise-attack@18.0");
-  ov.add_groups("G0001");
-  ov.add_groups("G0003");
+  ov.mutable_threat()->mutable_groups()->add_ids("G0001");
+  ov.mutable_threat()->mutable_groups()->add_ids("G0003");
   v1::OverlapResponse overlap;
   ASSERT_OK(c.CallAllPages(&v1::AnalysisService::Stub::GetOverlap, ov, &overlap));
   ASSERT_EQ(overlap.pairs_size(), 1);
@@ -101,7 +101,7 @@ TEST(ClientTest, EveryServiceThroughOneClient) {
   d3.set_version("0.1.0");
   v1::ImportD3fendResponse d3_resp;
   ASSERT_OK(c.ImportD3fend(testing::ReadFile(testing::TestData("d3fend/mini.ttl")), d3, &d3_resp));
-  EXPECT_EQ(d3_resp.outcome(), v1::ImportD3fendResponse::CREATED);
+  EXPECT_EQ(d3_resp.outcome(), v1::ImportD3fendResponse::OUTCOME_CREATED);
   v1::GetCountermeasuresRequest cm_req;
   cm_req.set_technique("T1059");
   v1::GetCountermeasuresResponse cm;

@@ -70,11 +70,11 @@ class D3fendServiceTest : public ::testing::Test {
 TEST_F(D3fendServiceTest, ImportIsVersionedAndIdempotent) {
   v1::ImportD3fendResponse first, again;
   ASSERT_TRUE(ImportMini(&first).ok());
-  EXPECT_EQ(first.outcome(), v1::ImportD3fendResponse::CREATED);
+  EXPECT_EQ(first.outcome(), v1::ImportD3fendResponse::OUTCOME_CREATED);
   EXPECT_EQ(first.version().version(), "0.1");
   EXPECT_EQ(first.summary().d3fend_techniques(), 6);
   ASSERT_TRUE(ImportMini(&again).ok());
-  EXPECT_EQ(again.outcome(), v1::ImportD3fendResponse::UNCHANGED);
+  EXPECT_EQ(again.outcome(), v1::ImportD3fendResponse::OUTCOME_UNCHANGED);
   EXPECT_EQ(again.version().content_sha256(), first.version().content_sha256());
   EXPECT_EQ(again.version().imported_at(), first.version().imported_at());  // nothing rewritten
 
@@ -84,7 +84,7 @@ TEST_F(D3fendServiceTest, ImportIsVersionedAndIdempotent) {
   v1::ImportD3fendResponse other;
   EXPECT_THAT(Import(changed, "0.1", &other), StatusIs(absl::StatusCode::kAlreadyExists));
   ASSERT_TRUE(Import(changed, "0.1", &other, /*replace=*/true).ok());
-  EXPECT_EQ(other.outcome(), v1::ImportD3fendResponse::REPLACED);
+  EXPECT_EQ(other.outcome(), v1::ImportD3fendResponse::OUTCOME_REPLACED);
   // Side by side with another version; "latest" is the numerically newest.
   v1::ImportD3fendResponse v10;
   ASSERT_TRUE(Import(testing::Gzip(testing::ReadFile(testing::TestData("d3fend/mini.ttl"))), "0.10", &v10).ok());
@@ -108,7 +108,7 @@ TEST_F(D3fendServiceTest, CountermeasuresCarryTacticAndPaths) {
   ASSERT_TRUE(ImportMini(&imp).ok());
   v1::GetCountermeasuresResponse r;
   ASSERT_TRUE(Countermeasures("T1059", "", &r).ok());
-  EXPECT_EQ(r.status(), v1::MAPPED);
+  EXPECT_EQ(r.status(), v1::MAPPING_STATUS_MAPPED);
   EXPECT_EQ(r.label(), "Command and Scripting Interpreter");
   EXPECT_THAT(Ids(r), ElementsAre("D3-FH", "D3-EAL", "D3-SAL"));
   const auto& eal = r.countermeasures(1);
@@ -144,14 +144,14 @@ TEST_F(D3fendServiceTest, NoMappingIsExplicit) {
   ASSERT_TRUE(ImportMini(&imp).ok());
   v1::GetCountermeasuresResponse sub, none, unknown;
   ASSERT_TRUE(Countermeasures("T1059.001", "", &sub).ok());
-  EXPECT_EQ(sub.status(), v1::NO_ARTIFACT_RELATION);
+  EXPECT_EQ(sub.status(), v1::MAPPING_STATUS_NO_ARTIFACT_RELATION);
   EXPECT_EQ(sub.countermeasures_size(), 0);
   EXPECT_THAT(sub.status_detail(), HasSubstr("not inherited"));
   ASSERT_TRUE(Countermeasures("T1055", "", &none).ok());
-  EXPECT_EQ(none.status(), v1::NO_MATCHING_COUNTERMEASURE);
+  EXPECT_EQ(none.status(), v1::MAPPING_STATUS_NO_MATCHING_COUNTERMEASURE);
   EXPECT_THAT(none.status_detail(), HasSubstr("executes ProcessMemory"));
   ASSERT_TRUE(Countermeasures("T9999", "", &unknown).ok());
-  EXPECT_EQ(unknown.status(), v1::NOT_IN_D3FEND);
+  EXPECT_EQ(unknown.status(), v1::MAPPING_STATUS_NOT_IN_D3FEND);
 }
 
 TEST_F(D3fendServiceTest, RevokedTechniquesResolveInTheAskedRelease) {
@@ -168,7 +168,7 @@ TEST_F(D3fendServiceTest, RevokedTechniquesResolveInTheAskedRelease) {
   EXPECT_EQ(r.revoked_by().final().attack_id(), "T1013");
   EXPECT_EQ(r.attack_id(), "T1013");
   // T1013 has no relation of its own in D3FEND; D3FEND's T1010 pairs carry over.
-  EXPECT_EQ(r.status(), v1::MAPPED);
+  EXPECT_EQ(r.status(), v1::MAPPING_STATUS_MAPPED);
   EXPECT_THAT(Ids(r), ElementsAre("D3-FH", "D3-EAL"));
   EXPECT_EQ(r.countermeasures(0).via_attack_id(), "T1010");
 
@@ -288,7 +288,7 @@ TEST(D3fendFromPathTest, ImportFromServerPathUnderTheImportRoot) {
   req.mutable_options()->set_version("0.2");
   v1::ImportD3fendResponse resp;
   ASSERT_TRUE(server.client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp).ok());
-  EXPECT_EQ(resp.outcome(), v1::ImportD3fendResponse::CREATED);
+  EXPECT_EQ(resp.outcome(), v1::ImportD3fendResponse::OUTCOME_CREATED);
   req.set_path(testing::TestData("d3fend/nonexistent.ttl"));
   EXPECT_THAT(server.client().Call(&v1::DefenseService::Stub::ImportD3fendFrom, req, &resp),
               StatusIs(absl::StatusCode::kNotFound));

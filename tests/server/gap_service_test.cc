@@ -70,7 +70,7 @@ class GapServiceTest : public ::testing::Test {
     ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o));
   }
   void AddDetection(const std::string& org, const std::string& id, std::vector<std::string> techniques,
-                    const std::string& release = "", v1::DetectionState state = v1::ENABLED) {
+                    const std::string& release = "", v1::DetectionState state = v1::DETECTION_STATE_ENABLED) {
     v1::CreateDetectionRequest req;
     req.set_org_id(org);
     auto* d = req.mutable_detection();
@@ -85,7 +85,7 @@ class GapServiceTest : public ::testing::Test {
   void Collect(const std::string& org, const std::string& dc) {
     v1::UpdateInventoryRequest req;
     req.set_org_id(org);
-    req.set_op(v1::UpdateInventoryRequest::ADD);
+    req.set_op(v1::UpdateInventoryRequest::OP_ADD);
     req.add_entries()->set_data_component(dc);
     v1::Inventory inv;
     ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, req, &inv));
@@ -138,7 +138,7 @@ TEST_F(GapServiceTest, FixtureRankingRecommendationsAndPaging) {
   CreateOrg("gapco", "enterprise-attack@1.0");
   AddDetection("gapco", "d1", {"T2004"});
   AddDetection("gapco", "d2", {"T2001.001"});
-  AddDetection("gapco", "d3", {"T2003"}, "", v1::DISABLED);
+  AddDetection("gapco", "d3", {"T2003"}, "", v1::DETECTION_STATE_DISABLED);
   Collect("gapco", "DC1004");
   v1::GapResponse all;
   ASSERT_OK(Gap(GapReq("gapco", "", {}), &all));  // release: the organization's
@@ -153,11 +153,11 @@ TEST_F(GapServiceTest, FixtureRankingRecommendationsAndPaging) {
   EXPECT_EQ(all.blind(), 6);
   EXPECT_EQ(all.blind_without_telemetry(), 1);
   EXPECT_EQ(all.page().total_size(), 7);
-  EXPECT_EQ(all.gaps(0).status(), v1::BLIND);
+  EXPECT_EQ(all.gaps(0).status(), v1::COVERAGE_STATUS_BLIND);
   EXPECT_THAT(Ids(all.gaps(0).data_components()), ElementsAre("DC1001", "DC1002"));
   EXPECT_THAT(Ids(all.gaps(1).software()), ElementsAre("S1001"));
   EXPECT_THAT(Ids(all.gaps(2).campaigns()), ElementsAre("C1001"));
-  EXPECT_EQ(all.gaps(4).status(), v1::LOGGED);
+  EXPECT_EQ(all.gaps(4).status(), v1::COVERAGE_STATUS_LOGGED);
   EXPECT_THAT(Ids(all.gaps(4).collected_components()), ElementsAre("DC1004"));
   ASSERT_EQ(all.recommendations_size(), 2);
   EXPECT_EQ(Id(all.recommendations(0).data_component()), "DC1001");
@@ -361,12 +361,12 @@ TEST_F(GapServiceTest, MigrationPlanApplyTwiceAndCoverage) {
   EXPECT_EQ(plan.page().total_size(), 8);
   std::map<std::string, const v1::DetectionMigration*> by;
   for (auto& d : plan.detections()) by[d.detection_id()] = &d;
-  EXPECT_EQ(by.at("r-revoked")->action(), v1::MappingMigration::AUTO);
+  EXPECT_EQ(by.at("r-revoked")->action(), v1::MappingMigration::ACTION_AUTO);
   EXPECT_THAT(by.at("r-revoked")->techniques_after(), ElementsAre("T3010"));
-  EXPECT_EQ(by.at("r-split")->mappings(0).action(), v1::MappingMigration::REVIEW);
+  EXPECT_EQ(by.at("r-split")->mappings(0).action(), v1::MappingMigration::ACTION_REVIEW);
   EXPECT_THAT(Ids(by.at("r-split")->mappings(0).candidates()), ElementsAre("T3007", "T3008"));
   EXPECT_EQ(Id(by.at("r-merged")->mappings(0).target()), "T3013");
-  EXPECT_EQ(by.at("r-nothing")->action(), v1::MappingMigration::ORPHANED);
+  EXPECT_EQ(by.at("r-nothing")->action(), v1::MappingMigration::ACTION_ORPHANED);
   // Coverage: 2.0 detects 8 techniques; on 3.0 the migrated set detects
   // T3001, T3010, T3005, T3006, T3007 (T3003 deprecated; T3011/T3004 revoked; T3011 carries to T3013).
   EXPECT_EQ(plan.coverage_before().release(), "enterprise-attack@2.0");

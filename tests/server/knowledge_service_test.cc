@@ -448,7 +448,7 @@ TEST_F(KnowledgeServiceTest, GroupSoftwareCampaignsAndTechniqueUsers) {
   }
   EXPECT_THAT(got, ElementsAre("G0001:C0001", "G0003:direct", "C0001:direct"));
   ur.set_technique("T1013");
-  ur.set_user_type(v1::TechniqueUsersRequest::SOFTWARE);
+  ur.set_user_type(v1::TechniqueUsersRequest::USER_TYPE_SOFTWARE);
   users.Clear();
   ASSERT_OK(client().CallAllPages(&KS::GetTechniqueUsers, ur, &users));
   ASSERT_EQ(users.users_size(), 1);

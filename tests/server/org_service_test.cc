@@ -96,11 +96,11 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   EXPECT_EQ(imp.rules(2).unresolved_techniques(0), "T9999");
   EXPECT_EQ(imp.rules(2).stale_techniques(0), "T1002");
   EXPECT_EQ(imp.rules(2).path(), "sigma/mini_rules.yml:32");
-  EXPECT_EQ(imp.rules(3).state(), v1::DISABLED);
+  EXPECT_EQ(imp.rules(3).state(), v1::DETECTION_STATE_DISABLED);
 
   v1::UpdateInventoryRequest inv;
   inv.set_org_id("sigma-org");
-  inv.set_op(v1::UpdateInventoryRequest::SET);
+  inv.set_op(v1::UpdateInventoryRequest::OP_SET);
   inv.add_entries()->set_data_component("dc0002");
   v1::Inventory stored;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &stored));
@@ -111,11 +111,25 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   v1::CoverageResponse cov;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
   auto st = Statuses(cov);
-  EXPECT_EQ(st["T1001"], v1::DETECTED);
-  EXPECT_EQ(st["T1001.001"], v1::LOGGED);
-  EXPECT_EQ(st["T1013"], v1::DETECTED);
-  EXPECT_EQ(st["T1050"], v1::BLIND);
+  EXPECT_EQ(st["T1001"], v1::COVERAGE_STATUS_DETECTED);
+  EXPECT_EQ(st["T1001.001"], v1::COVERAGE_STATUS_LOGGED);
+  EXPECT_EQ(st["T1013"], v1::COVERAGE_STATUS_DETECTED);
+  EXPECT_EQ(st["T1050"], v1::COVERAGE_STATUS_BLIND);
   EXPECT_EQ(cov.detected(), 2);
+  EXPECT_EQ(cov.rollup(), v1::ROLLUP_POLICY_NONE);  // the policy applied: UNSPECIFIED means NONE
+  // Data components are objects, as in Gap: T1001.001 is LOGGED through the collected DC0002.
+  for (const v1::TechniqueCoverage& t : cov.techniques())
+    if (t.attack_id() == "T1001.001") {
+      ASSERT_EQ(t.collected_components_size(), 1);
+      EXPECT_EQ(t.collected_components(0).attack_id(), "DC0002");
+      EXPECT_EQ(t.collected_components(0).name(), "Command Execution");
+    }
+  // A roll-up number no policy has is refused, not read as NONE.
+  v1::CoverageRequest bad_rollup = creq;
+  bad_rollup.set_rollup(static_cast<v1::RollupPolicy>(7));
+  v1::CoverageResponse none;
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetCoverage, bad_rollup, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rollup: unknown roll-up policy 7")));
   EXPECT_EQ(cov.tactics(0).shortname(), "execution");
   EXPECT_EQ(cov.tactics(0).detected(), 2);
   // Rules 1 and 2 (process_creation: Process Creation or Command Execution) fire on DC0002
@@ -140,7 +154,7 @@ TEST_F(OrgServiceTest, SigmaImportCoverageAndReimport) {
   creq.set_release("enterprise-attack@17.0");
   ASSERT_OK(client().Call(&v1::OrgService::Stub::GetCoverage, creq, &cov));
   EXPECT_EQ(cov.release(), "enterprise-attack@17.0");
-  EXPECT_EQ(Statuses(cov)["T1013"], v1::DETECTED);
+  EXPECT_EQ(Statuses(cov)["T1013"], v1::COVERAGE_STATUS_DETECTED);
 
   // Trend and layer.
   v1::CoverageTrendRequest treq;
@@ -223,7 +237,7 @@ TEST_F(OrgServiceTest, CsvAndLayerImports) {
   EXPECT_EQ(imp.created(), 5);  // 3 CSV rows + T1001 and T1013 from the layer (T1030 scores 0)
   v1::ListDetectionsRequest lreq;
   lreq.set_org_id("csv-org");
-  lreq.set_state(v1::TESTING);
+  lreq.set_state(v1::DETECTION_STATE_TESTING);
   v1::ListDetectionsResponse list;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::ListDetections, lreq, &list));
   ASSERT_EQ(list.detections_size(), 1);
@@ -250,15 +264,15 @@ TEST_F(OrgServiceTest, DetectionCrud) {
   v1::Detection out;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateDetection, c, &out));
   EXPECT_EQ(out.techniques(0), "T1001");
-  EXPECT_EQ(out.state(), v1::ENABLED);
+  EXPECT_EQ(out.state(), v1::DETECTION_STATE_ENABLED);
   EXPECT_EQ(out.release(), "enterprise-attack@18.0");
   EXPECT_THAT(client().Call(&v1::OrgService::Stub::CreateDetection, c, &out), StatusIs(absl::StatusCode::kAlreadyExists));
   v1::UpdateDetectionRequest u;
   u.set_org_id("crud");
   *u.mutable_detection() = c.detection();
-  u.mutable_detection()->set_state(v1::DISABLED);
+  u.mutable_detection()->set_state(v1::DETECTION_STATE_DISABLED);
   ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateDetection, u, &out));
-  EXPECT_EQ(out.state(), v1::DISABLED);
+  EXPECT_EQ(out.state(), v1::DETECTION_STATE_DISABLED);
   for (auto [field, value] : std::vector<std::pair<std::string, std::string>>{{"name", ""}, {"technique", "T10"},
                                                                                {"format", "cobol"}, {"id", ""}}) {
     v1::CreateDetectionRequest bad = c;
@@ -288,7 +302,7 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   ASSERT_OK(Import("victim", {Fixture("sigma/mini_rules.yml")}, &imp));
   v1::UpdateInventoryRequest inv;
   inv.set_org_id("victim");
-  inv.set_op(v1::UpdateInventoryRequest::ADD);
+  inv.set_op(v1::UpdateInventoryRequest::OP_ADD);
   inv.add_entries()->set_data_component("DC0001");
   v1::Inventory invr;
   ASSERT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr));
@@ -329,7 +343,7 @@ TEST_F(OrgServiceTest, TenantIsolationForEveryRpc) {
   ASSERT_OK(client().Call(&v1::OrgService::Stub::GetInventory, ginv, &invr));
   EXPECT_EQ(invr.entries_size(), 0);
   inv.set_org_id("intruder");
-  inv.set_op(v1::UpdateInventoryRequest::REMOVE);
+  inv.set_op(v1::UpdateInventoryRequest::OP_REMOVE);
   EXPECT_THAT(client().Call(&v1::OrgService::Stub::UpdateInventory, inv, &invr), StatusIs(absl::StatusCode::kNotFound));
   v1::InferInventoryRequest infer;
   infer.set_org_id("intruder");
@@ -412,7 +426,7 @@ TEST_F(OrgServiceTest, BadInputsWriteNothing) {
   EXPECT_EQ(Org("strict").detection_count(), 0);
   // Unknown organization, unknown release.
   EXPECT_THAT(Import("ghost", {{"ok.yml", good}}, &r), StatusIs(absl::StatusCode::kNotFound, HasSubstr("ghost")));
-  EXPECT_THAT(Import("strict", {{"ok.yml", good}}, &r, v1::SIGMA, "enterprise-attack@9.9"),
+  EXPECT_THAT(Import("strict", {{"ok.yml", good}}, &r, v1::IMPORT_FORMAT_SIGMA, "enterprise-attack@9.9"),
               StatusIs(absl::StatusCode::kNotFound));
   v1::CreateDetectionRequest c;
   c.set_org_id("ghost");
@@ -423,7 +437,7 @@ TEST_F(OrgServiceTest, BadInputsWriteNothing) {
   // Inventory: unknown data component.
   v1::UpdateInventoryRequest inv;
   inv.set_org_id("strict");
-  inv.set_op(v1::UpdateInventoryRequest::ADD);
+  inv.set_op(v1::UpdateInventoryRequest::OP_ADD);
   inv.add_entries()->set_data_component("DC0001");
   inv.add_entries()->set_data_component("Telepathy");
   v1::Inventory invr;

@@ -44,6 +44,7 @@ TEST_F(OverlapServiceTest, AllGroupsBothReleases) {
                                           std::make_tuple("enterprise-attack@latest", 0.6, 1)}) {
     v1::OverlapRequest req;
     req.set_release(release);
+    req.mutable_threat()->set_all_groups(true);
     v1::OverlapResponse resp;
     ASSERT_OK(Overlap(req, &resp));
     ASSERT_EQ(resp.groups_size(), 2);
@@ -61,8 +62,8 @@ TEST_F(OverlapServiceTest, AllGroupsBothReleases) {
   // --no-software: G0001 {T1001, T1030}, G0003 {T1030}: 1 shared, Jaccard 1/2.
   v1::OverlapRequest req;
   req.set_release("enterprise-attack@17.0");
-  req.add_groups("G0003");
-  req.add_groups("intrusion-set--9a000000-0000-4000-8000-000000000001");  // G0001 by STIX id
+  req.mutable_threat()->mutable_groups()->add_ids("G0003");
+  req.mutable_threat()->mutable_groups()->add_ids("intrusion-set--9a000000-0000-4000-8000-000000000001");  // G0001 by STIX id
   req.set_exclude_software(true);
   v1::OverlapResponse resp;
   ASSERT_OK(Overlap(req, &resp));
@@ -87,6 +88,7 @@ TEST_F(OverlapServiceTest, SimilarAndLayer) {
 
   v1::OverlapRequest req;
   req.set_release("enterprise-attack@18.0");
+  req.mutable_threat()->set_all_groups(true);
   v1::LayerResponse layer;
   ASSERT_OK(Layer(req, &layer));
   simdjson::dom::parser parser;
@@ -104,15 +106,15 @@ TEST_F(OverlapServiceTest, SimilarAndLayer) {
 TEST_F(OverlapServiceTest, BadInput) {
   v1::OverlapRequest req;
   req.set_release("enterprise-attack@17.0");
-  req.add_groups("G0001");
-  req.add_groups("G0777");
-  req.add_groups("G0778");
+  req.mutable_threat()->mutable_groups()->add_ids("G0001");
+  req.mutable_threat()->mutable_groups()->add_ids("G0777");
+  req.mutable_threat()->mutable_groups()->add_ids("G0778");
   v1::OverlapResponse resp;
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("unknown groups G0777, G0778")));
   // A revoked group stands for its successor (G0002 -> G0001), and the answer says so.
-  req.clear_groups();
-  req.add_groups("G0003");
-  req.add_groups("G0002");
+  req.clear_threat();
+  req.mutable_threat()->mutable_groups()->add_ids("G0003");
+  req.mutable_threat()->mutable_groups()->add_ids("G0002");
   ASSERT_OK(Overlap(req, &resp));
   ASSERT_EQ(resp.groups_size(), 2);
   EXPECT_EQ(resp.groups(0).group().attack_id(), "G0001");
@@ -120,20 +122,26 @@ TEST_F(OverlapServiceTest, BadInput) {
   ASSERT_EQ(resp.resolutions_size(), 1);
   EXPECT_EQ(resp.resolutions(0).asked_object().attack_id(), "G0002");
   EXPECT_EQ(resp.resolutions(0).answered_for().attack_id(), "G0001");
-  req.clear_groups();
-  req.add_groups("G0001");
-  req.add_groups("G0002");
+  req.clear_threat();
+  req.mutable_threat()->mutable_groups()->add_ids("G0001");
+  req.mutable_threat()->mutable_groups()->add_ids("G0002");
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least two groups, got 1")));
-  req.clear_groups();
-  req.add_groups("G0001");
+  req.clear_threat();
+  req.mutable_threat()->mutable_groups()->add_ids("G0001");
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least two groups")));
-  req.clear_groups();
+  // No selection: the one rule of GetGap (threat.groups or threat.all_groups).
+  req.clear_threat();
+  EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threat: choose")));
+  v1::LayerResponse no_threat_layer;
+  EXPECT_THAT(Layer(req, &no_threat_layer), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threat: choose")));
+  req.mutable_threat()->set_all_groups(true);
   req.set_exclude_direct(true);
   req.set_exclude_software(true);
   req.set_exclude_campaigns(true);
   EXPECT_THAT(Overlap(req, &resp), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("usage paths")));
   v1::OverlapRequest unknown_release;
   unknown_release.set_release("enterprise-attack@9.9");
+  unknown_release.mutable_threat()->set_all_groups(true);
   EXPECT_THAT(Overlap(unknown_release, &resp), StatusIs(absl::StatusCode::kNotFound, HasSubstr("9.9")));
   v1::LayerResponse layer;
   EXPECT_THAT(Layer(unknown_release, &layer), StatusIs(absl::StatusCode::kNotFound));

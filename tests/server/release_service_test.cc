@@ -234,7 +234,7 @@ TEST_F(ReleaseServiceTest, ClientCancellingMidStreamWritesNothing) {
   // Nothing of the cancelled upload was kept: the full import creates every object.
   v1::ImportReleaseResponse resp;
   ASSERT_OK(Upload(text, Options("enterprise-attack", "17.0"), &resp));
-  EXPECT_EQ(resp.outcome(), v1::ImportReleaseResponse::CREATED);
+  EXPECT_EQ(resp.outcome(), v1::ImportReleaseResponse::OUTCOME_CREATED);
   EXPECT_EQ(resp.release().new_objects_stored(), 60);
 }
 
@@ -355,16 +355,16 @@ TEST_F(ReleaseLimitsTest, OversizedSingleMessage) {
 TEST_F(ReleaseServiceTest, IdenticalReimportIsUnchanged) {
   v1::ImportReleaseResponse first, again, gzipped;
   ASSERT_OK(Upload(Mini("mini-v17.json"), Options("enterprise-attack", "17.0"), &first));
-  EXPECT_EQ(first.outcome(), v1::ImportReleaseResponse::CREATED);
+  EXPECT_EQ(first.outcome(), v1::ImportReleaseResponse::OUTCOME_CREATED);
   EXPECT_EQ(first.release().name(), "enterprise-attack@17.0");
   EXPECT_EQ(first.release().object_count(), 60);
   EXPECT_EQ(first.release().counts_by_type().at("relationship"), 31);
   EXPECT_EQ(first.release().spec_version(), "2.0");
   ASSERT_OK(Upload(Mini("mini-v17.json"), Options("enterprise-attack", "17.0"), &again));
-  EXPECT_EQ(again.outcome(), v1::ImportReleaseResponse::UNCHANGED);
+  EXPECT_EQ(again.outcome(), v1::ImportReleaseResponse::OUTCOME_UNCHANGED);
   // Same content, compressed and with an equivalent version spelling.
   ASSERT_OK(Upload(testing::Gzip(Mini("mini-v17.json")), Options("enterprise-attack", "17"), &gzipped));
-  EXPECT_EQ(gzipped.outcome(), v1::ImportReleaseResponse::UNCHANGED);
+  EXPECT_EQ(gzipped.outcome(), v1::ImportReleaseResponse::OUTCOME_UNCHANGED);
   EXPECT_EQ(gzipped.release().content_sha256(), first.release().content_sha256());
   EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0"));
 }
@@ -389,7 +389,7 @@ TEST_F(ReleaseServiceTest, DifferentContentNeedsReplace) {
   EXPECT_EQ(still.object_count(), 60);
 
   ASSERT_OK(Upload(Mini("mini-v18.json"), Options("enterprise-attack", "17.0", /*replace=*/true), &replaced));
-  EXPECT_EQ(replaced.outcome(), v1::ImportReleaseResponse::REPLACED);
+  EXPECT_EQ(replaced.outcome(), v1::ImportReleaseResponse::OUTCOME_REPLACED);
   EXPECT_EQ(replaced.release().object_count(), 70);
   ASSERT_OK(client().Call(&v1::KnowledgeService::Stub::GetObject, get, &obj));
   EXPECT_EQ(obj.object().name(), "Mini New Technique");
@@ -431,7 +431,7 @@ TEST_F(ServerSideTest, ImportByServerPathAndFileUrl) {
   ASSERT_OK(client().ImportFrom(req, &resp));
   ASSERT_EQ(resp.results_size(), 1);
   EXPECT_EQ(resp.results(0).release().name(), "enterprise-attack@17.0");
-  EXPECT_EQ(resp.results(0).outcome(), v1::ImportReleaseResponse::CREATED);
+  EXPECT_EQ(resp.results(0).outcome(), v1::ImportReleaseResponse::OUTCOME_CREATED);
 
   req.set_url("file://" + testing::TestData("mini_attack/mini-v18.json"));
   *req.mutable_options() = Options("enterprise-attack", "18.0");
@@ -509,8 +509,8 @@ TEST_F(CollectionIndexTest, ImportsEveryVersion) {
   req.set_collection_index("file://" + index_path_);
   ASSERT_OK(client().ImportFrom(req, &resp));
   ASSERT_EQ(resp.results_size(), 2);
-  EXPECT_EQ(resp.results(0).outcome(), v1::ImportReleaseResponse::UNCHANGED);
-  EXPECT_EQ(resp.results(1).outcome(), v1::ImportReleaseResponse::UNCHANGED);
+  EXPECT_EQ(resp.results(0).outcome(), v1::ImportReleaseResponse::OUTCOME_UNCHANGED);
+  EXPECT_EQ(resp.results(1).outcome(), v1::ImportReleaseResponse::OUTCOME_UNCHANGED);
 }
 
 TEST_F(CollectionIndexTest, ImportsAChosenVersionWithItsSha256) {
@@ -730,7 +730,7 @@ TEST_F(ReleaseServiceTest, RestartKeepsReleases) {
   EXPECT_EQ(resp.techniques_size(), 4);
   // And importing the same content after the restart is still a no-op.
   ASSERT_OK(Upload(Mini("mini-v17.json"), Options("enterprise-attack", "17.0"), &imported));
-  EXPECT_EQ(imported.outcome(), v1::ImportReleaseResponse::UNCHANGED);
+  EXPECT_EQ(imported.outcome(), v1::ImportReleaseResponse::OUTCOME_UNCHANGED);
 }
 
 }  // namespace

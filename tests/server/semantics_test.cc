@@ -62,7 +62,7 @@ class SemanticsTest : public ::testing::Test {
   v1::Inventory AddInventory(const std::string& org, const std::string& component) {
     v1::UpdateInventoryRequest req;
     req.set_org_id(org);
-    req.set_op(v1::UpdateInventoryRequest::ADD);
+    req.set_op(v1::UpdateInventoryRequest::OP_ADD);
     req.add_entries()->set_data_component(component);
     v1::Inventory inv;
     EXPECT_OK(client().Call(&v1::OrgService::Stub::UpdateInventory, req, &inv));
@@ -96,7 +96,7 @@ TEST_F(SemanticsTest, UnknownTechniqueCountsWhereItExists) {
   ASSERT_EQ(d.unresolved_techniques_size(), 1);
   EXPECT_EQ(d.unresolved_techniques(0), "T1050");
   v1::CoverageResponse on18 = Coverage("p1", "enterprise-attack@18.0");
-  EXPECT_EQ(Statuses(on18)["T1050"], v1::DETECTED);
+  EXPECT_EQ(Statuses(on18)["T1050"], v1::COVERAGE_STATUS_DETECTED);
   EXPECT_EQ(on18.detected(), 1);
   ASSERT_EQ(on18.stale_size(), 0);
   v1::CoverageResponse on17 = Coverage("p1", "enterprise-attack@17.0");
@@ -226,7 +226,7 @@ TEST_F(SemanticsTest, InventoryKeepsItsDataComponentAcrossReleases) {
   ASSERT_EQ(on17.entries(0).resolved_size(), 1);
   EXPECT_EQ(on17.entries(0).resolved(0), "x-mitre-data-component--dc000000-0000-4000-8000-000000000002 Command Execution");
   v1::CoverageResponse cov17 = Coverage("p8", "enterprise-attack@17.0");
-  EXPECT_EQ(Statuses(cov17)["T1001.001"], v1::LOGGED);
+  EXPECT_EQ(Statuses(cov17)["T1001.001"], v1::COVERAGE_STATUS_LOGGED);
   EXPECT_EQ(cov17.logged(), 1);  // Command Execution sees only T1001.001 in 17.0
   EXPECT_EQ(cov17.unresolved_inventory_size(), 0);
   v1::CoverageTrendRequest treq;

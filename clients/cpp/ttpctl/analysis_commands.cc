@@ -21,10 +21,6 @@ void WriteLayer(const Args& a, const v1::LayerResponse& resp) {
   fprintf(stderr, "ttpctl: layer with %d technique entries\n", resp.technique_entries());
 }
 
-std::string ActionName(v1::MappingMigration::Action x) {
-  return v1::MappingMigration::Action_Name(x);
-}
-
 std::string Pct(int part, int whole) { return whole ? Fixed(100.0 * part / whole, 1) + "%" : "-"; }
 
 void PrintPlan(const v1::MigrationPlan& p) {
@@ -44,10 +40,10 @@ void PrintPlan(const v1::MigrationPlan& p) {
   rows.clear();
   for (auto& d : p.detections())
     for (auto& m : d.mappings()) {
-      if (m.action() == v1::MappingMigration::UNCHANGED) continue;
+      if (m.action() == v1::MappingMigration::ACTION_UNCHANGED) continue;
       std::string why;
       for (auto& r : m.reasons()) why += (why.empty() ? "" : "; ") + r;
-      rows.push_back({d.detection_id(), d.name(), m.technique(), ActionName(m.action()),
+      rows.push_back({d.detection_id(), d.name(), m.technique(), EnumLabel(m.action()),
                       m.has_target() ? Id(m.target()) : "", why});
     }
   printf("\nMappings to migrate or review (%zu)\n", rows.size());
@@ -178,9 +174,9 @@ int Diff(Client& c, const Args& a) {
   rows.clear();
   for (auto& f : resp.technique_fates()) {
     by_migration[f.migration()]++;
-    if (f.migration() == "AUTO" && f.kind() == v1::TechniqueFate::SAME) continue;
+    if (f.migration() == "AUTO" && f.kind() == v1::TechniqueFate::KIND_SAME) continue;
     std::vector<std::string> why;
-    if (f.kind() == v1::TechniqueFate::MAJOR_CHANGE) why.push_back("major change");
+    if (f.kind() == v1::TechniqueFate::KIND_MAJOR_CHANGE) why.push_back("major change");
     if (f.tactic_moved()) why.push_back("tactic moved");
     if (f.parent_changed()) why.push_back("parent changed");
     if (f.split()) why.push_back("split into " + Ids(f.split_into()));
@@ -188,7 +184,7 @@ int Diff(Client& c, const Args& a) {
     if (f.chain_cycle()) why.push_back("revoked-by cycle");
     std::string why_text;
     for (auto& w : why) why_text += (why_text.empty() ? "" : "; ") + w;
-    rows.push_back({Id(f.technique()), f.technique().name(), v1::TechniqueFate::Kind_Name(f.kind()),
+    rows.push_back({Id(f.technique()), f.technique().name(), EnumLabel(f.kind()),
                     f.has_successor() ? Id(f.successor()) : "", f.migration(), why_text});
   }
   printf("\nTechnique fates for detections mapped to %s: AUTO %d, REVIEW %d, ORPHANED %d\n", resp.from_release().c_str(),
@@ -201,10 +197,16 @@ int Diff(Client& c, const Args& a) {
   return 0;
 }
 
+// The threat selection of a command: these groups, or every active group when none is given.
+void SetThreat(const std::vector<std::string>& groups, v1::ThreatSelection* out) {
+  if (groups.empty()) out->set_all_groups(true);
+  for (auto& g : groups) out->mutable_groups()->add_ids(g);
+}
+
 v1::OverlapRequest OverlapRequestFrom(const Args& a) {
   v1::OverlapRequest req;
   req.set_release(a.Get("--release"));
-  for (auto& g : a.List("--groups")) req.add_groups(g);
+  SetThreat(a.List("--groups"), req.mutable_threat());  // no --groups: every group
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -267,8 +269,7 @@ v1::GapRequest GapRequestFrom(const Args& a) {
   std::vector<std::string> groups = a.List("--groups");
   if (!groups.empty() && a.Has("--all-groups")) UsageError(a, "give --groups or --all-groups, not both");
   if (groups.empty() && !a.Has("--all-groups")) UsageError(a, "give the threat: --groups G0016,G0007 or --all-groups");
-  if (a.Has("--all-groups")) req.mutable_threat()->set_all_groups(true);
-  for (auto& g : groups) req.mutable_threat()->mutable_groups()->add_ids(g);
+  SetThreat(groups, req.mutable_threat());
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -301,7 +302,7 @@ int Gap(Client& c, const Args& a) {
   for (auto& g : resp.gaps()) {
     if (limit > 0 && g.rank() > limit) break;
     std::vector<std::string> row = {std::to_string(g.rank()), Id(g.technique()), g.technique().name(),
-                                    v1::CoverageStatus_Name(g.status()), std::to_string(g.groups_size()),
+                                    EnumLabel(g.status()), std::to_string(g.groups_size()),
                                     Ids(g.groups()), std::to_string(g.software_size() + g.campaigns_size()),
                                     Ids(g.data_components())};
     if (a.Has("--countermeasures")) {

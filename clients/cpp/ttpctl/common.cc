@@ -3,11 +3,14 @@
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "absl/strings/match.h"
 
 namespace ttpctl {
 namespace {
@@ -76,8 +79,23 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
+namespace {
+// What ttpctl adds to a server error the server words in API terms.
+std::string Hint(const absl::Status& s) {
+  const absl::string_view m = s.message();
+  if (s.code() == absl::StatusCode::kNotFound) {
+    if (absl::StartsWith(m, "unknown organization")) return " (create it: ttpctl org create ORG --release R)";
+    if (absl::StartsWith(m, "no D3FEND version is imported")) return " (ttpctl d3fend import PATH)";
+    if (absl::StrContains(m, "DefenseService.ImportAtomicIndex")) return " (ttpctl atomic import PATH)";
+  }
+  if (s.code() == absl::StatusCode::kUnauthenticated && absl::StartsWith(m, "missing token"))
+    return " (ttpctl --token-file FILE, $TTPGRAPH_TOKEN_FILE or $TTPGRAPH_TOKEN)";
+  return "";
+}
+}  // namespace
+
 void Check(const absl::Status& s) {
-  if (!s.ok()) Die(std::string(absl::StatusCodeToString(s.code())) + ": " + std::string(s.message()));
+  if (!s.ok()) Die(std::string(absl::StatusCodeToString(s.code())) + ": " + std::string(s.message()) + Hint(s));
 }
 
 void PrintJson(const google::protobuf::Message& m) {
@@ -153,6 +171,12 @@ std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v) {
   return out;
 }
 
+std::string Labels(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v) {
+  std::string out;
+  for (auto& o : v) out += (out.empty() ? "" : "; ") + Id(o) + (o.name().empty() ? "" : " " + o.name());
+  return out;
+}
+
 std::string StatusWord(const v1::AttackObject& o) {
   return o.revoked() ? "revoked" : o.deprecated() ? "deprecated" : "active";
 }
@@ -176,6 +200,19 @@ std::string ReadFileOrDie(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string EnumLabel(const google::protobuf::EnumDescriptor* e, int value) {
+  const google::protobuf::EnumValueDescriptor* v = e->FindValueByNumber(value);
+  if (v == nullptr) return std::to_string(value);
+  std::string prefix;  // CoverageStatus -> COVERAGE_STATUS_
+  for (char ch : e->name()) {
+    if (std::isupper(static_cast<unsigned char>(ch)) && !prefix.empty()) prefix += '_';
+    prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  prefix += '_';
+  const std::string& name = v->name();
+  return name.compare(0, prefix.size(), prefix) == 0 ? name.substr(prefix.size()) : name;
 }
 
 }  // namespace ttpctl

@@ -3,6 +3,7 @@
 // command groups that fill the table (clients/cpp/ttpctl/*_commands.cc).
 #pragma once
 
+#include <google/protobuf/generated_enum_reflection.h>
 #include <google/protobuf/message.h>
 
 #include <string>
@@ -75,7 +76,16 @@ std::string JoinStrings(const google::protobuf::RepeatedPtrField<std::string>& v
 std::string Id(const v1::AttackObject& o);
 // Id() of each, comma-separated.
 std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v);
+// "DC0032 Process Creation; DC0033 Process Termination"
+std::string Labels(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v);
 std::string StatusWord(const v1::AttackObject& o);  // active / revoked / deprecated
+// A table's word for an enum value: its name without the enum's prefix (DETECTED for
+// COVERAGE_STATUS_DETECTED, CREATED for OUTCOME_CREATED). --json prints the full name.
+std::string EnumLabel(const google::protobuf::EnumDescriptor* e, int value);
+template <typename Enum>
+std::string EnumLabel(Enum value) {
+  return EnumLabel(google::protobuf::GetEnumDescriptor<Enum>(), static_cast<int>(value));
+}
 void PrintObjects(const v1::ObjectList& list);
 std::string ReadFileOrDie(const std::string& path);
 std::string BaseName(const std::string& path);

@@ -58,7 +58,7 @@ int D3fendImport(Client& c, const Args& a) {
   }
   if (JsonOutput()) return PrintJson(resp), 0;
   printf("D3FEND %s: %s (sha256 %s, %lld triples)\n", resp.version().version().c_str(),
-         v1::ImportD3fendResponse::Outcome_Name(resp.outcome()).c_str(), resp.version().content_sha256().substr(0, 12).c_str(),
+         EnumLabel(resp.outcome()).c_str(), resp.version().content_sha256().substr(0, 12).c_str(),
          static_cast<long long>(resp.version().triple_count()));
   PrintSummary(resp.summary());
   return 0;
@@ -170,7 +170,7 @@ int AtomicImport(Client& c, const Args& a) {
   }
   if (JsonOutput()) return PrintJson(resp), 0;
   printf("atomic index %s: %s: %lld tests (%lld rows), %d techniques\n", resp.index().name().c_str(),
-         v1::ImportAtomicIndexResponse::Outcome_Name(resp.outcome()).c_str(), static_cast<long long>(resp.index().test_count()),
+         EnumLabel(resp.outcome()).c_str(), static_cast<long long>(resp.index().test_count()),
          static_cast<long long>(resp.index().row_count()), resp.index().technique_count());
   return 0;
 }

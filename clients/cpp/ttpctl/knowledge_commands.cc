@@ -67,9 +67,9 @@ int TechniqueUsers(Client& c, const Args& a) {
   v1::TechniqueUsersRequest ureq;
   ureq.set_release(a.Get("--release"));
   ureq.set_technique(a.operands[0]);
-  ureq.set_user_type(verb == "groups"     ? v1::TechniqueUsersRequest::GROUPS
-                     : verb == "software" ? v1::TechniqueUsersRequest::SOFTWARE
-                     : verb == "campaigns" ? v1::TechniqueUsersRequest::CAMPAIGNS
+  ureq.set_user_type(verb == "groups"     ? v1::TechniqueUsersRequest::USER_TYPE_GROUPS
+                     : verb == "software" ? v1::TechniqueUsersRequest::USER_TYPE_SOFTWARE
+                     : verb == "campaigns" ? v1::TechniqueUsersRequest::USER_TYPE_CAMPAIGNS
                                            : v1::TechniqueUsersRequest::USER_TYPE_UNSPECIFIED);
   v1::TechniqueUsersResponse resp;
   Check(c.CallAllPages(&v1::KnowledgeService::Stub::GetTechniqueUsers, ureq, &resp));

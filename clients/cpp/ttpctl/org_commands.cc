@@ -11,15 +11,15 @@ using Org = v1::OrgService::Stub;
 
 const char* StateName(v1::DetectionState s) {
   switch (s) {
-    case v1::DISABLED: return "disabled";
-    case v1::TESTING: return "testing";
+    case v1::DETECTION_STATE_DISABLED: return "disabled";
+    case v1::DETECTION_STATE_TESTING: return "testing";
     default: return "enabled";
   }
 }
 
 // One of the --state choices.
 v1::DetectionState ParseState(const std::string& s) {
-  return s == "disabled" ? v1::DISABLED : s == "testing" ? v1::TESTING : v1::ENABLED;
+  return s == "disabled" ? v1::DETECTION_STATE_DISABLED : s == "testing" ? v1::DETECTION_STATE_TESTING : v1::DETECTION_STATE_ENABLED;
 }
 
 void PrintOrgs(const google::protobuf::RepeatedPtrField<v1::Organization>& orgs) {
@@ -100,9 +100,9 @@ int OrgDelete(Client& c, const Args& a) {
 int DetectionImport(Client& c, const Args& a) {
   v1::ImportDetectionsHeader h;
   std::string fmt = a.Get("--format");
-  h.set_format(fmt == "sigma" ? v1::SIGMA
-               : fmt == "layer" || fmt == "navigator" ? v1::NAVIGATOR_LAYER
-               : fmt == "csv" ? v1::CSV
+  h.set_format(fmt == "sigma" ? v1::IMPORT_FORMAT_SIGMA
+               : fmt == "layer" || fmt == "navigator" ? v1::IMPORT_FORMAT_NAVIGATOR_LAYER
+               : fmt == "csv" ? v1::IMPORT_FORMAT_CSV
                               : h.format());
   h.set_release(a.Get("--release"));
   h.set_dry_run(a.Has("--dry-run"));
@@ -115,7 +115,7 @@ int DetectionImport(Client& c, const Args& a) {
   if (a.Has("--verbose")) {
     std::vector<std::vector<std::string>> rows;
     for (auto& r : resp.rules())
-      rows.push_back({r.id(), r.name(), v1::RuleReport::Outcome_Name(r.outcome()), StateName(r.state()),
+      rows.push_back({r.id(), r.name(), EnumLabel(r.outcome()), StateName(r.state()),
                       JoinStrings(r.techniques()), JoinStrings(r.unresolved_techniques()), JoinStrings(r.notes(), "; ")});
     PrintTable({"ID", "NAME", "OUTCOME", "STATE", "TECHNIQUES", "UNKNOWN", "NOTES"}, rows);
   } else {
@@ -236,8 +236,8 @@ int DetectionUpdate(Client& c, const Args& a) {
   if (upd.release().empty()) upd.set_release(cur.release());
   if (upd.description().empty()) upd.set_description(cur.description());
   if (cur.has_sigma()) *upd.mutable_sigma() = cur.sigma();
-  if (a.Name() == "detection enable") upd.set_state(v1::ENABLED);
-  if (a.Name() == "detection disable") upd.set_state(v1::DISABLED);
+  if (a.Name() == "detection enable") upd.set_state(v1::DETECTION_STATE_ENABLED);
+  if (a.Name() == "detection disable") upd.set_state(v1::DETECTION_STATE_DISABLED);
   v1::UpdateDetectionRequest req;
   req.set_org_id(a.Org());
   *req.mutable_detection() = upd;
@@ -293,9 +293,9 @@ int InventoryUpdate(Client& c, const Args& a) {
   v1::UpdateInventoryRequest req;
   req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
-  req.set_op(verb == "set"   ? v1::UpdateInventoryRequest::SET
-             : verb == "add" ? v1::UpdateInventoryRequest::ADD
-                             : v1::UpdateInventoryRequest::REMOVE);
+  req.set_op(verb == "set"   ? v1::UpdateInventoryRequest::OP_SET
+             : verb == "add" ? v1::UpdateInventoryRequest::OP_ADD
+                             : v1::UpdateInventoryRequest::OP_REMOVE);
   for (const std::string& entry : a.operands) req.add_entries()->set_data_component(entry);
   for (const std::string& ls : a.List("--log-source")) {
     // NAME or NAME|CHANNEL
@@ -313,7 +313,7 @@ int InventoryUpdate(Client& c, const Args& a) {
 
 v1::RollupPolicy Rollup(const Args& a) {
   std::string r = a.Get("--rollup");
-  return r == "any" ? v1::ROLLUP_ANY : r == "all" ? v1::ROLLUP_ALL : v1::ROLLUP_NONE;
+  return r == "any" ? v1::ROLLUP_POLICY_ANY : r == "all" ? v1::ROLLUP_POLICY_ALL : v1::ROLLUP_POLICY_NONE;
 }
 
 void PrintTactics(const google::protobuf::RepeatedPtrField<v1::TacticCoverage>& tactics) {
@@ -387,9 +387,9 @@ int Coverage(Client& c, const Args& a) {
   if (a.Has("--techniques")) {
     std::vector<std::vector<std::string>> rows;
     for (auto& t : resp.techniques())
-      rows.push_back({t.attack_id(), t.name(), v1::CoverageStatus_Name(t.rollup_status()), std::to_string(t.detections_size()),
+      rows.push_back({t.attack_id(), t.name(), EnumLabel(t.rollup_status()), std::to_string(t.detections_size()),
                       t.subtechniques() ? std::to_string(t.sub_detected()) + "/" + std::to_string(t.subtechniques()) : "",
-                      JoinStrings(t.collected_components(), "; "), std::to_string(t.countermeasures_size()),
+                      Labels(t.collected_components()), std::to_string(t.countermeasures_size()),
                       std::to_string(t.atomic_tests_size())});
     puts("");
     PrintTable({"TECHNIQUE", "NAME", "STATUS", "DETECTIONS", "SUBS DETECTED", "COLLECTED", "D3FEND", "ATOMICS"}, rows);

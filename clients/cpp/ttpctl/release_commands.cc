@@ -21,7 +21,7 @@ void PrintImportResults(const v1::ImportReleaseFromResponse& all) {
   if (JsonOutput()) return PrintJson(all);
   std::vector<std::vector<std::string>> rows;
   for (auto& r : all.results())
-    rows.push_back({r.release().name(), v1::ImportReleaseResponse::Outcome_Name(r.outcome()),
+    rows.push_back({r.release().name(), EnumLabel(r.outcome()),
                     std::to_string(r.release().object_count()), std::to_string(r.release().new_objects_stored()),
                     std::to_string(r.release().dangling_relationships())});
   PrintTable({"RELEASE", "OUTCOME", "OBJECTS", "NEW STORED", "DANGLING"}, rows);

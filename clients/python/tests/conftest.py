@@ -42,7 +42,7 @@ def client(daemon):
 def release(client):
     """enterprise-attack@18.1, imported through the upload helper."""
     answer = ttpgraph.import_release(client, BUNDLE)
-    assert answer.outcome == v1.ImportReleaseResponse.CREATED
+    assert answer.outcome == v1.ImportReleaseResponse.OUTCOME_CREATED
     return RELEASE
 
 

@@ -40,7 +40,7 @@ def test_gap(client, acme):
 
 def test_overlap(client, release):
     overlap = ttpgraph.all_pages(client.analysis.GetOverlap,
-                                 v1.OverlapRequest(release=release, groups=["G0016", "G0007", "G0032"]))
+                                 v1.OverlapRequest(release=release, threat=v1.ThreatSelection(groups=v1.GroupIdList(ids=["G0016", "G0007", "G0032"]))))
     frame = ttpgraph.to_dataframe(overlap)
     assert list(frame.columns) == ["a", "a_name", "b", "b_name", "shared", "only_a", "only_b", "jaccard"]
     assert list(zip(frame["a"], frame["b"])) == [("G0007", "G0016"), ("G0007", "G0032"), ("G0016", "G0032")]

@@ -39,7 +39,7 @@ def _paged_calls(client, release, org):
         "GetTechniqueUsers": (k.GetTechniqueUsers, v1.TechniqueUsersRequest(release=release, technique="T1059")),
         "GetProcedureExamples": (k.GetProcedureExamples, v1.TechniqueRequest(release=release, technique="T1059.001")),
         "GetDetectability": (k.GetDetectability, v1.TechniqueRequest(release=release, technique="T1059.001")),
-        "GetOverlap": (a.GetOverlap, v1.OverlapRequest(release=release, groups=["G0016", "G0007", "G0032", "G0050"])),
+        "GetOverlap": (a.GetOverlap, v1.OverlapRequest(release=release, threat=v1.ThreatSelection(groups=v1.GroupIdList(ids=["G0016", "G0007", "G0032", "G0050"])))),
         "GetGap": (a.GetGap, v1.GapRequest(org_id=org, release=release, threat=groups)),
         "ListDetections": (o.ListDetections, v1.ListDetectionsRequest(org_id=org, technique="T1059.001")),
         "GetD3fendTree": (d.GetD3fendTree, v1.GetD3fendTreeRequest()),

@@ -14,7 +14,7 @@ MiB = 1 << 20
 def test_release_stream(proxy, release):
     with ttpgraph.connect(proxy.target) as c:
         again = ttpgraph.import_release(c, BUNDLE)
-    assert (again.outcome, again.release.name) == (v1.ImportReleaseResponse.UNCHANGED, release)
+    assert (again.outcome, again.release.name) == (v1.ImportReleaseResponse.OUTCOME_UNCHANGED, release)
     messages = [v1.ImportReleaseRequest.FromString(m) for m in proxy.only("/ImportRelease").messages]
     size = BUNDLE.stat().st_size
     assert messages[0].header == v1.ImportOptions(domain="enterprise-attack", version="18.1", expected_bytes=size)
@@ -28,23 +28,23 @@ def test_release_created(client, release):
     mobile = DATA / "attack" / "mobile-attack-18.1.json.gz"
     created = ttpgraph.import_release(client, mobile)
     assert (created.outcome, created.release.name, created.release.counts_by_type["attack-pattern"]) == \
-        (v1.ImportReleaseResponse.CREATED, "mobile-attack@18.1", 190)
+        (v1.ImportReleaseResponse.OUTCOME_CREATED, "mobile-attack@18.1", 190)
     named = ttpgraph.import_release(client, str(mobile), domain="mobile-attack", version="18.1")
-    assert named.outcome == v1.ImportReleaseResponse.UNCHANGED
+    assert named.outcome == v1.ImportReleaseResponse.OUTCOME_UNCHANGED
 
 
 def test_d3fend_and_atomic(defense):
     d3fend, atomic = defense
     assert (d3fend.outcome, d3fend.version.version, d3fend.summary.d3fend_techniques) == \
-        (v1.ImportD3fendResponse.CREATED, "1.2.0", 248)
+        (v1.ImportD3fendResponse.OUTCOME_CREATED, "1.2.0", 248)
     assert (atomic.outcome, atomic.index.name, atomic.index.test_count, atomic.index.row_count,
-            atomic.index.technique_count) == (v1.ImportAtomicIndexResponse.CREATED, "default", 1790, 2321, 333)
+            atomic.index.technique_count) == (v1.ImportAtomicIndexResponse.OUTCOME_CREATED, "default", 1790, 2321, 333)
 
 
 def test_d3fend_and_atomic_streams(proxy, defense):
     with ttpgraph.connect(proxy.target) as c:
-        assert ttpgraph.import_d3fend(c, D3FEND).outcome == v1.ImportD3fendResponse.UNCHANGED
-        assert ttpgraph.import_atomic(c, ATOMIC).outcome == v1.ImportAtomicIndexResponse.UNCHANGED
+        assert ttpgraph.import_d3fend(c, D3FEND).outcome == v1.ImportD3fendResponse.OUTCOME_UNCHANGED
+        assert ttpgraph.import_atomic(c, ATOMIC).outcome == v1.ImportAtomicIndexResponse.OUTCOME_UNCHANGED
     d3fend = [v1.ImportD3fendRequest.FromString(m) for m in proxy.only("/ImportD3fend").messages]
     assert d3fend[0].header == v1.D3fendImportOptions(version="1.2.0", source_name="d3fend-protege-1.2.0.ttl.gz",
                                                       expected_bytes=D3FEND.stat().st_size)
@@ -105,7 +105,7 @@ def test_navigator_layer(client, release):
     scores = [t["score"] for t in json.loads(layer.read_text())["techniques"]]
     report = ttpgraph.import_detections(client, "layer", layer, format="layer", dry_run=True)
     assert (report.dry_run, report.files_read, report.created) == (True, 1, len([s for s in scores if s > 0]))
-    above = ttpgraph.import_detections(client, "layer", layer, format=v1.NAVIGATOR_LAYER, dry_run=True,
+    above = ttpgraph.import_detections(client, "layer", layer, format=v1.IMPORT_FORMAT_NAVIGATOR_LAYER, dry_run=True,
                                        layer_score_threshold=2)
     assert above.created == len([s for s in scores if s > 2])
     assert client.org.GetOrganization(v1.GetOrganizationRequest(org_id="layer")).detection_count == 0

@@ -1,4 +1,6 @@
 """to_dataframe(): a list of an answer as a pandas DataFrame (pandas is optional)."""
+import re
+
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.json_format import MessageToDict
 
@@ -26,15 +28,24 @@ def _object_id(o):
     return o.attack_id or o.stix_id
 
 
+def _enum_prefix(enum_type):
+    """COVERAGE_STATUS_ for CoverageStatus: every value name starts with it (buf lint)."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", enum_type.name).upper() + "_"
+
+
 def _value(f, value):
+    """Enums by their short name (DETECTED for COVERAGE_STATUS_DETECTED), as a table shows them."""
     if f.enum_type is not None:
         names = f.enum_type.values_by_number
-        return names[value].name if value in names else value
+        if value not in names:
+            return value
+        name, prefix = names[value].name, _enum_prefix(f.enum_type)
+        return name[len(prefix):] if name.startswith(prefix) else name
     return value
 
 
 def _row(message, prefix="", row=None):
-    """One flat row: scalars as they are, enums by name, an AttackObject as two columns (its
+    """One flat row: scalars as they are, enums by short name, an AttackObject as two columns (its
     ATT&CK ID, or STIX id when it has none, and `<field>_name`), other messages flattened with
     their field name as prefix; lists as Python lists (AttackObjects by ID, other messages as dicts)."""
     row = {} if row is None else row

@@ -93,8 +93,10 @@ def _files(paths):
 def _format(value):
     if isinstance(value, int):
         return value
-    names = {n.lower(): v.number for n, v in org_pb2.ImportFormat.DESCRIPTOR.values_by_name.items()}
-    names["layer"] = org_pb2.NAVIGATOR_LAYER
+    names = {}
+    for n, v in org_pb2.ImportFormat.DESCRIPTOR.values_by_name.items():  # "sigma" or "import_format_sigma"
+        names[n.lower()] = names[n.lower().removeprefix("import_format_")] = v.number
+    names["layer"] = org_pb2.IMPORT_FORMAT_NAVIGATOR_LAYER
     try:
         return names[value.lower()]
     except KeyError:

@@ -2,7 +2,7 @@
 
 Each proto file keeps its module (`ttpgraph.v1.knowledge_service_pb2`, `..._pb2_grpc`); every
 message and enum of the package is also reachable from here, e.g.
-`v1.GroupTechniquesRequest(release="enterprise-attack@18.1", group="G0016")` or `v1.DETECTED`.
+`v1.GroupTechniquesRequest(release="enterprise-attack@18.1", group="G0016")` or `v1.COVERAGE_STATUS_DETECTED`.
 """
 import importlib as _importlib
 import pkgutil as _pkgutil
