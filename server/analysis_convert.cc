@@ -165,6 +165,35 @@ void ToProto(const core::GapAnswer& a, bool first_page, size_t begin, size_t end
   }
 }
 
+absl::Status FromProto(const v1::ThreatSelection& threat, std::vector<std::string>* group_ids) {
+  switch (threat.selection_case()) {
+    case v1::ThreatSelection::kGroups:
+      if (threat.groups().ids().empty())
+        return absl::InvalidArgumentError("threat.groups.ids: give at least one group (or threat.all_groups)");
+      for (int i = 0; i < threat.groups().ids_size(); ++i) {
+        if (threat.groups().ids(i).empty())
+          return absl::InvalidArgumentError(Cat("threat.groups.ids[", i, "]: empty group id"));
+        group_ids->push_back(threat.groups().ids(i));
+      }
+      break;
+    case v1::ThreatSelection::kAllGroups:
+      if (!threat.all_groups())
+        return absl::InvalidArgumentError("threat.all_groups: set it to true, or select groups by id");
+      break;
+    case v1::ThreatSelection::kCustomProperty:
+      return absl::UnimplementedError(
+          Cat("threat.custom_property: selecting groups by a custom property (",
+              threat.custom_property().property().empty() ? std::string("x_...") : threat.custom_property().property(),
+              ") needs custom extensions, which this server does not support yet; select groups by id "
+              "(threat.groups) or all groups (threat.all_groups)"));
+    case v1::ThreatSelection::SELECTION_NOT_SET:
+      return absl::InvalidArgumentError(
+          "threat: choose the threat selection: groups by id (threat.groups) or every active group "
+          "(threat.all_groups)");
+  }
+  return absl::OkStatus();
+}
+
 void ToProto(const core::MigrationAnswer& a, size_t begin, size_t end, v1::MigrationPlan* out) {
   const ReleaseGraph &from = a.diff->from->graph(), &to = a.diff->to->graph();
   const MigrationPlan& p = a.plan;

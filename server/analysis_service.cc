@@ -36,32 +36,7 @@ std::string PathsText(const UsagePaths& p) {
 // UNIMPLEMENTED for a custom-property selection) before anything is read.
 absl::StatusOr<core::GapQuery> GapQueryOf(const v1::GapRequest& req) {
   core::GapQuery q;
-  switch (req.threat().selection_case()) {
-    case v1::ThreatSelection::kGroups:
-      if (req.threat().groups().ids().empty())
-        return absl::InvalidArgumentError("threat.groups.ids: give at least one group (or threat.all_groups)");
-      for (int i = 0; i < req.threat().groups().ids_size(); ++i) {
-        if (req.threat().groups().ids(i).empty())
-          return absl::InvalidArgumentError(Cat("threat.groups.ids[", i, "]: empty group id"));
-        q.group_ids.push_back(req.threat().groups().ids(i));
-      }
-      break;
-    case v1::ThreatSelection::kAllGroups:
-      if (!req.threat().all_groups())
-        return absl::InvalidArgumentError("threat.all_groups: set it to true, or select groups by id");
-      break;
-    case v1::ThreatSelection::kCustomProperty:
-      return absl::UnimplementedError(
-          Cat("threat.custom_property: selecting groups by a custom property (",
-              req.threat().custom_property().property().empty() ? std::string("x_...")
-                                                                : req.threat().custom_property().property(),
-              ") needs custom extensions, which this server does not support yet; select groups by id "
-              "(threat.groups) or all groups (threat.all_groups)"));
-    case v1::ThreatSelection::SELECTION_NOT_SET:
-      return absl::InvalidArgumentError(
-          "threat: choose the threat selection: groups by id (threat.groups) or every active group "
-          "(threat.all_groups)");
-  }
+  if (absl::Status s = FromProto(req.threat(), &q.group_ids); !s.ok()) return s;
   q.paths = PathsOf(req);
   if (absl::Status s = CheckUsagePaths(q.paths); !s.ok()) return s;
   if (req.min_groups() < 0)
