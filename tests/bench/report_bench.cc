@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "server/core/analysis.h"
+#include "server/core/coverage.h"
 #include "server/core/report.h"
 #include "server/export/report_render.h"
 #include "server/log.h"
@@ -71,6 +73,26 @@ ReportModel Measure(bench::Reporter& report, testing::TestServer& server, const 
     Check(a.status(), "report");
     html = RenderReportHtml(a->model);
   });
+  // The parts, for reading: the use cases the report is made of.
+  core::CoverageQuery cq;
+  cq.release = q.release;
+  const double coverage_ms = bench::MedianMs(11, [&] { Check(core::Coverage(app, OrgId(org), cq, QueryLimits{}).status(), "coverage"); });
+  core::GapQuery gq;
+  gq.release = q.release;
+  const double gap_ms = bench::MedianMs(11, [&] { Check(core::Gap(app, OrgId(org), gq, QueryLimits{}).status(), "gap"); });
+  std::vector<std::string> trend = q.trend_releases;
+  trend.push_back(q.release);
+  const double trend_ms = bench::MedianMs(11, [&] {
+    Check(core::CoverageTrend(app, OrgId(org), trend, CoverageOptions{}, QueryLimits{}).status(), "trend");
+  });
+  double plan_ms = 0;
+  if (m.next_release)
+    plan_ms = bench::MedianMs(11, [&] {
+      Check(core::PlanMigration(app, OrgId(org), m.next_release->from_release, m.next_release->target_release, {},
+                                QueryLimits{})
+                .status(),
+            "plan");
+    });
   const double html_ms = bench::MedianMs(21, [&] { html = RenderReportHtml(m); });
   const double md_ms = bench::MedianMs(21, [&] { md = RenderReportMarkdown(m); });
   const double json_ms = bench::MedianMs(21, [&] { json = RenderReportJson(m); });
@@ -91,6 +113,10 @@ ReportModel Measure(bench::Reporter& report, testing::TestServer& server, const 
       m.next_release ? ", next release" : "");
   report.Target(org + ": report server-side: model + HTML (median of 21)", report_ms, "ms", 100);
   report.Info(org + ":   of which the model", model_ms, "ms");
+  report.Info(org + ":     coverage alone", coverage_ms, "ms");
+  report.Info(org + ":     gap (all groups) alone", gap_ms, "ms");
+  report.Info(org + ":     trend (3 releases) alone", trend_ms, "ms");
+  if (m.next_release) report.Info(org + ":     next release (PlanMigration) alone", plan_ms, "ms");
   report.Info(org + ": GetCoverageReport HTML over gRPC (median of 11)", rpc_ms, "ms");
   report.Target(org + ": HTML report size", streamed.size() / 1e6, "MB", 1.5);
   report.Info(org + ": Markdown report size", md.size() / 1e6, "MB");

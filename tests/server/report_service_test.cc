@@ -12,6 +12,9 @@
 #include <grpcpp/grpcpp.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -380,6 +383,46 @@ TEST_F(ReportServiceTest, EveryBadInputIsAClearErrorAndWritesNothing) {
   v1::ListAuditEventsResponse audit_after;
   ASSERT_OK(client().CallAllPages(&v1::AuditService::Stub::ListAuditEvents, audit_req, &audit_after));
   EXPECT_EQ(audit_after.events_size(), audit_before.events_size()) << "a report is a read: no audit record";
+}
+
+// Last: it imports D3FEND and Atomic, which the tests above expect absent.
+TEST_F(ReportServiceTest, BlindSpotsJoinD3fendAndAtomicOnceLoaded) {
+  {
+    v1::ImportD3fendResponse r;
+    v1::D3fendImportOptions h;
+    h.set_version("0.1");
+    h.set_source_name("mini.ttl");
+    ASSERT_OK(client().ImportD3fend(testing::ReadFile(testing::TestData("d3fend/mini.ttl")), h, &r));
+  }
+  {
+    v1::ImportAtomicIndexResponse r;
+    v1::AtomicImportOptions h;
+    h.set_source_name("mini.csv");
+    ASSERT_OK(client().ImportAtomicIndex(testing::ReadFile(testing::TestData("atomic/mini.csv")), h, &r));
+  }
+  v1::CoverageReportRequest req = Request();
+  req.set_org_id("beta");  // no detections: every technique G0001 uses is a blind spot
+  req.mutable_threat()->mutable_groups()->add_ids("G0001");
+  const std::string json = Report(req);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  EXPECT_TRUE(bool(doc["d3fend_loaded"]));
+  EXPECT_TRUE(bool(doc["atomic_loaded"]));
+  std::map<std::string, std::pair<std::vector<std::string>, size_t>> join;  // technique -> (D3FEND IDs, Atomic tests)
+  for (simdjson::dom::element b : simdjson::dom::array(doc["blind_spots"])) {
+    auto& j = join[std::string(std::string_view(b["technique_id"].get_string()))];
+    for (simdjson::dom::element c : simdjson::dom::array(b["countermeasures"]))
+      j.first.emplace_back(std::string_view(c["id"].get_string()));
+    std::sort(j.first.begin(), j.first.end());
+    j.second = simdjson::dom::array(b["atomic_tests"]).size();
+  }
+  using J = std::pair<std::vector<std::string>, size_t>;
+  EXPECT_EQ(join["T1001"], (J{{"D3-EAL", "D3-FH", "D3-SAL"}, 2}));
+  EXPECT_EQ(join["T1013"], (J{{"D3-EAL", "D3-FH"}, 1}));  // D3FEND files them under T1010, revoked into T1013
+  EXPECT_EQ(join["T1001.001"], (J{{}, 1}));
+  EXPECT_EQ(join["T1030"], (J{{}, 0}));
+  EXPECT_EQ(join.size(), 4u);
 }
 
 }  // namespace
