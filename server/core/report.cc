@@ -263,7 +263,9 @@ absl::StatusOr<CoverageReportAnswer> BuildCoverageReport(Application& app, const
       for (const DetectingComponent& c : TechniqueDetectability(g, gap_node[id]).components)
         if (c.data_component == dc)
           for (const LogSourceRef& ls : c.log_sources) {
-            std::string label = ls.channel.empty() ? ls.name : Cat(ls.name, " ", ls.channel);
+            // ATT&CK 18 writes "None" for a log source without a channel (195 of them in 18.1).
+            const bool no_channel = ls.channel.empty() || ls.channel == "None";
+            std::string label = no_channel ? ls.name : Cat(ls.name, " ", ls.channel);
             if (seen.insert(label).second) r.log_sources.push_back(std::move(label));
           }
   }
