@@ -100,7 +100,7 @@ OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, 
     const bool counts = DetectionCounts(d);
     AddUnresolved(d.unresolved_techniques, &d.techniques);
     v.detections.push_back(OrgDetection{std::move(d.id), std::move(d.name), counts, std::move(d.techniques),
-                                        std::move(d.data_components)});
+                                        std::move(d.data_components), d.state});
   }
   v.inventory = std::move(inventory);
   return v;
@@ -114,7 +114,8 @@ OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections
   for (const Detection& d : detections) {
     std::vector<std::string> techniques = d.techniques;
     AddUnresolved(d.unresolved_techniques, &techniques);
-    v.detections.push_back(OrgDetection{d.id, d.name, DetectionCounts(d), std::move(techniques), d.data_components});
+    v.detections.push_back(OrgDetection{d.id, d.name, DetectionCounts(d), std::move(techniques), d.data_components,
+                                        d.state});
   }
   v.inventory = std::move(inventory);
   return v;

@@ -55,6 +55,7 @@ struct OrgDetection {
   bool counts = false;  // enabled, and not a Sigma rule with status deprecated/unsupported
   std::vector<std::string> techniques;       // ATT&CK IDs as mapped
   std::vector<std::string> data_components;  // ATT&CK IDs, STIX ids or names
+  DetectionState state = DetectionState::kEnabled;  // as stored (the report counts rules by state)
 };
 
 // An organization's detections and inventory, as coverage reads them.

@@ -17,7 +17,8 @@ void FillRelationshipDiffs(const ReleaseGraph& from, const ReleaseGraph& to, con
                            v1::DiffReleasesResponse* resp);
 // The group ids a ThreatSelection names; empty = every active group
 // (all_groups). INVALID_ARGUMENT for no selection or an empty id, UNIMPLEMENTED
-// for a custom-property selection. GetGap, GetOverlap and the layers read it.
+// for a custom-property selection. Messages name the field `threat.…`: GetGap,
+// GetOverlap, the layers and GetCoverageReport read it.
 absl::StatusOr<std::vector<std::string>> SelectedGroupIds(const v1::ThreatSelection& threat);
 // One diff change entry.
 void ToProto(const ReleaseGraph& from, const ReleaseGraph& to, const ObjectChange& c, v1::ObjectChange* out);

@@ -137,6 +137,7 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> 
   defense_ = v1::DefenseService::NewStub(channel_);
   tokens_ = v1::TokenService::NewStub(channel_);
   audit_ = v1::AuditService::NewStub(channel_);
+  reports_ = v1::ReportService::NewStub(channel_);
   health_ = health::Health::NewStub(channel_);
 }
 
@@ -197,6 +198,26 @@ absl::Status Client::ImportDetections(const std::string& org_id, const v1::Impor
   }
   writer->WritesDone();
   return FromGrpc(writer->Finish());
+}
+
+absl::Status Client::GetCoverageReport(const v1::CoverageReportRequest& req, std::string* document,
+                                       v1::CoverageReportMetadata* metadata) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, req);
+  auto reader = reports_->GetCoverageReport(&ctx, req);
+  v1::CoverageReportChunk chunk;
+  v1::CoverageReportMetadata meta;
+  document->clear();
+  for (bool first = true; reader->Read(&chunk); first = false) {
+    if (first) meta = chunk.metadata();
+    document->append(chunk.data());
+  }
+  if (absl::Status s = FromGrpc(reader->Finish()); !s.ok()) return s;
+  if (static_cast<int64_t>(document->size()) != meta.total_bytes())
+    return absl::DataLossError("the report stream ended after " + std::to_string(document->size()) + " of " +
+                               std::to_string(meta.total_bytes()) + " bytes");
+  if (metadata) *metadata = std::move(meta);
+  return absl::OkStatus();
 }
 
 }  // namespace ttpgraph

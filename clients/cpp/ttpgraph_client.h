@@ -1,6 +1,6 @@
 // ttpgraph C++ client: one Client for every service of proto/ttpgraph/v1
 // (ReleaseService, KnowledgeService, OrgService, AnalysisService,
-// DefenseService, TokenService, AuditService) and grpc.health.v1.Health, with a deadline on every call,
+// DefenseService, TokenService, AuditService, ReportService) and grpc.health.v1.Health, with a deadline on every call,
 // paging loops and the chunked uploads.
 //
 //   ttpgraph::ClientOptions o;
@@ -45,6 +45,7 @@
 #include "ttpgraph/v1/release_service.grpc.pb.h"
 #include "ttpgraph/v1/token_service.grpc.pb.h"
 #include "ttpgraph/v1/audit_service.grpc.pb.h"
+#include "ttpgraph/v1/report_service.grpc.pb.h"
 
 namespace ttpgraph {
 
@@ -112,6 +113,7 @@ class Client {
   v1::DefenseService::Stub& defense() { return *defense_; }
   v1::TokenService::Stub& tokens() { return *tokens_; }
   v1::AuditService::Stub& audit() { return *audit_; }
+  v1::ReportService::Stub& reports() { return *reports_; }
   health::Health::Stub& health() { return *health_; }
   const ClientOptions& options() const { return options_; }
 
@@ -162,6 +164,13 @@ class Client {
                                 const std::vector<std::string>& paths, v1::ImportDetectionsResponse* resp,
                                 const Progress& progress = nullptr);
 
+  // ReportService.GetCoverageReport: every chunk of the streamed document
+  // joined into `document`, the first message's metadata into `metadata`
+  // (may be null). DATA_LOSS when the bytes received differ from the
+  // metadata's total_bytes.
+  absl::Status GetCoverageReport(const v1::CoverageReportRequest& req, std::string* document,
+                                 v1::CoverageReportMetadata* metadata = nullptr);
+
  private:
   Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> credentials);
   template <typename Stub>
@@ -176,6 +185,7 @@ class Client {
   std::unique_ptr<v1::DefenseService::Stub> defense_;
   std::unique_ptr<v1::TokenService::Stub> tokens_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<health::Health::Stub> health_;
 };
 
@@ -193,6 +203,8 @@ template <>
 inline v1::TokenService::Stub& Client::StubFor<v1::TokenService::Stub>() { return *tokens_; }
 template <>
 inline v1::AuditService::Stub& Client::StubFor<v1::AuditService::Stub>() { return *audit_; }
+template <>
+inline v1::ReportService::Stub& Client::StubFor<v1::ReportService::Stub>() { return *reports_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
 

@@ -11,7 +11,7 @@
 //   imports()    the gate that lets max_concurrent_imports imports run at once
 //
 // The use cases live beside it, one header each: knowledge.h, releases.h,
-// organizations.h, detection_import.h, coverage.h, analysis.h, defense.h.
+// organizations.h, detection_import.h, coverage.h, analysis.h, defense.h, report.h.
 // Nothing on this floor includes gRPC or generated protos.
 //
 //   Application app(store, limits);

@@ -88,6 +88,8 @@ const std::vector<MethodPolicy>& Table() {
       {"ttpgraph.v1.TokenService/RevokeToken", A, false, true},
       // AuditService: an editor's or reader's own organization; admins all.
       {"ttpgraph.v1.AuditService/ListAuditEvents", R, true, false},
+      // ReportService: the organization's report, a read.
+      {"ttpgraph.v1.ReportService/GetCoverageReport", R, true, false},
   };
   return kTable;
 }

@@ -33,7 +33,7 @@
 
 #include <string>
 
-#include "server/export/report_model.h"
+#include "server/core/report_model.h"
 
 namespace ttpgraph {
 

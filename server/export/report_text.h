@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/export/report_model.h"
+#include "server/core/report_model.h"
 #include "storage/strings.h"
 
 namespace ttpgraph::report_text {

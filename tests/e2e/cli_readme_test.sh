@@ -4,7 +4,7 @@
 # fails here. The lines are extracted mechanically, so a new example is
 # covered with no edit here; `\` continuations are joined and bash drops the
 # trailing comments. Each line must exit 0; every file the examples write
-# (layers) must be one JSON document.
+# must be a Navigator layer or a coverage report.
 #
 # The only changes made to README text before it runs (SUBSTITUTIONS below):
 #   README text                                              run as
@@ -92,15 +92,25 @@ while IFS=$'\t' read -r line cmd; do
   fi
 done <"$WORK/examples.tsv"
 
-# The documents the examples wrote: each one JSON document (a Navigator layer).
+# The documents the examples wrote: each a Navigator 4.5 layer, or a coverage
+# report (HTML with its heatmap, Markdown with its tactic table, or JSON).
 written=0
 for f in "$WORK"/run/*; do
   [ -e "$f" ] || continue
   written=$((written + 1))
-  if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["versions"]["layer"] == "4.5"' "$f" 2>/dev/null; then
-    pass "$(basename "$f") is a Navigator 4.5 layer"
+  kind=""
+  case "$f" in
+    *.html) grep -q '<svg id="heatmap"' "$f" && grep -q '</html>' "$f" && kind="an HTML coverage report" ;;
+    *.md) grep -q '^## Coverage by tactic' "$f" && kind="a Markdown coverage report" ;;
+    *) kind=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("a JSON coverage report" if d.get("format") == "ttpgraph.coverage-report" else
+      "a Navigator 4.5 layer" if d["versions"]["layer"] == "4.5" else "")' "$f" 2>/dev/null) ;;
+  esac
+  if [ $? = 0 ] && [ -n "$kind" ]; then
+    pass "$(basename "$f") is $kind"
   else
-    fail "$(basename "$f") is not a Navigator 4.5 layer: $(head -c 200 "$f")"
+    fail "$(basename "$f") is neither a Navigator 4.5 layer nor a coverage report: $(head -c 200 "$f")"
   fi
 done
 [ "$written" -gt 0 ] && pass "$written documents written" || fail "the examples wrote no document"

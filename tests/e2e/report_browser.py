@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Loads an HTML coverage report in headless Chromium and checks it (issue 13).
 
-DIR holds NAME.html (RenderReportHtml) and NAME.expect.json, what the page
+DIR holds NAME.html (from ReportService.GetCoverageReport) and NAME.expect.json, what the page
 must show, written from the RPC answers (GetCoverage, GetGap) by
 tests/e2e/report_browser_test.cc. Chromium (Debian's package) is driven over
 the DevTools protocol on a pipe (--remote-debugging-pipe: fds 3 and 4), so

@@ -150,6 +150,14 @@ TEST(AccessMatrixTest, EveryMethodAsEveryIdentity) {
       "OrgService/DeleteOrganization", "TokenService/CreateToken", "TokenService/ListTokens",
       "TokenService/RevokeToken"};
 
+  // Issue 13, independently of the table: a reader of the organization may
+  // fetch its report; it names the organization and writes nothing.
+  const core::MethodPolicy* report = core::PolicyFor("ttpgraph.v1.ReportService/GetCoverageReport");
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ(report->min_role, Role::kReader);
+  EXPECT_TRUE(report->org_scoped);
+  EXPECT_FALSE(report->writes);
+
   std::map<std::string, int> writes_called;
   int methods = 0;
   std::vector<const google::protobuf::MethodDescriptor*> all;

@@ -259,6 +259,7 @@ const CommandTable& Table() {
     AddOrgCommands(t);
     AddAnalysisCommands(t);
     AddDefenseCommands(t);
+    AddReportCommands(t);
     AddAccessCommands(t);
     AddMetaCommands(t);
     return t;
@@ -642,16 +643,17 @@ void Confirm(const Args& a, const std::string& action) {
 void WriteDocument(const Args& a, const std::string& doc) {
   if (!a.Has("--output")) {
     fwrite(doc.data(), 1, doc.size(), stdout);
-    fputc('\n', stdout);
+    if (doc.empty() || doc.back() != '\n') fputc('\n', stdout);
     return;
   }
   const std::string path = a.Get("--output");
   FILE* f = fopen(path.c_str(), "wb");
   if (!f) Die("cannot write " + path);
-  bool ok = fwrite(doc.data(), 1, doc.size(), f) == doc.size() && fputc('\n', f) != EOF;
+  const bool newline = doc.empty() || doc.back() != '\n';  // a document ends with one
+  bool ok = fwrite(doc.data(), 1, doc.size(), f) == doc.size() && (!newline || fputc('\n', f) != EOF);
   ok = fclose(f) == 0 && ok;
   if (!ok) Die("cannot write " + path);
-  fprintf(stderr, "ttpctl: wrote %s (%zu bytes)\n", path.c_str(), doc.size() + 1);
+  fprintf(stderr, "ttpctl: wrote %s (%zu bytes)\n", path.c_str(), doc.size() + newline);
 }
 
 }  // namespace ttpctl

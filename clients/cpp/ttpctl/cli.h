@@ -175,7 +175,8 @@ std::string Closest(const std::string& word, const std::vector<std::string>& can
 // kExitFailed with "nothing changed".
 void Confirm(const Args& a, const std::string& action);
 
-// A document (a layer, an export): to --output FILE when given, else stdout.
+// A document (a layer, an export, a report): to --output FILE when given, else
+// stdout, ending with a newline (one is added when it has none).
 void WriteDocument(const Args& a, const std::string& doc);
 
 // "ttpctl VERSION (commit COMMIT)".

@@ -1,4 +1,6 @@
 """connect(): every service reachable, the token, org routing metadata, deadlines, TLS."""
+import json
+
 import grpc
 import pytest
 
@@ -17,12 +19,13 @@ def test_attributes_are_derived_from_the_generated_services(client):
     import ttpgraph.v1.knowledge_service_pb2 as k
     import ttpgraph.v1.org_service_pb2 as o
     import ttpgraph.v1.release_service_pb2 as r
+    import ttpgraph.v1.report_service_pb2 as rp
     import ttpgraph.v1.token_service_pb2 as t
-    generated = {n for m in (a, au, d, k, o, r, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
+    generated = {n for m in (a, au, d, k, o, r, rp, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
     assert generated == {"AnalysisService", "AuditService", "DefenseService", "KnowledgeService", "OrgService",
-                         "ReleaseService", "TokenService", "Health"}
+                         "ReleaseService", "ReportService", "TokenService", "Health"}
     assert [s[0] for s in _client.services()] == ["analysis", "audit", "defense", "health", "knowledge", "org",
-                                                  "release", "token"]
+                                                  "release", "report", "token"]
     assert type(client.knowledge).__name__ == "KnowledgeServiceStub"
     assert type(client.health).__name__ == "HealthStub"
     for attribute, service, _ in _client.services():
@@ -50,6 +53,14 @@ def test_every_service_answers_through_connect(client, release, defense, acme):
     assert (similar.group.attack_id, len(similar.similar)) == ("G0016", 3)
     versions = client.defense.ListD3fendVersions(v1.ListD3fendVersionsRequest())
     assert [v.version for v in versions.versions] == ["1.2.0"]
+    chunks = list(client.report.GetCoverageReport(v1.CoverageReportRequest(
+        org_id="acme", threat=v1.ThreatSelection(all_groups=True), format=v1.REPORT_FORMAT_JSON)))
+    document = json.loads(b"".join(c.data for c in chunks))
+    assert (chunks[0].metadata.total_bytes, chunks[0].metadata.content_type) == (
+        sum(len(c.data) for c in chunks), "application/json")
+    assert (document["header"]["organization_id"], document["header"]["release"]) == ("acme", release)
+    assert document["header"]["rules_enabled"] + document["header"]["rules_disabled"] + \
+        document["header"]["rules_testing"] == org.detection_count
 
 
 def test_token_and_org_metadata_on_every_call(proxy, release):

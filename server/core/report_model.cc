@@ -1,4 +1,4 @@
-#include "server/export/report_model.h"
+#include "server/core/report_model.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,8 @@
 // The executive coverage report (issue 13) as plain data: everything the page
 // shows, as strings and numbers, with no graph node ids, protobufs or gRPC, so
-// that the renderers (report_render.h) are pure functions of it and the
-// service fills it from the coverage, gap, trend and migration results.
+// that the renderers (server/export/report_render.h) are pure functions of it.
+// core::BuildCoverageReport (report.h) fills it from the coverage, gap, trend
+// and migration results; it lives on the application floor for that reason.
 //
 //   ReportModel m;
 //   m.header.organization = "Acme Corp";
@@ -19,8 +20,7 @@
 // technique is DETECTED (100), LOGGED (50) or BLIND (0); a tactic counts every
 // technique and sub-technique listed under it; `overall` counts each technique
 // once. Percentages are derived from the counts (ReportPercent), never stored,
-// so a model cannot disagree with itself. tests/e2e/report_from_rpc.h fills
-// one from the RPC answers, field by field.
+// so a model cannot disagree with itself.
 #pragma once
 
 #include <cstdint>
