@@ -14,8 +14,10 @@
 #include "server/async_unary.h"
 #include "server/defense_service.h"
 #include "server/health_service.h"
+#include "server/http_listener.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/org_service.h"
 #include "server/release_service.h"
 #include "server/token_service.h"
@@ -68,6 +70,22 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(ssl);
 }
 
+// The bearer token of --metrics-token-file: the file's content without
+// surrounding white space.
+absl::StatusOr<std::string> ReadMetricsToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(Cat("cannot read the metrics token file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  const size_t first = token.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return absl::InvalidArgumentError(Cat("the metrics token file ", path, " is empty"));
+  token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+  if (token.find_first_of(" \t\r\n") != std::string::npos)
+    return absl::InvalidArgumentError(Cat("the metrics token file ", path, " holds more than one word"));
+  return token;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const ServerOptions& options) {
@@ -97,6 +115,22 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     LogWarn("bootstrap admin token created (no admin token existed): the file holds an admin secret, keep it private",
             {{"token", boot->token_id},
              {"path", boot->token_path.empty() ? options.bootstrap_token_file : boot->token_path}});
+  std::string metrics_token;
+  if (!options.metrics_token_file.empty()) {
+    if (options.http_listen.empty())
+      return absl::InvalidArgumentError("--metrics-token-file needs --http-listen (the listener serving /metrics)");
+    auto token = ReadMetricsToken(options.metrics_token_file);
+    if (!token.ok()) return token.status();
+    metrics_token = std::move(*token);
+  }
+  if (!options.sync.index.empty()) {
+    if (auto st = core::ReleaseSync::Validate(options.sync); !st.ok()) return st;
+    app.set_sync(std::make_unique<core::ReleaseSync>(&app, options.sync));
+  }
+  if (!options.http_listen.empty()) {
+    s->metrics_ = std::make_unique<Metrics>(&app, MetricsOptions{options.metrics_org_labels});
+    app.set_observer(s->metrics_.get());
+  }
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(app);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(app);
   s->org_service_ = std::make_unique<OrgServiceImpl>(app);
@@ -139,7 +173,32 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  s->health_service_->SetServing(true);
+  if (!options.http_listen.empty()) {
+    auto http = HttpListener::Start(options.http_listen);
+    if (!http.ok()) return http.status();
+    s->http_ = std::move(*http);
+    TtpgraphServer* self = s.get();
+    s->http_->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}}; });
+    s->http_->Handle("/readyz", [self](const HttpRequest&) {
+      if (self->ready()) return HttpResponse{200, "text/plain; charset=utf-8", "ready\n", {}};
+      return HttpResponse{503, "text/plain; charset=utf-8", "not ready: the first release sync has not ended\n", {}};
+    });
+    s->http_->Handle("/metrics", [self, metrics_token](const HttpRequest& req) {
+      if (!metrics_token.empty() && !BearerMatches(req.authorization, metrics_token))
+        return HttpResponse{401, "text/plain; charset=utf-8",
+                            "/metrics needs `authorization: Bearer <token>` (the token of --metrics-token-file)\n",
+                            {{"WWW-Authenticate", "Bearer realm=\"ttpgraphd metrics\""}}};
+      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", self->metrics_->Render(), {}};
+    });
+  }
+  // gRPC health says SERVING once ready: with a sync, after its first pass
+  // (Kubernetes' grpc startup and readiness probes wait for the releases).
+  if (core::ReleaseSync* sync = app.sync()) {
+    HealthService* health = s->health_service_.get();
+    sync->Start([health] { health->SetServing(true); });
+  } else {
+    s->health_service_->SetServing(true);
+  }
 
   if (options.preload_graphs) {
     auto releases = s->store_->ListReleases();
@@ -151,7 +210,21 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   return s;
 }
 
-TtpgraphServer::~TtpgraphServer() { Shutdown(absl::ZeroDuration()); }
+TtpgraphServer::~TtpgraphServer() {
+  Shutdown(absl::ZeroDuration());
+  if (app_) {
+    app_->set_sync(nullptr);  // stops it: it reports its imports to the metrics
+    app_->set_observer(nullptr);
+  }
+}
+
+int TtpgraphServer::http_port() const { return http_ ? http_->port() : 0; }
+
+bool TtpgraphServer::ready() const {
+  if (shut_down_ || !server_) return false;
+  const core::ReleaseSync* sync = app_->sync();
+  return !sync || sync->first_pass_done();
+}
 
 void TtpgraphServer::Wait() {
   if (server_) server_->Wait();
@@ -160,9 +233,11 @@ void TtpgraphServer::Wait() {
 void TtpgraphServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
+  if (core::ReleaseSync* sync = app_->sync()) sync->Stop();  // cancels a running import
   health_service_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   queries_->Shutdown();  // after the server's: its calls are done
+  http_.reset();
   if (auto used = app_->auth().TakeLastUsed(); !used.empty())
     if (auto st = app_->tokens().SaveLastUsed(used); !st.ok())
       LogWarn("token last-use times not saved", {{"error", std::string(st.message())}});
