@@ -126,7 +126,7 @@ for i in $(seq 0 $((NSHARDS - 1))); do
   check "shard $i synced enterprise 18.0 and 18.1 (and nothing else), no error" \
     "enterprise-attack@18.0,enterprise-attack@18.1 2 []" \
     "$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); s = d.get("sync", {})
-print(",".join(r["name"] for r in d.get("releases", [])), s.get("releasesImported"), [s["lastError"]] if s.get("lastError") else [])' \
+print(",".join(r["name"] for r in d.get("releases", [])), s.get("releases_imported"), [s["last_error"]] if s.get("last_error") else [])' \
       "$WORK/releases$i.json")"
 done
 
@@ -194,7 +194,7 @@ start_shard "$dead"
 check "shard $dead restarted" 0 $?
 "$TTPCTL" --server "${SHARD_ADDRS[$dead]}" --json release list >"$WORK/restarted.json" 2>&1
 check "shard $dead after its restart: the releases stored, the sync imports nothing" "2 0" \
-  "$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(len(d["releases"]), d["sync"].get("releasesImported", 0))' \
+  "$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(len(d["releases"]), d["sync"]["releases_imported"])' \
     "$WORK/restarted.json")"
 check "shard $dead kept its address (nginx knows no other)" "$old_addr" "${SHARD_ADDRS[$dead]}"
 phase serve

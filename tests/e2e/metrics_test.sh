@@ -95,7 +95,7 @@ fi
 T --json release list >"$WORK/list.json"
 check "release list shows the sync" "2 enterprise-attack@17.0,enterprise-attack@18.0 $TESTDATA/sync/index.json" \
   "$("$PY" -c "import json; d = json.load(open('$WORK/list.json')); s = d['sync']
-print(s['releasesImported'], ','.join(s['lastImported']), s['index'])")"
+print(s['releases_imported'], ','.join(s['last_imported']), s['index'])")"
 T release list | grep -q "^imported:     2 since start" && pass "release list prints the sync" ||
   fail "release list: $(T release list)"
 
@@ -121,12 +121,15 @@ check "GetObject handling_seconds_count 3" 3 "$(M grpc_server_handling_seconds_c
 check "one graph in memory (18.0, built by GetObject)" 1 "$(M ttpgraph_graphs_in_memory)"
 check "release graph builds (cache misses)" 1 "$(M ttpgraph_cache_misses_total cache=release_graphs)"
 check "release graph cache hits" 2 "$(M ttpgraph_cache_hits_total cache=release_graphs)"
-# A wrong token: refused by reason.
-echo "ttpg_nosuchtoken_0123456789abcdef" >"$WORK/wrong.token"
-TTPGRAPH_TOKEN_FILE="$WORK/wrong.token" T release list >/dev/null 2>&1
+# Wrong tokens: refused by reason.
+openssl rand -hex 32 >"$WORK/unknown.token"  # well-formed, not the server's
+echo "ttpg_nosuchtoken" >"$WORK/malformed.token"
+TTPGRAPH_TOKEN_FILE="$WORK/unknown.token" T release list >/dev/null 2>&1
+for _ in 1 2; do TTPGRAPH_TOKEN_FILE="$WORK/malformed.token" T release list >/dev/null 2>&1; done
 check "tokens refused {unknown}" 1 "$(M ttpgraph_tokens_refused_total reason=unknown)"
+check "tokens refused {malformed}" 2 "$(M ttpgraph_tokens_refused_total reason=malformed)"
 check "tokens refused {missing}" 0 "$(M ttpgraph_tokens_refused_total reason=missing)"
-check "ListReleases handled Unauthenticated" 1 "$(M grpc_server_handled_total grpc_method=ListReleases grpc_code=Unauthenticated)"
+check "ListReleases handled Unauthenticated" 3 "$(M grpc_server_handled_total grpc_method=ListReleases grpc_code=Unauthenticated)"
 check "tokens checked = calls started" "$(M grpc_server_started_total)" "$(M ttpgraph_tokens_checked_total)"
 check "calls handled = calls started" "$(M grpc_server_started_total)" "$(M grpc_server_handled_total)"
 # An organization's calls carry no organization label by default.
