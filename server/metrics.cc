@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "server/core/identity.h"
+#include "server/http_listener.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -271,6 +272,35 @@ std::string Metrics::Render() const {
   std::vector<MetricFamily> families = registry_->Collect();
   for (MetricFamily& f : state_->Collect()) families.push_back(std::move(f));
   return prometheus::TextSerializer().Serialize(families);
+}
+
+void ServeMetricsAndProbes(HttpListener* http, const Metrics* metrics, std::string token, std::function<bool()> ready) {
+  constexpr const char* kText = "text/plain; charset=utf-8";
+  http->Handle("/healthz", [kText](const HttpRequest&) { return HttpResponse{200, kText, "ok\n", {}}; });
+  http->Handle("/readyz", [kText, ready = std::move(ready)](const HttpRequest&) {
+    if (ready()) return HttpResponse{200, kText, "ready\n", {}};
+    return HttpResponse{503, kText, "not ready: the first release sync has not ended\n", {}};
+  });
+  http->Handle("/metrics", [kText, metrics, token = std::move(token)](const HttpRequest& req) {
+    if (!token.empty() && !BearerMatches(req.authorization, token))
+      return HttpResponse{401, kText, "/metrics needs `authorization: Bearer <token>` (the token of --metrics-token-file)\n",
+                          {{"WWW-Authenticate", "Bearer realm=\"ttpgraphd metrics\""}}};
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->Render(), {}};
+  });
+}
+
+absl::StatusOr<std::string> ReadMetricsToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(Cat("cannot read the metrics token file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  const size_t first = token.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return absl::InvalidArgumentError(Cat("the metrics token file ", path, " is empty"));
+  token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+  if (token.find_first_of(" \t\r\n") != std::string::npos)
+    return absl::InvalidArgumentError(Cat("the metrics token file ", path, " holds more than one word"));
+  return token;
 }
 
 }  // namespace ttpgraph

@@ -29,11 +29,13 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "absl/status/statusor.h"
 #include "server/core/application.h"
 
 namespace ttpgraph {
@@ -85,5 +87,17 @@ class Metrics final : public core::Observer {
   std::unordered_map<std::string, std::unique_ptr<MethodSeries>> other_methods_;
   std::shared_ptr<StateCollector> state_;
 };
+
+class HttpListener;
+
+// Serves on `http`: /metrics (`metrics` rendered; when `token` is not empty,
+// only to `authorization: Bearer <token>`, 401 otherwise), /healthz (200 while
+// the process runs) and /readyz (200 when `ready()`, 503 before). The probes
+// need no token. `metrics` must outlive the listener's handlers.
+void ServeMetricsAndProbes(HttpListener* http, const Metrics* metrics, std::string token, std::function<bool()> ready);
+
+// The bearer token in --metrics-token-file: the file's one word. NOT_FOUND
+// when unreadable, INVALID_ARGUMENT when empty or more than one word.
+absl::StatusOr<std::string> ReadMetricsToken(const std::string& path);
 
 }  // namespace ttpgraph

@@ -70,22 +70,6 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(ssl);
 }
 
-// The bearer token of --metrics-token-file: the file's content without
-// surrounding white space.
-absl::StatusOr<std::string> ReadMetricsToken(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(Cat("cannot read the metrics token file ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string token = ss.str();
-  const size_t first = token.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return absl::InvalidArgumentError(Cat("the metrics token file ", path, " is empty"));
-  token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
-  if (token.find_first_of(" \t\r\n") != std::string::npos)
-    return absl::InvalidArgumentError(Cat("the metrics token file ", path, " holds more than one word"));
-  return token;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const ServerOptions& options) {
@@ -178,18 +162,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     if (!http.ok()) return http.status();
     s->http_ = std::move(*http);
     TtpgraphServer* self = s.get();
-    s->http_->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}}; });
-    s->http_->Handle("/readyz", [self](const HttpRequest&) {
-      if (self->ready()) return HttpResponse{200, "text/plain; charset=utf-8", "ready\n", {}};
-      return HttpResponse{503, "text/plain; charset=utf-8", "not ready: the first release sync has not ended\n", {}};
-    });
-    s->http_->Handle("/metrics", [self, metrics_token](const HttpRequest& req) {
-      if (!metrics_token.empty() && !BearerMatches(req.authorization, metrics_token))
-        return HttpResponse{401, "text/plain; charset=utf-8",
-                            "/metrics needs `authorization: Bearer <token>` (the token of --metrics-token-file)\n",
-                            {{"WWW-Authenticate", "Bearer realm=\"ttpgraphd metrics\""}}};
-      return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", self->metrics_->Render(), {}};
-    });
+    ServeMetricsAndProbes(s->http_.get(), s->metrics_.get(), metrics_token, [self] { return self->ready(); });
   }
   // gRPC health says SERVING once ready: with a sync, after its first pass
   // (Kubernetes' grpc startup and readiness probes wait for the releases).

@@ -6,7 +6,6 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/core/fetch.h"
-#include "server/core/telemetry.h"
 #include "server/log.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/import/collection_index.h"
@@ -143,7 +142,8 @@ absl::StatusOr<ReleaseImport> ImportListed(Application& app, const IndexedReleas
                                            const ReleaseImportOptions& options, const QueryLimits& limits,
                                            AuditEntry* audit, ImportMeter* meter) {
   const std::string name = listed.id.Name();
-  if (!listed.location.ok()) return absl::Status(listed.location.status().code(), Cat(name, ": ", listed.location.status().message()));
+  if (!listed.location.ok())
+    return absl::Status(listed.location.status().code(), Cat(name, ": ", listed.location.status().message()));
   const std::string where = Cat(name, " (", RedactUrl(*listed.location), ")");
   auto bytes = ReadSource(*listed.location, app.limits().max_upload_bytes, app.limits(), limits);
   if (!bytes.ok()) return absl::Status(bytes.status().code(), Cat(name, ": ", bytes.status().message()));
@@ -167,8 +167,7 @@ absl::StatusOr<std::vector<IndexedRelease>> ReadReleaseIndex(Application& app, c
   for (CollectionVersion& v : parsed->versions) {
     auto version = Version::Parse(v.version);  // dotted numbers, as the parser checked
     if (v.domain.empty() || !version.ok()) continue;
-    IndexedRelease r{ReleaseId{v.domain, *version}, ResolveEntry(index, v), std::move(v)};
-    out.push_back(std::move(r));
+    out.push_back(IndexedRelease{ReleaseId{v.domain, *version}, ResolveEntry(index, v), std::move(v)});
   }
   return out;
 }

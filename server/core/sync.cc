@@ -83,6 +83,10 @@ absl::Status ReleaseSync::RunOnce() {
     index_status = listed.status();
     errors.push_back(std::string(listed.status().message()));
   } else {
+    // Newest first: a shard's first pass over a long index (attack-stix-data lists every
+    // version since 1.0) makes the releases people use available soonest.
+    std::stable_sort(listed->begin(), listed->end(),
+                     [](const IndexedRelease& a, const IndexedRelease& b) { return b.id.version < a.id.version; });
     for (const IndexedRelease& r : *listed) {
       if (!options_.domains.empty() &&
           std::find(options_.domains.begin(), options_.domains.end(), r.id.domain) == options_.domains.end())

@@ -2,7 +2,7 @@
 // (ttpgraphd --sync-index), the way ATT&CK Workbench subscribes to one. Each
 // pass reads the index (a path under the import root or an allow-listed https
 // URL: the fetch rules of every server-side import, fetch.h), and imports every
-// release of the chosen domains that the store lacks, each through the import
+// release of the chosen domains that the store lacks, newest version first, each through the import
 // gate, its sha256 checked when the index gives one. A release that fails
 // (unreadable, wrong digest, not a bundle) is skipped whole and named in the
 // status; the others still import, and the next pass tries it again. Nothing

@@ -2,7 +2,7 @@
 """Reads ttpgraphd's HTTP listener for tests/e2e/metrics_test.sh, parsing /metrics with the
 reference parser of the Prometheus text format (Debian's python3-prometheus-client).
 
-  metrics_check.py status URL [--auth HEADER]          the HTTP status (and nothing else)
+  metrics_check.py status URL [--auth HEADER] [--post]  the HTTP status (and nothing else)
   metrics_check.py value URL NAME [LABEL=VALUE]... [--auth HEADER]
       the sum of the samples NAME whose labels include the given ones; "absent" when none
   metrics_check.py labels URL NAME [--auth HEADER]     label names the samples NAME carry
@@ -25,8 +25,8 @@ ALL_CODES = {"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded",
              "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"}
 
 
-def get(url, auth):
-    req = urllib.request.Request(url)
+def get(url, auth, post=False):
+    req = urllib.request.Request(url, data=b"x" if post else None)
     if auth:
         req.add_header("Authorization", auth)
     try:
@@ -52,13 +52,15 @@ def samples(url, auth, name):
 
 def main(argv):
     auth = None
+    post = "--post" in argv
+    argv = [a for a in argv if a != "--post"]
     if "--auth" in argv:
         i = argv.index("--auth")
         auth = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
     cmd, url = argv[0], argv[1]
     if cmd == "status":
-        print(get(url, auth)[0])
+        print(get(url, auth, post)[0])
     elif cmd == "value":
         want = dict(a.split("=", 1) for a in argv[3:])
         hits = [s.value for s in samples(url, auth, argv[2]) if all(s.labels.get(k) == v for k, v in want.items())]

@@ -75,6 +75,7 @@ check "/metrics without a token" 401 "$(status /metrics)"
 check "/metrics with a wrong token" 401 "$(status /metrics --auth "Bearer nope")"
 check "/metrics with the token" 200 "$(status /metrics --auth "$AUTH")"
 check "an unknown path" 404 "$(status /nothing)"
+check "POST /metrics" 405 "$(status /metrics --post --auth "$AUTH")"
 
 # The sync imported both mini releases, digests checked.
 bytes=$(( $(stat -c %s "$TESTDATA/mini_attack/mini-v17.json") + $(stat -c %s "$TESTDATA/mini_attack/mini-v18.json") ))
@@ -93,7 +94,7 @@ else
   fail "sync_last_success_timestamp_seconds $last not within [$((t_start - 60)), $now]"
 fi
 T --json release list >"$WORK/list.json"
-check "release list shows the sync" "2 enterprise-attack@17.0,enterprise-attack@18.0 $TESTDATA/sync/index.json" \
+check "release list shows the sync" "2 enterprise-attack@18.0,enterprise-attack@17.0 $TESTDATA/sync/index.json" \
   "$("$PY" -c "import json; d = json.load(open('$WORK/list.json')); s = d['sync']
 print(s['releases_imported'], ','.join(s['last_imported']), s['index'])")"
 T release list | grep -q "^imported:     2 since start" && pass "release list prints the sync" ||

@@ -67,7 +67,7 @@ TEST_F(SyncTest, ImportsWhatIsMissingThenNothing) {
   EXPECT_EQ(s.passes, 1u);
   EXPECT_EQ(s.failed_passes, 0u);
   EXPECT_EQ(s.releases_imported, 2u);
-  EXPECT_THAT(s.last_imported, ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
+  EXPECT_THAT(s.last_imported, ElementsAre("enterprise-attack@18.0", "enterprise-attack@17.0"));  // newest first
   EXPECT_EQ(s.last_error, "");
   EXPECT_NE(s.last_success_unix_ms, 0);
   EXPECT_EQ(s.last_success_unix_ms, s.last_attempt_unix_ms);
@@ -80,7 +80,7 @@ TEST_F(SyncTest, ImportsWhatIsMissingThenNothing) {
   EXPECT_EQ(list.sync().interval(), "6h");
   EXPECT_EQ(list.sync().releases_imported(), 2);
   EXPECT_EQ(list.sync().passes(), 1);
-  EXPECT_THAT(list.sync().last_imported(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
+  EXPECT_THAT(list.sync().last_imported(), ElementsAre("enterprise-attack@18.0", "enterprise-attack@17.0"));
   EXPECT_EQ(list.sync().last_error(), "");
   EXPECT_NE(list.sync().last_success(), "");
 
