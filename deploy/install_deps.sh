@@ -8,11 +8,15 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
+  # --http-listen: /metrics, /healthz, /readyz (prometheus-cpp's pull exposer, civetweb inside)
+  prometheus-cpp-dev
   # tests/deploy: nginx sharding, rendered manifests, the systemd unit
   nginx yamllint systemd
   # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas
   python3-grpcio python3-protobuf python3-grpc-tools python3-setuptools python3-wheel
   python3-pip python3-venv python3-pytest python3-pandas openssl
+  # tests/e2e/metrics_test.sh parses /metrics with the reference parser
+  python3-prometheus-client
   # ttpctl: TLS certificates in tests (openssl), the confirmation prompt under tmux
   tmux
   # the executive report: checked in headless Chromium (PDF via poppler), Markdown parsed

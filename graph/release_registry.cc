@@ -71,6 +71,7 @@ absl::StatusOr<std::shared_ptr<const ReleaseContext>> ReleaseRegistry::Get(std::
     auto it = entries_.find(name);
     if (it != entries_.end() && it->second->context) {
       it->second->context->last_use_.store(++clock_, std::memory_order_relaxed);
+      ++hits_;
       return it->second->context;
     }
   }
@@ -87,6 +88,7 @@ absl::StatusOr<std::shared_ptr<const ReleaseContext>> ReleaseRegistry::Get(const
     if (!slot) slot = std::make_shared<Entry>();
     if (slot->context) {
       slot->context->last_use_.store(++clock_, std::memory_order_relaxed);
+      ++hits_;
       return slot->context;
     }
     entry = slot;
@@ -154,6 +156,7 @@ ReleaseRegistry::Stats ReleaseRegistry::stats() const {
       ++s.releases;
       s.bytes += e->context->ApproxBytes();
     }
+  s.hits = hits_;
   s.builds = builds_;
   s.evicted = evicted_;
   return s;

@@ -160,6 +160,7 @@ class ReleaseRegistry {
   struct Stats {
     size_t releases = 0;     // contexts held
     size_t bytes = 0;        // their ApproxBytes
+    uint64_t hits = 0;       // Get() answered from memory since start
     uint64_t builds = 0;     // graphs built since start
     uint64_t evicted = 0;    // dropped for the memory budget
   };
@@ -179,7 +180,7 @@ class ReleaseRegistry {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>, std::less<>> entries_;  // by release name
   std::atomic<uint64_t> clock_{0};
-  uint64_t builds_ = 0, evicted_ = 0;  // guarded by mu_
+  uint64_t hits_ = 0, builds_ = 0, evicted_ = 0;  // guarded by mu_
 };
 
 }  // namespace ttpgraph

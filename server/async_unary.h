@@ -161,7 +161,7 @@ class AsyncQueues {
       AssignRequestId(ctx_, &call);
       google::protobuf::Message* message = nullptr;
       if constexpr (std::is_base_of_v<google::protobuf::Message, Req>) message = req_;
-      absl::Status status = RunLogged(method_->name, call, [&]() -> absl::Status {
+      absl::Status status = RunLogged(method_->app->observer(), method_->name, call, [&]() -> absl::Status {
         if (absl::Status s = CheckCall(*method_->app, ctx_, method_->name, message, &call); !s.ok()) return s;
         const QueryLimits limits = core::QueryLimitsFor(core::CallKind::kQuery, absl::FromChrono(ctx_.deadline()),
                                                         nullptr, method_->app->limits());

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/core/fetch.h"
 #include "server/log.h"
 #include "server/server.h"
 #include "storage/strings.h"
@@ -121,17 +122,35 @@ std::vector<Flag> Flags(ServerOptions& o) {
        }},
       {"--query-threads", "N", "threads answering knowledge queries; default one per two cores",
        count(&o.query_threads)},
+      {"--http-listen", "HOST:PORT", "serve /metrics, /healthz and /readyz over plain HTTP here; default none",
+       [&o](const std::string&, const std::string& v) { o.http_listen = v; return true; }},
+      {"--metrics-token-file", "FILE", "/metrics requires `authorization: Bearer` with the token in FILE; default none",
+       [&o](const std::string&, const std::string& v) { o.metrics_token_file = v; return true; }},
+      {"--sync-index", "URL_OR_PATH",
+       "import every release this collection index lists that is not stored, at start and every --sync-interval "
+       "(https on --fetch-allow, or a path under --import-root); default none",
+       [&o](const std::string&, const std::string& v) { o.sync.index = v; return true; }},
+      {"--sync-interval", "DURATION", "time between release syncs (e.g. 6h, 30m); default 6h",
+       [&o](const std::string& flag, const std::string& v) {
+         if (absl::ParseDuration(v, &o.sync.interval) && o.sync.interval > absl::ZeroDuration()) return true;
+         fprintf(stderr, "ttpgraphd: %s wants a duration such as 6h or 30m, got '%s'\n", flag.c_str(), v.c_str());
+         return false;
+       }},
+      {"--sync-domains", "DOMAIN[,DOMAIN]", "the ATT&CK domains to sync; default every domain the index lists",
+       [&o](const std::string&, const std::string& v) { o.sync.domains = CommaList(v); return true; }},
   };
 }
 
 void Usage(const std::vector<Flag>& flags) {
-  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet]\n");
+  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet] [--metrics-org-labels]\n");
   for (const Flag& f : flags)
     fprintf(stderr, "  %s %s\n      %s (env %s)\n", f.name, f.arg, f.help, EnvName(f.name).c_str());
   fprintf(stderr,
           "  --insecure\n      allow a non-loopback listen address without TLS (env TTPGRAPH_INSECURE=1)\n"
           "  --preload\n      build every release's graph at start\n"
-          "  --quiet\n      log warnings and errors only\n");
+          "  --quiet\n      log warnings and errors only\n"
+          "  --metrics-org-labels\n      label per-call metrics with the organization (one series per organization; "
+          "env TTPGRAPH_METRICS_ORG_LABELS=1)\n");
 }
 
 }  // namespace
@@ -143,13 +162,18 @@ int main(int argc, char** argv) {
     const char* v = getenv(EnvName(f.name).c_str());
     if (v && *v && !f.set(EnvName(f.name), v)) return 2;
   }
-  if (const char* v = getenv("TTPGRAPH_INSECURE"); v && (std::string(v) == "1" || std::string(v) == "true"))
-    options.insecure = true;
+  auto env_true = [](const char* name) {
+    const char* v = getenv(name);
+    return v && (std::string(v) == "1" || std::string(v) == "true");
+  };
+  if (env_true("TTPGRAPH_INSECURE")) options.insecure = true;
+  if (env_true("TTPGRAPH_METRICS_ORG_LABELS")) options.metrics_org_labels = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--insecure") { options.insecure = true; continue; }
     if (a == "--preload") { options.preload_graphs = true; continue; }
     if (a == "--quiet") { ttpgraph::SetQuietLogs(true); continue; }
+    if (a == "--metrics-org-labels") { options.metrics_org_labels = true; continue; }
     if (a == "--help" || a == "-h") { Usage(flags); return 0; }
     std::string value;
     bool has_value = false;
@@ -191,7 +215,9 @@ int main(int argc, char** argv) {
   ttpgraph::LogInfo("serving", {{"listen", options.listen}, {"port", std::to_string((*server)->port())},
                                 {"data_dir", options.data_dir},
                                 {"import_root", ttpgraph::Join(options.limits.import_roots, ",")},
-                                {"fetch_allow", ttpgraph::Join(options.limits.fetch_allow_hosts, ",")}});
+                                {"fetch_allow", ttpgraph::Join(options.limits.fetch_allow_hosts, ",")},
+                                {"http_port", std::to_string((*server)->http_port())},
+                                {"sync_index", ttpgraph::core::RedactUrl(options.sync.index)}});
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);

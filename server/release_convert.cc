@@ -4,6 +4,20 @@
 
 namespace ttpgraph {
 
+void ToProto(const core::SyncOptions& options, const core::SyncStatus& status, v1::SyncStatus* out) {
+  out->set_index(status.index);
+  out->set_interval(absl::FormatDuration(options.interval));
+  for (const std::string& d : options.domains) out->add_domains(d);
+  if (status.last_attempt_unix_ms) out->set_last_attempt(FormatRfc3339(status.last_attempt_unix_ms));
+  if (status.last_success_unix_ms) out->set_last_success(FormatRfc3339(status.last_success_unix_ms));
+  out->set_last_error(status.last_error);
+  for (const std::string& r : status.last_imported) out->add_last_imported(r);
+  out->set_releases_imported(static_cast<int64_t>(status.releases_imported));
+  out->set_releases_failed(static_cast<int64_t>(status.releases_failed));
+  out->set_passes(static_cast<int64_t>(status.passes));
+  out->set_failed_passes(static_cast<int64_t>(status.failed_passes));
+}
+
 void ToProto(const ReleaseInfo& info, v1::Release* out) {
   out->set_domain(info.id.domain);
   out->set_version(info.id.version.ToString());

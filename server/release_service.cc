@@ -37,6 +37,7 @@ grpc::Status ReleaseServiceImpl::ListReleases(grpc::ServerContext* ctx, const v1
                                               v1::ListReleasesResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.ReleaseService/ListReleases", req, [&](const Call& call) -> absl::Status {
     TTP_ASSIGN_OR_RETURN(auto releases, core::ListReleases(app_, req->domain()));
+    if (const core::ReleaseSync* sync = app_.sync()) ToProto(sync->options(), sync->status(), resp->mutable_sync());
     return EmitPage(*req, releases, resp->mutable_page(),
                     [&](const ReleaseInfo& r) { ToProto(r, resp->add_releases()); });
   });

@@ -1,6 +1,6 @@
 // Runs one RPC: the access check (call_check.h), its limits from the call
 // (core::QueryLimitsFor), the audit record of a write that wrote nothing or
-// was refused, timing, the log line and the status mapping. Every handler
+// was refused, timing, the log line, the metrics and the status mapping. Every handler
 // goes through RunLogged (async queries, async_unary.h) or Serve (sync
 // services), so these live in one place.
 //
@@ -35,9 +35,12 @@ class ContextCancellation final : public Cancellation {
 };
 
 // Runs one RPC body, times and logs it (with who called: request id, token,
-// role, organization; never a secret); an exception becomes INTERNAL.
+// role, organization; never a secret) and reports it to `observer` (the
+// server's metrics: started, handled with its code, duration); an exception
+// becomes INTERNAL.
 template <typename Fn>
-absl::Status RunLogged(std::string_view method, const Call& call, Fn&& body) {
+absl::Status RunLogged(core::Observer& observer, std::string_view method, const Call& call, Fn&& body) {
+  observer.CallStarted(method);
   auto start = std::chrono::steady_clock::now();
   absl::Status status;
   try {
@@ -45,10 +48,11 @@ absl::Status RunLogged(std::string_view method, const Call& call, Fn&& body) {
   } catch (const std::exception& e) {
     status = absl::InternalError(std::string("unexpected error: ") + e.what());
   }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  observer.CallHandled(method, call.audit.org, status.code(), seconds);
   if (status.ok() && !InfoLogsEnabled()) return status;
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   char buf[32];
-  snprintf(buf, sizeof buf, "%.3f", ms);
+  snprintf(buf, sizeof buf, "%.3f", seconds * 1000);
   LogFields fields = {{"method", std::string(method)},
                       {"code", absl::StatusCodeToString(status.code())},
                       {"ms", buf},
@@ -89,7 +93,7 @@ grpc::Status Serve(grpc::ServerContext* ctx, core::Application& app, std::string
   // The request is gRPC's own object, handed to this handler alone: the
   // check may fill in the caller's organization.
   auto* mutable_request = const_cast<google::protobuf::Message*>(static_cast<const google::protobuf::Message*>(request));
-  absl::Status status = RunLogged(method, call, [&]() -> absl::Status {
+  absl::Status status = RunLogged(app.observer(), method, call, [&]() -> absl::Status {
     if (absl::Status s = CheckCall(app, *ctx, method, mutable_request, &call); !s.ok()) return s;
     call.limits = core::QueryLimitsFor(call.policy->writes ? core::CallKind::kWrite : core::CallKind::kQuery,
                                        absl::FromChrono(ctx->deadline()), &cancellation, app.limits());

@@ -14,8 +14,10 @@
 #include "server/async_unary.h"
 #include "server/defense_service.h"
 #include "server/health_service.h"
+#include "server/http_listener.h"
 #include "server/knowledge_service.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/org_service.h"
 #include "server/release_service.h"
 #include "server/report_service.h"
@@ -98,6 +100,22 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     LogWarn("bootstrap admin token created (no admin token existed): the file holds an admin secret, keep it private",
             {{"token", boot->token_id},
              {"path", boot->token_path.empty() ? options.bootstrap_token_file : boot->token_path}});
+  std::string metrics_token;
+  if (!options.metrics_token_file.empty()) {
+    if (options.http_listen.empty())
+      return absl::InvalidArgumentError("--metrics-token-file needs --http-listen (the listener serving /metrics)");
+    auto token = ReadMetricsToken(options.metrics_token_file);
+    if (!token.ok()) return token.status();
+    metrics_token = std::move(*token);
+  }
+  if (!options.sync.index.empty()) {
+    if (auto st = core::ReleaseSync::Validate(options.sync); !st.ok()) return st;
+    app.set_sync(std::make_unique<core::ReleaseSync>(&app, options.sync));
+  }
+  if (!options.http_listen.empty()) {
+    s->metrics_ = std::make_unique<Metrics>(&app, MetricsOptions{options.metrics_org_labels});
+    app.set_observer(s->metrics_.get());
+  }
   s->release_service_ = std::make_unique<ReleaseServiceImpl>(app);
   s->knowledge_service_ = std::make_unique<KnowledgeServiceImpl>(app);
   s->org_service_ = std::make_unique<OrgServiceImpl>(app);
@@ -142,7 +160,21 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  s->health_service_->SetServing(true);
+  if (!options.http_listen.empty()) {
+    auto http = HttpListener::Start(options.http_listen);
+    if (!http.ok()) return http.status();
+    s->http_ = std::move(*http);
+    TtpgraphServer* self = s.get();
+    ServeMetricsAndProbes(s->http_.get(), s->metrics_.get(), metrics_token, [self] { return self->ready(); });
+  }
+  // gRPC health says SERVING once ready: with a sync, after its first pass
+  // (Kubernetes' grpc startup and readiness probes wait for the releases).
+  if (core::ReleaseSync* sync = app.sync()) {
+    HealthService* health = s->health_service_.get();
+    sync->Start([health] { health->SetServing(true); });
+  } else {
+    s->health_service_->SetServing(true);
+  }
 
   if (options.preload_graphs) {
     auto releases = s->store_->ListReleases();
@@ -154,7 +186,21 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   return s;
 }
 
-TtpgraphServer::~TtpgraphServer() { Shutdown(absl::ZeroDuration()); }
+TtpgraphServer::~TtpgraphServer() {
+  Shutdown(absl::ZeroDuration());
+  if (app_) {
+    app_->set_sync(nullptr);  // stops it: it reports its imports to the metrics
+    app_->set_observer(nullptr);
+  }
+}
+
+int TtpgraphServer::http_port() const { return http_ ? http_->port() : 0; }
+
+bool TtpgraphServer::ready() const {
+  if (shut_down_ || !server_) return false;
+  const core::ReleaseSync* sync = app_->sync();
+  return !sync || sync->first_pass_done();
+}
 
 void TtpgraphServer::Wait() {
   if (server_) server_->Wait();
@@ -163,9 +209,11 @@ void TtpgraphServer::Wait() {
 void TtpgraphServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
+  if (core::ReleaseSync* sync = app_->sync()) sync->Stop();  // cancels a running import
   health_service_->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   queries_->Shutdown();  // after the server's: its calls are done
+  http_.reset();
   if (auto used = app_->auth().TakeLastUsed(); !used.empty())
     if (auto st = app_->tokens().SaveLastUsed(used); !st.ok())
       LogWarn("token last-use times not saved", {{"error", std::string(st.message())}});

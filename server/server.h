@@ -12,6 +12,7 @@
 // concurrent RPCs.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,16 @@ struct ServerOptions {
   // completion queue. Default: 0 = one per two cores (at least one); the
   // other half is left to the sync services and gRPC's own threads.
   int query_threads = 0;
+  // The HTTP listener for /metrics, /healthz and /readyz (server/metrics.h).
+  // Default: "" (none).
+  std::string http_listen;
+  // A file holding the bearer token /metrics then requires. Default: "" (no token).
+  std::string metrics_token_file;
+  // Label grpc_server_handled_total with the call's organization. Default: false.
+  bool metrics_org_labels = false;
+  // Import every release a collection index lists and the store lacks, at
+  // start and then every sync.interval (core/sync.h). Default: sync.index "" (off).
+  core::SyncOptions sync;
 };
 
 class AsyncQueues;
@@ -64,6 +75,8 @@ class TokenServiceImpl;
 class AuditServiceImpl;
 class ReportServiceImpl;
 class HealthService;
+class HttpListener;
+class Metrics;
 
 class TtpgraphServer {
  public:
@@ -73,6 +86,10 @@ class TtpgraphServer {
   int port() const { return port_; }
   // Blocks until Shutdown() is called from another thread.
   void Wait();
+  // The port of --http-listen (0 without one).
+  int http_port() const;
+  // Ready: serving, and the first release sync pass (with --sync-index) has ended.
+  bool ready() const;
   // Stops accepting RPCs, lets running ones finish within `grace`.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
 
@@ -84,6 +101,7 @@ class TtpgraphServer {
   TtpgraphServer() = default;
   std::unique_ptr<Store> store_;
   std::unique_ptr<core::Application> app_;
+  std::unique_ptr<Metrics> metrics_;  // outlives every call (the application reports to it)
   std::unique_ptr<ReleaseServiceImpl> release_service_;
   std::unique_ptr<KnowledgeServiceImpl> knowledge_service_;
   std::unique_ptr<AnalysisServiceImpl> analysis_service_;
@@ -95,8 +113,9 @@ class TtpgraphServer {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpListener> http_;
   int port_ = 0;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 }  // namespace ttpgraph

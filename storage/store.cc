@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -661,6 +663,23 @@ int64_t Store::DiskUsageBytes() const {
   for (auto& entry : std::filesystem::directory_iterator(db_->GetName(), ec))
     if (entry.is_regular_file(ec)) total += entry.file_size(ec);
   return static_cast<int64_t>(total);
+}
+
+Store::EngineStats Store::Stats() const {
+  EngineStats s;
+  uint64_t v = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize, &v)) s.live_sst_bytes = v;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v))
+    s.pending_compaction_bytes = v;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) s.memtable_bytes = v;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &v)) s.background_errors = v;
+  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+    std::map<std::string, std::string> stats;
+    if (!db_->GetMapProperty(cf, rocksdb::DB::Properties::kCFStats, &stats)) continue;
+    for (const char* key : {"io_stalls.total_stop", "io_stalls.total_slowdown"})
+      if (auto it = stats.find(key); it != stats.end()) s.write_stalls += std::strtoull(it->second.c_str(), nullptr, 10);
+  }
+  return s;
 }
 
 }  // namespace ttpgraph

@@ -104,6 +104,15 @@ class Store {
 
   // Bytes on disk of the database directory's live files.
   int64_t DiskUsageBytes() const;
+  // RocksDB's own figures, summed over the column families (for metrics).
+  struct EngineStats {
+    uint64_t live_sst_bytes = 0;           // rocksdb.live-sst-files-size
+    uint64_t pending_compaction_bytes = 0; // rocksdb.estimate-pending-compaction-bytes
+    uint64_t memtable_bytes = 0;           // rocksdb.cur-size-all-mem-tables
+    uint64_t write_stalls = 0;             // slowdowns and stops since open (cfstats io_stalls.total_*)
+    uint64_t background_errors = 0;        // rocksdb.background-errors since open
+  };
+  EngineStats Stats() const;
   // Blocks until the background compaction that compresses imported files
   // (requested by an import, or at open for files a close left uncompressed)
   // is done: for measuring the store at rest.

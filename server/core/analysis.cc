@@ -26,9 +26,16 @@ std::shared_ptr<const DiffEntry> DiffCache::Find(const ReleaseContext& from, con
       auto hit = *it;
       entries_.erase(it);
       entries_.push_front(hit);
+      ++hits_;
       return hit;
     }
+  ++misses_;
   return nullptr;
+}
+
+DiffCache::Stats DiffCache::stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Stats{entries_.size(), hits_, misses_};
 }
 
 void DiffCache::Put(std::shared_ptr<const DiffEntry> entry) {

@@ -9,6 +9,8 @@
 //   orgs()       the single OrgStore: every organization write goes through it
 //   tokens(), auth()  API tokens (hashes) and the in-memory table that checks them
 //   imports()    the gate that lets max_concurrent_imports imports run at once
+//   sync()       the release sync from a collection index (--sync-index); null when off
+//   observer()   where calls and imports are reported (the server's metrics)
 //
 // The use cases live beside it, one header each: knowledge.h, releases.h,
 // organizations.h, detection_import.h, coverage.h, analysis.h, defense.h, report.h.
@@ -30,6 +32,8 @@
 #include "server/core/import_gate.h"
 #include "server/core/limits.h"
 #include "server/core/org_views.h"
+#include "server/core/sync.h"
+#include "server/core/telemetry.h"
 #include "storage/import/sigma_logsource_map.h"
 #include "storage/org_store.h"
 #include "storage/store.h"
@@ -56,6 +60,12 @@ class Application {
   const SigmaLogsourceMap* logsource_map() const { return logsource_map_ ? &*logsource_map_ : nullptr; }
   // What went wrong loading the configured table ("" when nothing did).
   const std::string& logsource_map_warning() const { return logsource_map_warning_; }
+  Observer& observer() { return *observer_; }
+  // Set before serving, never while calls run; null restores the no-op one.
+  void set_observer(Observer* observer) { observer_ = observer ? observer : &no_observer_; }
+  ReleaseSync* sync() { return sync_.get(); }
+  // Owns the sync (which runs against this application); before serving.
+  void set_sync(std::unique_ptr<ReleaseSync> sync) { sync_ = std::move(sync); }
 
  private:
   Store* store_;
@@ -70,6 +80,9 @@ class Application {
   ImportGate imports_;
   std::optional<SigmaLogsourceMap> logsource_map_;
   std::string logsource_map_warning_;
+  Observer no_observer_;
+  Observer* observer_ = &no_observer_;
+  std::unique_ptr<ReleaseSync> sync_;  // last: stopped before the rest goes
 };
 
 }  // namespace ttpgraph::core

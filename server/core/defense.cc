@@ -40,6 +40,7 @@ absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, c
   auto slot = app.imports().Enter(limits);
   if (!slot.ok()) return slot.status();
   std::string held = std::move(bytes);  // freed before the slot
+  ImportMeter meter(app.observer(), "d3fend", held.size());
   const std::string source = SourceOf(options);
   if (options.version.empty())
     return absl::InvalidArgumentError(Cat(source, ": give the D3FEND version (e.g. 1.2.0); the ontology does not carry one"));
@@ -63,7 +64,7 @@ absl::StatusOr<D3fendImport> ImportD3fend(Application& app, std::string bytes, c
                                                                                          : "REPLACED"},
                             {"triples", std::to_string(onto->triple_count)},
                             {"pairs", std::to_string(put->index->links().size())}});
-  return D3fendImport{std::move(*put), onto->triple_count};
+  return meter.Result(absl::StatusOr<D3fendImport>(D3fendImport{std::move(*put), onto->triple_count}));
 }
 
 absl::StatusOr<D3fendImport> ImportD3fendFrom(Application& app, const std::string& path, BlobImportOptions options,
@@ -80,6 +81,7 @@ absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::st
   auto slot = app.imports().Enter(limits);
   if (!slot.ok()) return slot.status();
   std::string held = std::move(bytes);  // freed before the slot
+  ImportMeter meter(app.observer(), "atomic", held.size());
   const std::string source = SourceOf(options);
   const std::string name = options.version.empty() ? std::string(kDefaultAtomicIndex) : options.version;
   if (auto s = AtomicStore::ValidateName(name); !s.ok()) return s;
@@ -90,7 +92,7 @@ absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomic(Application& app, std::st
   if (!data.ok()) return data.status();
   if (data->tests.empty()) return absl::InvalidArgumentError(Cat(source, ": the index lists no test"));
   if (audit) audit->Affect(name);
-  return app.defense().PutAtomic(name, std::move(*data), options.replace, audit);
+  return meter.Result(app.defense().PutAtomic(name, std::move(*data), options.replace, audit));
 }
 
 absl::StatusOr<DefenseCatalog::AtomicPut> ImportAtomicFrom(Application& app, const std::string& path,

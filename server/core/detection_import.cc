@@ -211,6 +211,9 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
   auto slot = app.imports().Enter(limits);
   if (!slot.ok()) return slot.status();
   std::vector<SourceFile> held = std::move(files);  // freed before the slot
+  uint64_t bytes = 0;
+  for (const SourceFile& f : held) bytes += f.content.size();
+  ImportMeter meter(app.observer(), "detections", bytes);
   auto o = app.orgs().GetOrg(org);
   if (!o.ok()) return o.status();
   if (held.empty()) return absl::InvalidArgumentError("the import carries no file");
@@ -315,7 +318,7 @@ absl::StatusOr<DetectionImportReport> ImportDetections(Application& app, const O
       case OrgStore::PutOutcome::kUnchanged: ++report.unchanged; break;
     }
   }
-  return report;
+  return meter.Result(absl::StatusOr<DetectionImportReport>(std::move(report)));
 }
 
 }  // namespace ttpgraph::core

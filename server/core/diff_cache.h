@@ -29,10 +29,17 @@ class DiffCache {
   // Forgets the diffs of a replaced or deleted release (frees its graph).
   void Drop(const ReleaseId& id);
 
+  struct Stats {
+    size_t entries = 0;
+    uint64_t hits = 0, misses = 0;  // Find() calls that found / did not find
+  };
+  Stats stats();
+
  private:
   const size_t capacity_;
   std::mutex mu_;
   std::list<std::shared_ptr<const DiffEntry>> entries_;  // most recent first
+  uint64_t hits_ = 0, misses_ = 0;                         // guarded by mu_
 };
 
 }  // namespace ttpgraph::core

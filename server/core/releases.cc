@@ -136,35 +136,73 @@ absl::StatusOr<std::string> ResolveEntry(const std::string& index, const Collect
   return slash == std::string::npos ? url : Cat(index.substr(0, slash + 1), url);
 }
 
+// Reads one release a collection index lists and imports it, checking the
+// sha256 of `options` or else the index's, when either is given.
+absl::StatusOr<ReleaseImport> ImportListed(Application& app, const IndexedRelease& listed,
+                                           const ReleaseImportOptions& options, const QueryLimits& limits,
+                                           AuditEntry* audit, ImportMeter* meter) {
+  const std::string name = listed.id.Name();
+  if (!listed.location.ok())
+    return absl::Status(listed.location.status().code(), Cat(name, ": ", listed.location.status().message()));
+  const std::string where = Cat(name, " (", RedactUrl(*listed.location), ")");
+  auto bytes = ReadSource(*listed.location, app.limits().max_upload_bytes, app.limits(), limits);
+  if (!bytes.ok()) return absl::Status(bytes.status().code(), Cat(name, ": ", bytes.status().message()));
+  meter->AddBytes(bytes->size());
+  ReleaseImportOptions o = options;
+  o.domain = listed.id.domain;
+  o.version = listed.entry.version;
+  if (o.sha256.empty()) o.sha256 = listed.entry.sha256;  // the index's own digest, when it gives one
+  return ImportText(app, std::move(*bytes), o, where, audit);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<IndexedRelease>> ReadReleaseIndex(Application& app, const std::string& index,
+                                                             const QueryLimits& limits) {
+  auto text = ReadSource(index, app.limits().max_index_bytes, app.limits(), limits);
+  if (!text.ok()) return text.status();
+  auto parsed = ParseCollectionIndex(*text);
+  if (!parsed.ok()) return absl::Status(parsed.status().code(), Cat(RedactUrl(index), ": ", parsed.status().message()));
+  std::vector<IndexedRelease> out;
+  for (CollectionVersion& v : parsed->versions) {
+    auto version = Version::Parse(v.version);  // dotted numbers, as the parser checked
+    if (v.domain.empty() || !version.ok()) continue;
+    out.push_back(IndexedRelease{ReleaseId{v.domain, *version}, ResolveEntry(index, v), std::move(v)});
+  }
+  return out;
+}
+
+absl::StatusOr<ReleaseImport> ImportIndexedRelease(Application& app, const IndexedRelease& listed,
+                                                   const QueryLimits& limits, AuditEntry* audit) {
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
+  ImportMeter meter(app.observer(), "release");
+  return meter.Result(ImportListed(app, listed, ReleaseImportOptions{}, limits, audit, &meter));
+}
+
+namespace {
+
 absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& app, const ReleaseSource& source,
                                                                  const ReleaseImportOptions& options,
                                                                  const QueryLimits& limits, AuditEntry* audit) {
-  const std::string& index_src = source.collection_index;
-  const std::string shown = RedactUrl(index_src);
-  auto text = ReadSource(index_src, app.limits().max_index_bytes, app.limits(), limits);
-  if (!text.ok()) return text.status();
-  auto index = ParseCollectionIndex(*text);
-  if (!index.ok()) return absl::Status(index.status().code(), Cat(shown, ": ", index.status().message()));
-
-  struct Job {
-    const CollectionVersion* v;
-    std::string location;
-  };
-  std::vector<Job> jobs;
+  auto listed = ReadReleaseIndex(app, source.collection_index, limits);
+  if (!listed.ok()) return listed.status();
+  std::vector<const IndexedRelease*> jobs;
   std::vector<std::string> available;
-  for (const CollectionVersion& v : index->versions) {
-    if (v.domain.empty()) continue;
+  for (const IndexedRelease& r : *listed) {
+    const CollectionVersion& v = r.entry;
     if (!source.collection.empty() && source.collection != v.collection && source.collection != v.domain) continue;
-    available.push_back(Cat(v.domain, "@", v.version));
+    available.push_back(r.id.Name());
     bool wanted = source.versions.empty();
     for (auto& w : source.versions) {
       auto a = Version::Parse(w), b = Version::Parse(v.version);
       if (a.ok() && b.ok() && *a == *b) wanted = true;
     }
     if (!wanted) continue;
-    auto location = ResolveEntry(index_src, v);
-    if (!location.ok()) return absl::Status(location.status().code(), Cat(shown, ": ", location.status().message()));
-    jobs.push_back({&v, std::move(*location)});
+    if (!r.location.ok())
+      return absl::Status(r.location.status().code(),
+                          Cat(RedactUrl(source.collection_index), ": ", r.location.status().message()));
+    jobs.push_back(&r);
   }
   if (jobs.empty())
     return absl::NotFoundError(Cat("the collection index lists none of the requested versions; it has: ",
@@ -172,16 +210,9 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportCollectionIndex(Application& ap
   if (!options.sha256.empty() && jobs.size() != 1)
     return absl::InvalidArgumentError("a sha256 can only be checked when one version is imported");
   std::vector<ReleaseImport> out;
-  for (auto& job : jobs) {
-    const std::string name = Cat(job.v->domain, "@", job.v->version);
-    const std::string where = Cat(name, " (", RedactUrl(job.location), ")");
-    auto bytes = ReadSource(job.location, app.limits().max_upload_bytes, app.limits(), limits);
-    if (!bytes.ok()) return absl::Status(bytes.status().code(), Cat(name, ": ", bytes.status().message()));
-    ReleaseImportOptions o = options;
-    o.domain = job.v->domain;
-    o.version = job.v->version;
-    if (o.sha256.empty()) o.sha256 = job.v->sha256;  // the index's own digest, when it gives one
-    auto r = ImportText(app, std::move(*bytes), o, where, audit);
+  for (const IndexedRelease* job : jobs) {
+    ImportMeter meter(app.observer(), "release");
+    auto r = meter.Result(ImportListed(app, *job, options, limits, audit, &meter));
     if (!r.ok()) return r.status();
     out.push_back(std::move(*r));
   }
@@ -195,8 +226,9 @@ absl::StatusOr<ReleaseImport> ImportRelease(Application& app, std::string bytes,
   auto slot = app.imports().Enter(limits);
   if (!slot.ok()) return slot.status();
   std::string data = std::move(bytes);  // freed before the slot
+  ImportMeter meter(app.observer(), "release", data.size());
   if (absl::Status s = limits.Check("receiving the bundle"); !s.ok()) return s;
-  return ImportText(app, std::move(data), options, "", audit);
+  return meter.Result(ImportText(app, std::move(data), options, "", audit));
 }
 
 absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
@@ -214,9 +246,11 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, c
   if (!source.path.empty() && IsRemoteUrl(src))
     return absl::InvalidArgumentError(Cat("path '", RedactUrl(src), "' is a URL: give it as the url"));
   // A path, or a file:// URL in either field, is read under the import root.
+  ImportMeter meter(app.observer(), "release");
   auto bytes = ReadSource(src, app.limits().max_upload_bytes, app.limits(), limits);
   if (!bytes.ok()) return bytes.status();
-  auto r = ImportText(app, std::move(*bytes), options, RedactUrl(src), audit);
+  meter.AddBytes(bytes->size());
+  auto r = meter.Result(ImportText(app, std::move(*bytes), options, RedactUrl(src), audit));
   if (!r.ok()) return r.status();
   return std::vector<ReleaseImport>{std::move(*r)};
 }

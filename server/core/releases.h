@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/application.h"
+#include "storage/import/collection_index.h"
 
 namespace ttpgraph::core {
 
@@ -45,6 +46,23 @@ struct ReleaseSource {
 absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, const ReleaseSource& source,
                                                              const ReleaseImportOptions& options,
                                                              const QueryLimits& limits, AuditEntry* audit = nullptr);
+
+// A release a collection index lists (an entry of an ATT&CK domain), with
+// where its bundle is: the entry's url resolved against the index's location
+// under the fetch rules (an error for an entry the server may not read).
+struct IndexedRelease {
+  ReleaseId id;
+  absl::StatusOr<std::string> location;
+  CollectionVersion entry;
+};
+// Reads and parses the collection index at `index` (a path under the import
+// root or an allow-listed https URL, server/core/fetch.h). Errors name the index.
+absl::StatusOr<std::vector<IndexedRelease>> ReadReleaseIndex(Application& app, const std::string& index,
+                                                             const QueryLimits& limits);
+// Imports one listed release through the import gate, checking the index's
+// sha256 when it gives one: all or nothing, like every import.
+absl::StatusOr<ReleaseImport> ImportIndexedRelease(Application& app, const IndexedRelease& listed,
+                                                   const QueryLimits& limits, AuditEntry* audit = nullptr);
 
 // INVALID_ARGUMENT for an unknown domain; "" = every domain.
 absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(Application& app, std::string_view domain);

@@ -9,7 +9,8 @@
 // techniques-used-by-group latency (p50, p99) and throughput with 8 client
 // streams; server RSS with six releases and their graphs; RocksDB directory
 // size for six releases vs one; identity (issue 10): the token check alone,
-// and group techniques over TLS with a token next to plaintext with a token.
+// and group techniques over TLS with a token next to plaintext with a token;
+// operations (issue 15): the same with the metrics on (--http-listen).
 #include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -386,6 +387,12 @@ int main(int argc, char** argv) {
            plain_qps, tls_p50, tls_qps);
     report.Target("group techniques p50, TLS + token / plaintext + token", tls_p50 / plain_p50, "x", 1.25);
     report.Target("throughput 8 streams, TLS + token / plaintext + token", tls_qps / plain_qps, "x", 0.8,
+                  /*lower_is_better=*/false);
+    // Operations (issue 15): every call counted in the Prometheus metrics (--http-listen).
+    auto [metrics_p50, metrics_qps] = measure({"--http-listen", "127.0.0.1:0"}, "");
+    printf("(group techniques with metrics: p50 %.3f ms, %.0f q/s)\n", metrics_p50, metrics_qps);
+    report.Target("group techniques p50, with metrics / without", metrics_p50 / plain_p50, "x", 1.1);
+    report.Target("throughput 8 streams, with metrics / without", metrics_qps / plain_qps, "x", 0.9,
                   /*lower_is_better=*/false);
   }
 

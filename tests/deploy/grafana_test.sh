@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deploy/grafana/ttpgraph.json: valid JSON in Grafana's dashboard shape (unique panel ids, a grid
 # position, the ${datasource} variable on every query), every panel expression names only
-# metrics ttpgraphd exports (the list of issue 15, histograms by their _bucket series), and
+# metrics ttpgraphd exports (the list of issue 15, histograms by their _bucket series) and grpc_code
+# values as it writes them (grpc-go's names: NotFound, not NOT_FOUND), and
 # every one of those metrics has a panel. A made-up metric in a copy is caught.
 #
 # Env: TTPGRAPH_SOURCE_DIR (set by ctest).
@@ -26,6 +27,10 @@ METRICS = {  # name -> kind; issue 15 "Metrics and probes"
     "ttpgraph_sync_last_success_timestamp_seconds": "gauge",
     "process_resident_memory_bytes": "gauge", "process_threads": "gauge",
 }
+# grpc_code values as ttpgraphd (like go-grpc-prometheus) writes them: grpc-go's code names.
+CODES = {"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound", "AlreadyExists",
+         "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
+         "Unimplemented", "Internal", "Unavailable", "DataLoss", "Unauthenticated"}
 LABELS = {"grpc_service", "grpc_method", "grpc_code", "kind", "cache", "reason", "le", "job", "instance"}
 KEYWORDS = {"sum", "max", "min", "avg", "count", "by", "without", "on", "ignoring", "group_left",
             "group_right", "rate", "irate", "increase", "histogram_quantile", "time", "and", "or",
@@ -91,6 +96,9 @@ for p in panels:
               names and known, sorted({base(n) for n in names} - set(METRICS)))
         check("panel %r query %s uses only exported labels" % (p["title"], t["refId"]),
               labels <= LABELS, sorted(labels - LABELS))
+        for value in re.findall(r'grpc_code\s*[!=]~?\s*"([^"]*)"', t["expr"]):
+            check("panel %r query %s names grpc codes as exported" % (p["title"], t["refId"]),
+                  set(value.split("|")) <= CODES, sorted(set(value.split("|")) - CODES))
         for n in names:
             kind = METRICS.get(base(n))
             if kind == "histogram":

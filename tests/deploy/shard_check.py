@@ -251,7 +251,7 @@ class Checker:
     # --- latency -----------------------------------------------------------------------------
     def latency(self, release, calls=300):
         """Prints the proxy's overhead on group techniques (a figure, not a check)."""
-        req = self.api.message("ttpgraph.v1.GroupTechniquesRequest", release=release, group="G0001")
+        req = self.api.message("ttpgraph.v1.GroupTechniquesRequest", release=release, group="G0016")
         def p50(fn):
             times = []
             for _ in range(calls):

@@ -8,14 +8,15 @@
 #   - calls without x-ttpgraph-org (releases, knowledge, health) reach a shard and answer as it does;
 #   - killing a shard: its organizations answer UNAVAILABLE (never another shard's NOT_FOUND), the
 #     others' still answer, org-less calls still answer; restarting it restores its organizations.
-# Releases are imported into each shard with ttpctl (the documented fan-out, used when sync is off).
-#
-# Growing into issue 15's full test as the server features land:
-#   - sync (15): start every shard with --sync-index pointing at a collection index made from
-#     $TTPGRAPH_SHARED_DATA/attack (tests/testdata/mini_attack/collection-index.json.in shows the
-#     layout) and --import-root, wait for the releases instead of the ttpctl import loop;
+#   - releases by sync: every shard starts with --sync-index over one collection index made here
+#     from $TTPGRAPH_SHARED_DATA/attack (each bundle with its sha256) and --sync-domains
+#     enterprise-attack, so each converges on enterprise 18.0 and 18.1 (mobile and ICS listed,
+#     not synced) before it reports SERVING; a restarted shard finds them stored;
+#   - the figure: group techniques p50 through nginx minus direct (phase latency, G0016 on 18.1).
 # The shards share one admin token (--bootstrap-token-file, an `openssl rand -hex 32` secret as
 # the Kubernetes Secret holds), which ttpctl and shard_check.py send.
+#
+# Growing into issue 15's full test as the server features land:
 #   - re-encryption (10): shards with --tls-cert/--tls-key from the test CA (SAN ttpgraphd) and
 #     render_conf.py --upstream-ca "$WORK/tls/ca.crt";
 #   - moving an organization (11): org export from its shard, import on another, delete, and the
@@ -30,6 +31,7 @@ PY=/usr/bin/python3
 NSHARDS=3
 NORGS=30
 RELEASE=enterprise-attack@18.0
+ATTACK="$TTPGRAPH_SHARED_DATA/attack"
 openssl rand -hex 32 >"$WORK/admin.token"
 export TTPGRAPH_TOKEN_FILE="$WORK/admin.token"
 
@@ -53,15 +55,17 @@ shard_cleanup() {
 trap shard_cleanup EXIT
 trap "exit 143" TERM INT  # so a stopped test still runs shard_cleanup
 
-# start_shard I: ttpgraphd on SHARD_ADDRS[I] (a free port the first time), data in $WORK/shardI;
-# waits, bounded, for grpc.health SERVING.
+# start_shard I: ttpgraphd on SHARD_ADDRS[I] (a free port the first time), data in $WORK/shardI,
+# syncing the collection index; waits, bounded (60 s), for grpc.health SERVING.
 start_shard() {
   local i=$1 attempt n
   for attempt in 1 2 3; do
     [ -n "${SHARD_ADDRS[$i]:-}" ] && [ "$attempt" = 1 ] || SHARD_ADDRS[$i]="127.0.0.1:$(free_port)"
-    "$TTPGRAPHD" --listen "${SHARD_ADDRS[$i]}" --data-dir "$WORK/shard$i" --bootstrap-token-file "$WORK/admin.token" --quiet >>"$WORK/shard$i.log" 2>&1 &
+    "$TTPGRAPHD" --listen "${SHARD_ADDRS[$i]}" --data-dir "$WORK/shard$i" --bootstrap-token-file "$WORK/admin.token" \
+      --import-root "$WORK/index,$ATTACK" --sync-index "$WORK/index/index.json" --sync-domains enterprise-attack \
+      --quiet >>"$WORK/shard$i.log" 2>&1 &
     SHARD_PIDS[$i]=$!
-    for n in $(seq 1 200); do
+    for n in $(seq 1 1200); do  # SERVING once the first sync pass has ended
       "$TTPGRAPH_HEALTH" --addr "${SHARD_ADDRS[$i]}" >/dev/null 2>&1 && return 0
       kill -0 "${SHARD_PIDS[$i]}" 2>/dev/null || break
       sleep 0.05
@@ -91,12 +95,39 @@ protoc --include_imports --descriptor_set_out="$WORK/api.pb" -I "$SRC/proto" \
   "$SRC"/proto/ttpgraph/v1/*.proto "$SRC"/proto/grpc/health/v1/health.proto ||
   { fail "protoc descriptor set"; finish; }
 
-# ---- shards, each loaded with the release by ttpctl (fan-out to every shard's address) ----
+# ---- a collection index over the real bundles, in attack-stix-data's layout ----
+mkdir -p "$WORK/index"
+"$PY" - "$ATTACK" "$WORK/index/index.json" <<'PY' || { fail "collection index"; finish; }
+import glob, hashlib, json, os, re, sys
+attack, out = sys.argv[1], sys.argv[2]
+names = {"enterprise-attack": "Enterprise ATT&CK", "mobile-attack": "Mobile ATT&CK", "ics-attack": "ATT&CK for ICS"}
+collections = {}
+for path in sorted(glob.glob(os.path.join(attack, "*-attack-*.json.gz"))):
+    domain, version = re.match(r"(\w+-attack)-([\d.]+)\.json\.gz$", os.path.basename(path)).groups()
+    if domain == "enterprise-attack" and version not in ("18.0", "18.1"):
+        continue  # two enterprise releases keep the test short; the others are imported elsewhere
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    collections.setdefault(domain, []).append({"version": version, "url": path, "sha256": digest,
+                                               "modified": "2025-10-28T00:00:00.000Z"})
+index = {"id": "ttpgraph-shard-test", "name": "ATT&CK from shared/data", "created": "2025-10-28T00:00:00Z",
+         "modified": "2025-10-28T00:00:00Z",
+         "collections": [{"id": "x-mitre-collection--" + d, "name": names[d], "created": "2025-10-28T00:00:00Z",
+                          "versions": v} for d, v in sorted(collections.items())]}
+json.dump(index, open(out, "w"), indent=1)
+PY
+
+# ---- shards, each syncing the index (no import into any of them) ----
 for i in $(seq 0 $((NSHARDS - 1))); do
   start_shard "$i" || { fail "shard $i did not start"; cat "$WORK/shard$i.log"; finish; }
-  "$TTPCTL" --server "${SHARD_ADDRS[$i]}" release import "$SRC/tests/testdata/mini_attack/mini-v18.json" \
-    --domain enterprise-attack --version 18.0 >"$WORK/import$i.out" 2>&1
-  check "release imported into shard $i" 0 $?
+done
+for i in $(seq 0 $((NSHARDS - 1))); do
+  "$TTPCTL" --server "${SHARD_ADDRS[$i]}" --json release list >"$WORK/releases$i.json" 2>&1
+  check "shard $i synced enterprise 18.0 and 18.1 (and nothing else), no error" \
+    "enterprise-attack@18.0,enterprise-attack@18.1 2 []" \
+    "$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); s = d.get("sync", {})
+print(",".join(r["name"] for r in d.get("releases", [])), s.get("releases_imported"), [s["last_error"]] if s.get("last_error") else [])' \
+      "$WORK/releases$i.json")"
 done
 
 # ---- TLS for the proxy's clients: a CA and a certificate for localhost ----
@@ -148,7 +179,7 @@ check "proxy /healthz" ok "$health_body"
 phase place "$NORGS" "$RELEASE"
 phase route
 phase anyshard "$RELEASE"
-phase latency "$RELEASE"
+phase latency enterprise-attack@18.1
 
 # ---- a shard dies ----
 dead=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["placement"]["org-00"])' "$WORK/state.json")
@@ -161,6 +192,10 @@ phase down "$dead" "$RELEASE"
 old_addr=${SHARD_ADDRS[$dead]}
 start_shard "$dead"
 check "shard $dead restarted" 0 $?
+"$TTPCTL" --server "${SHARD_ADDRS[$dead]}" --json release list >"$WORK/restarted.json" 2>&1
+check "shard $dead after its restart: the releases stored, the sync imports nothing" "2 0" \
+  "$("$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(len(d["releases"]), d["sync"]["releases_imported"])' \
+    "$WORK/restarted.json")"
 check "shard $dead kept its address (nginx knows no other)" "$old_addr" "${SHARD_ADDRS[$dead]}"
 phase serve
 

@@ -2,6 +2,7 @@
 #include <map>
 #include <regex>
 
+#include "absl/strings/str_join.h"
 #include "clients/cpp/ttpctl/common.h"
 
 namespace ttpctl {
@@ -91,6 +92,18 @@ int ReleaseList(Client& c, const Args& a) {
                     std::to_string(r.counts_by_type().count("attack-pattern") ? r.counts_by_type().at("attack-pattern") : 0),
                     r.imported_at(), r.content_sha256().substr(0, 12)});
   PrintTable({"RELEASE", "STIX", "OBJECTS", "TECHNIQUES", "IMPORTED", "SHA256"}, rows);
+  if (resp.has_sync()) {  // the server syncs from a collection index (ttpgraphd --sync-index)
+    const v1::SyncStatus& sync = resp.sync();
+    std::string domains = absl::StrJoin(sync.domains(), ",");
+    std::string last = absl::StrJoin(sync.last_imported(), ", ");
+    printf("\nsync:         %s every %s%s\n", sync.index().c_str(), sync.interval().c_str(),
+           domains.empty() ? "" : (" (" + domains + ")").c_str());
+    printf("last pass:    %s\n", sync.last_attempt().empty() ? "none yet" : sync.last_attempt().c_str());
+    printf("last success: %s\n", sync.last_success().empty() ? "never" : sync.last_success().c_str());
+    printf("imported:     %lld since start%s\n", static_cast<long long>(sync.releases_imported()),
+           last.empty() ? "" : (" (last pass: " + last + ")").c_str());
+    if (!sync.last_error().empty()) printf("last error:   %s\n", sync.last_error().c_str());
+  }
   return 0;
 }
 
