@@ -31,6 +31,7 @@
 #include "server/core/identity.h"
 #include "server/core/import_gate.h"
 #include "server/core/limits.h"
+#include "server/core/next_release_cache.h"
 #include "server/core/org_views.h"
 #include "server/core/sync.h"
 #include "server/core/telemetry.h"
@@ -51,6 +52,7 @@ class Application {
   OrgStore& orgs() { return orgs_; }
   OrgViews& org_views() { return org_views_; }
   DiffCache& diffs() { return diffs_; }
+  NextReleaseCache& next_releases() { return next_releases_; }
   TokenStore& tokens() { return tokens_; }
   Authenticator& auth() { return auth_; }
   ImportGate& imports() { return imports_; }
@@ -75,6 +77,7 @@ class Application {
   OrgStore orgs_;
   OrgViews org_views_;
   DiffCache diffs_;
+  NextReleaseCache next_releases_;
   TokenStore tokens_;
   Authenticator auth_;
   ImportGate imports_;

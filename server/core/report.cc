@@ -89,6 +89,12 @@ absl::StatusOr<std::optional<ReportNextRelease>> NextRelease(Application& app, c
   auto newest = app.store().Resolve(newest_ref);
   if (!newest.ok()) return newest.status();
   if (!(own->version < newest->version)) return std::nullopt;
+  auto from = app.releases().Get(org.release);
+  if (!from.ok()) return from.status();
+  auto to = app.releases().Get(*newest);
+  if (!to.ok()) return to.status();
+  NextReleaseCache::Key key{org.id, org.incarnation, org.generation, *from, *to};
+  if (auto hit = app.next_releases().Find(key)) return hit;
   auto plan = PlanMigration(app, OrgId(org.id), org.release, newest->Name(), {}, limits);
   if (!plan.ok()) return plan.status();
   const MigrationPlan& p = plan->plan;
@@ -110,6 +116,9 @@ absl::StatusOr<std::optional<ReportNextRelease>> NextRelease(Application& app, c
           n.review.push_back({d.id, d.name, m.technique, action == MigrationAction::kReview ? "review" : "orphaned",
                               m.reasons});
         }
+  key.generation = plan->org.generation;  // the record the plan read its detections after
+  key.incarnation = plan->org.incarnation;
+  app.next_releases().Put(key, n);
   return n;
 }
 

@@ -215,6 +215,37 @@ TEST_F(ReportServiceTest, JsonHasTheNumbersOfTheOtherRpcs) {
   EXPECT_EQ(int64_t(next["orphaned"]), plan.orphaned());
 }
 
+// The next-release section is kept between reports (NextReleaseCache) but never
+// outlives a change of the organization's detections.
+TEST_F(ReportServiceTest, NextReleaseFollowsEveryDetectionChange) {
+  v1::CoverageReportRequest req = Request();
+  req.set_org_id("beta");
+  req.set_release("enterprise-attack@17.0");
+  auto in_scope = [&] {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    std::string text = Report(req);
+    EXPECT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS);
+    return int64_t(doc["next_release"]["detections_in_scope"]);
+  };
+  EXPECT_EQ(in_scope(), 0);
+  EXPECT_EQ(in_scope(), 0);  // from the cache
+  v1::CreateDetectionRequest create;
+  create.set_org_id("beta");
+  create.mutable_detection()->set_id("beta-1");
+  create.mutable_detection()->set_name("rule beta-1");
+  create.mutable_detection()->add_techniques("T1001");
+  v1::Detection d;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateDetection, create, &d));
+  EXPECT_EQ(in_scope(), 1);
+  v1::DeleteDetectionRequest del;
+  del.set_org_id("beta");
+  del.set_id("beta-1");
+  v1::DeleteDetectionResponse deleted;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteDetection, del, &deleted));
+  EXPECT_EQ(in_scope(), 0);
+}
+
 TEST_F(ReportServiceTest, GroupsRollupAndNoNewerRelease) {
   v1::CoverageReportRequest req = Request();
   req.set_org_id("beta");  // maps against 17.0, no detections
