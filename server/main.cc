@@ -7,6 +7,11 @@
 // command line wins, an empty variable counts as unset. `ttpgraphd --help`
 // lists them with their defaults (server/README.md "Limits").
 // SIGTERM or SIGINT shut it down gracefully.
+//
+//   ttpgraphd --restore-from /var/lib/ttpgraph-backup/private/3 --data-dir /var/lib/ttpgraph-new
+//
+// restores a backup (BackupService, storage/backup.h) into an empty directory
+// and exits: 0 when the store there opens, 1 (saying why) otherwise.
 #include <signal.h>
 
 #include <cstdio>
@@ -18,6 +23,7 @@
 
 #include "server/log.h"
 #include "server/server.h"
+#include "storage/backup.h"
 #include "storage/strings.h"
 
 namespace {
@@ -119,19 +125,24 @@ std::vector<Flag> Flags(ServerOptions& o) {
          l.fetch_timeout = absl::Seconds(static_cast<int64_t>(n));
          return true;
        }},
+      {"--backup-dir", "DIR", "directory of the online backups (ttpctl backup create); default none: backups disabled",
+       [&l](const std::string&, const std::string& v) { l.backup_dir = v; return true; }},
       {"--query-threads", "N", "threads answering knowledge queries; default one per two cores",
        count(&o.query_threads)},
   };
 }
 
 void Usage(const std::vector<Flag>& flags) {
-  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet]\n");
+  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet]\n"
+                  "       ttpgraphd --restore-from PATH --data-dir NEW\n");
   for (const Flag& f : flags)
     fprintf(stderr, "  %s %s\n      %s (env %s)\n", f.name, f.arg, f.help, EnvName(f.name).c_str());
   fprintf(stderr,
           "  --insecure\n      allow a non-loopback listen address without TLS (env TTPGRAPH_INSECURE=1)\n"
           "  --preload\n      build every release's graph at start\n"
-          "  --quiet\n      log warnings and errors only\n");
+          "  --quiet\n      log warnings and errors only\n"
+          "  --restore-from PATH\n      restore the backup at PATH (a backup's path as `ttpctl backup list` prints it, or\n"
+          "      a backup directory: its newest backup) into the empty --data-dir NEW, then exit (no env twin)\n");
 }
 
 }  // namespace
@@ -139,6 +150,7 @@ void Usage(const std::vector<Flag>& flags) {
 int main(int argc, char** argv) {
   ServerOptions options;
   const std::vector<Flag> flags = Flags(options);
+  std::string restore_from;
   for (const Flag& f : flags) {
     const char* v = getenv(EnvName(f.name).c_str());
     if (v && *v && !f.set(EnvName(f.name), v)) return 2;
@@ -151,6 +163,18 @@ int main(int argc, char** argv) {
     if (a == "--preload") { options.preload_graphs = true; continue; }
     if (a == "--quiet") { ttpgraph::SetQuietLogs(true); continue; }
     if (a == "--help" || a == "-h") { Usage(flags); return 0; }
+    if (a == "--restore-from" || ttpgraph::StartsWith(a, "--restore-from=")) {
+      if (a.size() > 14) {
+        restore_from = a.substr(15);
+      } else if (i + 1 < argc) {
+        restore_from = argv[++i];
+      }
+      if (restore_from.empty()) {
+        fprintf(stderr, "ttpgraphd: --restore-from needs a value\n");
+        return 2;
+      }
+      continue;
+    }
     std::string value;
     bool has_value = false;
     if (size_t eq = a.find('='); eq != std::string::npos && ttpgraph::StartsWith(a, "--")) {
@@ -174,6 +198,21 @@ int main(int argc, char** argv) {
       value = argv[++i];
     }
     if (!flag->set(a, value)) return 2;
+  }
+
+  if (!restore_from.empty()) {
+    if (options.data_dir == ServerOptions().data_dir) {
+      fprintf(stderr, "ttpgraphd: --restore-from needs --data-dir NEW: the new, empty directory to restore into\n");
+      return 2;
+    }
+    auto restored = ttpgraph::RestoreBackup(restore_from, options.data_dir);
+    if (!restored.ok()) {
+      fprintf(stderr, "ttpgraphd: restore failed: %s\n", std::string(restored.status().message()).c_str());
+      return 1;
+    }
+    printf("restored backup %u (%s, taken %s) into %s\n", restored->id, restored->path.c_str(),
+           ttpgraph::FormatRfc3339(restored->created_unix_ms).c_str(), options.data_dir.c_str());
+    return 0;
   }
 
   // Block the shutdown signals in every thread; one thread waits for them.

@@ -62,6 +62,7 @@ class OrgServiceImpl;
 class DefenseServiceImpl;
 class TokenServiceImpl;
 class AuditServiceImpl;
+class BackupServiceImpl;
 class HealthService;
 
 class TtpgraphServer {
@@ -90,6 +91,7 @@ class TtpgraphServer {
   std::unique_ptr<DefenseServiceImpl> defense_service_;
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<BackupServiceImpl> backup_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;

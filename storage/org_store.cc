@@ -296,6 +296,66 @@ absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org, 
   return DeleteOrgResult{*o, o->detection_count};
 }
 
+absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::vector<Detection> detections,
+                                                 std::vector<InventoryEntry> inventory, const AuditEntry* audit) {
+  const OrgId org(init.id);
+  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
+  std::set<std::string_view> ids;
+  for (size_t i = 0; i < detections.size(); ++i) {
+    if (auto s = ValidateDetectionId(detections[i].id); !s.ok())
+      return absl::InvalidArgumentError(Cat("detections[", i, "]: ", s.message()));
+    if (!ids.insert(detections[i].id).second)
+      return absl::InvalidArgumentError(Cat("detections[", i, "]: id '", detections[i].id, "' appears twice"));
+  }
+  if (static_cast<int64_t>(detections.size()) > limits_.max_detections_per_org)
+    return absl::ResourceExhaustedError(Cat("organization '", org.str(), "' has ", detections.size(),
+                                            " detections, over the limit of ", limits_.max_detections_per_org,
+                                            " (max_detections_per_org); nothing was imported"));
+  if (static_cast<int64_t>(inventory.size()) > limits_.max_inventory_entries)
+    return absl::ResourceExhaustedError(Cat("organization '", org.str(), "' has ", inventory.size(),
+                                            " inventory entries, over the limit of ", limits_.max_inventory_entries,
+                                            "; nothing was imported"));
+  absl::MutexLock lock(&write_mu_);
+  auto existing = store_->KvGet(OrgKey(org));
+  if (existing.ok())
+    return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists on this server; delete it "
+                                        "first or import under another id; nothing was imported"));
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  int64_t count = 0;
+  if (auto s = store_->KvScan("org/@/", [&](std::string_view, std::string_view) { return ++count < limits_.max_organizations; });
+      !s.ok())
+    return s;
+  if (count >= limits_.max_organizations)
+    return absl::ResourceExhaustedError(Cat("the server already holds ", limits_.max_organizations,
+                                            " organizations, its limit (max_organizations, --max-organizations)"));
+  const int64_t now = NowMs();
+  Organization o;
+  o.id = org.str();
+  o.display_name = init.display_name.empty() ? org.str() : init.display_name;
+  o.release = init.release.empty() ? "enterprise-attack@latest" : init.release;
+  o.created_at_unix_ms = init.created_at_unix_ms > 0 ? init.created_at_unix_ms : now;
+  o.updated_at_unix_ms = init.updated_at_unix_ms > 0 ? init.updated_at_unix_ms : o.created_at_unix_ms;
+  o.detection_count = static_cast<int64_t>(detections.size());
+  o.inventory_count = static_cast<int64_t>(inventory.size());
+  o.generation = 1;
+  o.incarnation = NewIncarnation();
+  std::string prefix = DataPrefix(org);
+  std::string end = prefix;
+  end.back() = '/' + 1;
+  std::vector<Store::KvOp> ops;
+  ops.reserve(detections.size() + 3);
+  ops.push_back({Store::KvOp::kDeleteRange, prefix, end});  // a leftover range (none is expected)
+  for (Detection& d : detections) {
+    if (d.created_at_unix_ms <= 0) d.created_at_unix_ms = now;
+    if (d.updated_at_unix_ms <= 0) d.updated_at_unix_ms = d.created_at_unix_ms;
+    ops.push_back({Store::KvOp::kPut, DetectionKey(org, d.id), EncodeDetection(d)});
+  }
+  if (!inventory.empty()) ops.push_back({Store::KvOp::kPut, InventoryKey(org), EncodeInventory(inventory)});
+  ops.push_back({Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)});
+  if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
+  return o;
+}
+
 absl::StatusOr<std::vector<Organization>> OrgStore::ListOrgs() const {
   std::vector<Organization> out;
   absl::Status err;

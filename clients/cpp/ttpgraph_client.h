@@ -45,6 +45,7 @@
 #include "ttpgraph/v1/release_service.grpc.pb.h"
 #include "ttpgraph/v1/token_service.grpc.pb.h"
 #include "ttpgraph/v1/audit_service.grpc.pb.h"
+#include "ttpgraph/v1/backup_service.grpc.pb.h"
 
 namespace ttpgraph {
 
@@ -112,6 +113,7 @@ class Client {
   v1::DefenseService::Stub& defense() { return *defense_; }
   v1::TokenService::Stub& tokens() { return *tokens_; }
   v1::AuditService::Stub& audit() { return *audit_; }
+  v1::BackupService::Stub& backups() { return *backups_; }
   health::Health::Stub& health() { return *health_; }
   const ClientOptions& options() const { return options_; }
 
@@ -152,6 +154,9 @@ class Client {
   absl::Status ImportFrom(const v1::ImportReleaseFromRequest& req, v1::ImportReleaseFromResponse* resp) {
     return Call(&v1::ReleaseService::Stub::ImportReleaseFrom, req, resp);
   }
+  // OrgService.ImportOrganization of an organization document (the JSON of
+  // ExportOrganization), uploaded like a bundle.
+  absl::Status ImportOrganization(const std::string& document, v1::ImportOrganizationResponse* resp);
 
   // OrgService.ImportDetections of the files under `paths`: a file is sent as
   // it is (a Sigma .yml, a .tar.gz of rules, a Navigator layer, a CSV; the
@@ -176,6 +181,7 @@ class Client {
   std::unique_ptr<v1::DefenseService::Stub> defense_;
   std::unique_ptr<v1::TokenService::Stub> tokens_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
+  std::unique_ptr<v1::BackupService::Stub> backups_;
   std::unique_ptr<health::Health::Stub> health_;
 };
 
@@ -193,6 +199,8 @@ template <>
 inline v1::TokenService::Stub& Client::StubFor<v1::TokenService::Stub>() { return *tokens_; }
 template <>
 inline v1::AuditService::Stub& Client::StubFor<v1::AuditService::Stub>() { return *audit_; }
+template <>
+inline v1::BackupService::Stub& Client::StubFor<v1::BackupService::Stub>() { return *backups_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
 

@@ -148,7 +148,8 @@ TEST(AccessMatrixTest, EveryMethodAsEveryIdentity) {
       "DefenseService/ImportD3fend", "DefenseService/ImportD3fendFrom", "DefenseService/DeleteD3fendVersion",
       "DefenseService/ImportAtomicIndex", "DefenseService/ImportAtomicIndexFrom", "OrgService/CreateOrganization",
       "OrgService/DeleteOrganization", "TokenService/CreateToken", "TokenService/ListTokens",
-      "TokenService/RevokeToken"};
+      "TokenService/RevokeToken", "BackupService/CreateBackup", "BackupService/ListBackups",
+      "BackupService/VerifyBackup", "OrgService/ExportOrganization", "OrgService/ImportOrganization"};
 
   std::map<std::string, int> writes_called;
   int methods = 0;

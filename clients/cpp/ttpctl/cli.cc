@@ -260,6 +260,7 @@ const CommandTable& Table() {
     AddAnalysisCommands(t);
     AddDefenseCommands(t);
     AddAccessCommands(t);
+    AddBackupCommands(t);
     AddMetaCommands(t);
     return t;
   }();

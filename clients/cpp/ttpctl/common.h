@@ -21,6 +21,7 @@ void AddOrgCommands(CommandTable& t);
 void AddAnalysisCommands(CommandTable& t);
 void AddDefenseCommands(CommandTable& t);
 void AddAccessCommands(CommandTable& t);  // token, audit
+void AddBackupCommands(CommandTable& t);
 
 // ---- flags shared by several commands: defined once, spelled once ----------
 // --release for knowledge queries. Default: enterprise-attack@latest.
