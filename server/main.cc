@@ -163,24 +163,21 @@ int main(int argc, char** argv) {
     if (a == "--preload") { options.preload_graphs = true; continue; }
     if (a == "--quiet") { ttpgraph::SetQuietLogs(true); continue; }
     if (a == "--help" || a == "-h") { Usage(flags); return 0; }
-    if (a == "--restore-from" || ttpgraph::StartsWith(a, "--restore-from=")) {
-      if (a.size() > 14) {
-        restore_from = a.substr(15);
-      } else if (i + 1 < argc) {
-        restore_from = argv[++i];
-      }
-      if (restore_from.empty()) {
-        fprintf(stderr, "ttpgraphd: --restore-from needs a value\n");
-        return 2;
-      }
-      continue;
-    }
     std::string value;
     bool has_value = false;
     if (size_t eq = a.find('='); eq != std::string::npos && ttpgraph::StartsWith(a, "--")) {
       value = a.substr(eq + 1);
       a = a.substr(0, eq);
       has_value = true;
+    }
+    if (a == "--restore-from") {  // an action, not a setting: no environment twin
+      if (!has_value && i + 1 < argc) value = argv[++i];
+      if (value.empty()) {
+        fprintf(stderr, "ttpgraphd: --restore-from needs a value\n");
+        return 2;
+      }
+      restore_from = value;
+      continue;
     }
     const Flag* flag = nullptr;
     for (const Flag& f : flags)

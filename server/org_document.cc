@@ -94,7 +94,7 @@ absl::StatusOr<core::OrgDocument> OrgDocumentFromJson(std::string_view json) {
   lenient.ignore_unknown_fields = true;
   auto parsed = google::protobuf::util::JsonStringToMessage(json, &in, lenient);
   if (!parsed.ok())
-    return absl::InvalidArgumentError(Cat("not an organization document: ", parsed.message()));
+    return absl::InvalidArgumentError(Cat("not an organization document: ", std::string(parsed.message())));
   if (in.format() != kOrgDocumentFormat)
     return absl::InvalidArgumentError(Cat("format: '", in.format(), "' is not an organization document (\"",
                                           kOrgDocumentFormat, "\", as ttpctl org export writes)"));
@@ -104,7 +104,7 @@ absl::StatusOr<core::OrgDocument> OrgDocumentFromJson(std::string_view json) {
                                           "or upgrade this one)"));
   in.Clear();
   parsed = google::protobuf::util::JsonStringToMessage(json, &in, google::protobuf::util::JsonParseOptions());
-  if (!parsed.ok()) return absl::InvalidArgumentError(Cat("organization document: ", parsed.message()));
+  if (!parsed.ok()) return absl::InvalidArgumentError(Cat("organization document: ", std::string(parsed.message())));
 
   core::OrgDocument doc;
   const auto& o = in.organization();

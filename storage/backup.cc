@@ -163,8 +163,10 @@ absl::StatusOr<BackupInfo> RestoreBackup(const std::string& from, const std::str
   };
   fs::create_directories(data_dir, ec);
   if (ec) return absl::InternalError(Cat("cannot create ", data_dir, ": ", ec.message()));
-  // The restore checks each file's checksum as it copies it.
+  // The restore checks each file's checksum as it copies it. The engine goes
+  // before any clean-up: its copying threads end with it.
   auto io = (*engine)->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, data_dir, data_dir);
+  engine->reset();
   if (!io.ok()) {
     absl::Status s = FromRocks(io, Cat("restoring backup ", id, " of ", dir, " into ", data_dir));
     if (io.IsCorruption()) s = absl::DataLossError(s.message());
