@@ -82,11 +82,13 @@ absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
   auto s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), EngineOptions(backup_dir), &raw);
   if (!s.ok()) return FromRocks(s, Cat("opening the backup directory ", backup_dir));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
-  // No flush: the backup takes the live table files and the write-ahead logs
-  // as of one moment (RocksDB stops deleting files meanwhile), so it holds
-  // every committed write and nothing half-done; a restore replays the logs.
+  // The memtables are flushed first, so the backup is table files only (shared
+  // with the next backup, which copies none of them again) instead of the
+  // write-ahead log, copied whole into every backup (storage/README.md).
+  // RocksDB stops deleting files meanwhile and takes them as of one moment:
+  // every committed write, nothing half-done.
   rocksdb::CreateBackupOptions options;
-  options.flush_before_backup = false;
+  options.flush_before_backup = true;
   rocksdb::BackupID id = 0;
   auto io = engine->CreateNewBackup(options, db_.get(), &id);
   if (!io.ok()) {

@@ -18,18 +18,21 @@ T --org acme detection import "$DATA/sigma/sigma-rules.tar.gz" >/dev/null || fai
 T --org acme inventory add DC0032 --log-source 'WinEventLog:Security|EventCode=4688' >/dev/null || fail "inventory add"
 T token create --role editor --org acme --description "acme CI" >/dev/null 2>&1 || fail "token create"
 
-# Everything a user can read, one document; token last-use times left out (a call may move them).
+# Everything a user can read, each document with its keys sorted (maps print in any order);
+# token last-use times left out (a call may move them).
+sorted_json() { python3 -c 'import json,sys; d=json.load(sys.stdin); [t.pop("last_used", None) for t in d.get("tokens", [])]; print(json.dumps(d, sort_keys=True))'; }
 snapshot() {
   {
-    T release list --json
-    T org list --json
-    T --org acme detection list --json --with-query
-    T --org acme inventory --json
-    T token list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); [t.pop("last_used", None) for t in d.get("tokens", [])]; print(json.dumps(d, sort_keys=True))'
-    T audit --json
-  } | sha256sum | cut -c1-64
+    T release list --json | sorted_json
+    T org list --json | sorted_json
+    T --org acme detection list --json --with-query | sorted_json
+    T --org acme inventory list --json | sorted_json
+    T token list --json | sorted_json
+    T audit --json | sorted_json
+  } >"$WORK/snapshot.$1"
+  sha256sum <"$WORK/snapshot.$1" | cut -c1-64
 }
-before=$(snapshot)
+before=$(snapshot source)
 
 created=$(T backup create --json)
 id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$created")
@@ -63,13 +66,14 @@ stop_server; check "source server stops" 0 "$STOP_RC"
 if ! start_server --backup-dir "$WORK/backups" --data-dir "$WORK/new"; then
   fail "server on the restored directory did not start"; cat "$WORK/server.log"; finish
 fi
-check "the restored server answers exactly as the source did" "$before" "$(snapshot)"
+check "the restored server answers exactly as the source did" "$before" "$(snapshot restored)"
+diff "$WORK/snapshot.source" "$WORK/snapshot.restored" | head -20
 
 # Moving acme: export, delete, import gives the same organization.
 org_state() {
   { T --org acme org show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("generation", None); print(json.dumps(d, sort_keys=True))'
     T --org acme detection list --json --with-query
-    T --org acme inventory --json; } | sha256sum | cut -c1-64
+    T --org acme inventory list --json; } | sha256sum | cut -c1-64
 }
 acme=$(org_state)
 T --org acme org export > "$WORK/acme.json" || fail "org export"
