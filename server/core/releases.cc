@@ -278,8 +278,8 @@ absl::Status CheckNoOrgMapsTo(Application& app, const ReleaseId& id) {
   return absl::FailedPreconditionError(
       Cat("release ", id.Name(), " is in use: ", mapped.size(), " organization", mapped.size() == 1 ? "" : "s",
           " map", mapped.size() == 1 ? "s" : "", " to it (", Join(std::vector<std::string>(mapped.begin(), mapped.begin() + shown), ", "),
-          mapped.size() > shown ? ", ..." : "", "); map them to another release (org update --release) first; "
-          "or give --force (force) to delete it anyway; nothing was deleted"));
+          mapped.size() > shown ? ", ..." : "", "); map them to another release (org update --release) first, or give --force to delete it "
+          "anyway (their coverage then answers NOT_FOUND); nothing was deleted"));
 }
 
 }  // namespace
