@@ -240,9 +240,8 @@ absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org) const {
 
 absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org) const { return GetOrgLocked(org); }
 
-absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init, const AuditEntry* audit) {
+absl::StatusOr<Organization> OrgStore::NewOrgLocked(const OrgId& org, const Organization& init) const {
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
-  absl::MutexLock lock(&write_mu_);
   auto existing = store_->KvGet(OrgKey(org));
   if (existing.ok()) return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists"));
   if (!absl::IsNotFound(existing.status())) return existing.status();
@@ -260,11 +259,18 @@ absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organiz
   o.created_at_unix_ms = o.updated_at_unix_ms = NowMs();
   o.generation = 1;
   o.incarnation = NewIncarnation();
+  return o;
+}
+
+absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init, const AuditEntry* audit) {
+  absl::MutexLock lock(&write_mu_);
+  auto o = NewOrgLocked(org, init);
+  if (!o.ok()) return o.status();
   // A leftover data range (none is expected) is cleared in the same batch.
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
   end.back() = '/' + 1;
-  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)}}, audit);
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}}, audit);
       !s.ok())
     return s;
   return o;
@@ -299,7 +305,7 @@ absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org, 
 absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::vector<Detection> detections,
                                                  std::vector<InventoryEntry> inventory, const AuditEntry* audit) {
   const OrgId org(init.id);
-  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
+  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;  // before its detections' errors
   std::set<std::string_view> ids;
   for (size_t i = 0; i < detections.size(); ++i) {
     if (auto s = ValidateDetectionId(detections[i].id); !s.ok())
@@ -316,29 +322,17 @@ absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::
                                             " inventory entries, over the limit of ", limits_.max_inventory_entries,
                                             "; nothing was imported"));
   absl::MutexLock lock(&write_mu_);
-  auto existing = store_->KvGet(OrgKey(org));
-  if (existing.ok())
-    return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists on this server; delete it "
-                                        "first or import under another id; nothing was imported"));
-  if (!absl::IsNotFound(existing.status())) return existing.status();
-  int64_t count = 0;
-  if (auto s = store_->KvScan("org/@/", [&](std::string_view, std::string_view) { return ++count < limits_.max_organizations; });
-      !s.ok())
-    return s;
-  if (count >= limits_.max_organizations)
-    return absl::ResourceExhaustedError(Cat("the server already holds ", limits_.max_organizations,
-                                            " organizations, its limit (max_organizations, --max-organizations)"));
-  const int64_t now = NowMs();
-  Organization o;
-  o.id = org.str();
-  o.display_name = init.display_name.empty() ? org.str() : init.display_name;
-  o.release = init.release.empty() ? "enterprise-attack@latest" : init.release;
-  o.created_at_unix_ms = init.created_at_unix_ms > 0 ? init.created_at_unix_ms : now;
+  auto created = NewOrgLocked(org, init);
+  if (absl::IsAlreadyExists(created.status()))
+    return absl::AlreadyExistsError(Cat(created.status().message(), " on this server; delete it first or import under "
+                                        "another id; nothing was imported"));
+  if (!created.ok()) return created.status();
+  Organization& o = *created;
+  const int64_t now = o.created_at_unix_ms;
+  if (init.created_at_unix_ms > 0) o.created_at_unix_ms = init.created_at_unix_ms;
   o.updated_at_unix_ms = init.updated_at_unix_ms > 0 ? init.updated_at_unix_ms : o.created_at_unix_ms;
   o.detection_count = static_cast<int64_t>(detections.size());
   o.inventory_count = static_cast<int64_t>(inventory.size());
-  o.generation = 1;
-  o.incarnation = NewIncarnation();
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
   end.back() = '/' + 1;

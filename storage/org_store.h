@@ -203,6 +203,10 @@ class OrgStore {
 
  private:
   absl::StatusOr<Organization> GetOrgLocked(const OrgId& org) const;
+  // The record of a new organization (times now, generation 1, a new
+  // incarnation): ALREADY_EXISTS when it exists, RESOURCE_EXHAUSTED past
+  // max_organizations. Called under write_mu_.
+  absl::StatusOr<Organization> NewOrgLocked(const OrgId& org, const Organization& init) const;
 
   Store* store_;
   OrgStoreLimits limits_;
