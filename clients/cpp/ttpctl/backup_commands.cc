@@ -53,8 +53,8 @@ void AddBackupCommands(CommandTable& t) {
       .Details(
           "The server writes it into its --backup-dir (TTPGRAPH_BACKUP_DIR) while it goes on serving;\n"
           "table files an earlier backup holds are not copied again. With --json the document has `id`\n"
-          "and `path`. Restore: stop nothing, run `ttpgraphd --restore-from PATH --data-dir NEW` on the\n"
-          "server's machine, then start ttpgraphd on NEW.")
+          "and `path`. To restore, run `ttpgraphd --restore-from PATH --data-dir NEW` on the server's\n"
+          "machine (NEW new or empty), then start ttpgraphd on NEW.")
       .Example("ttpctl backup create")
       .Example("ttpctl backup create --json");
   t.Add("backup list", BackupList)
