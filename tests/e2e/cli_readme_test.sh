@@ -92,15 +92,18 @@ while IFS=$'\t' read -r line cmd; do
   fi
 done <"$WORK/examples.tsv"
 
-# The documents the examples wrote: each one JSON document (a Navigator layer).
+# The documents the examples wrote: each one JSON document (a Navigator layer, or an
+# organization document of `org export`).
 written=0
 for f in "$WORK"/run/*; do
   [ -e "$f" ] || continue
   written=$((written + 1))
   if python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["versions"]["layer"] == "4.5"' "$f" 2>/dev/null; then
     pass "$(basename "$f") is a Navigator 4.5 layer"
+  elif python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert (d["format"], d["version"]) == ("ttpgraph.organization", 1)' "$f" 2>/dev/null; then
+    pass "$(basename "$f") is an organization document"
   else
-    fail "$(basename "$f") is not a Navigator 4.5 layer: $(head -c 200 "$f")"
+    fail "$(basename "$f") is neither a Navigator 4.5 layer nor an organization document: $(head -c 200 "$f")"
   fi
 done
 [ "$written" -gt 0 ] && pass "$written documents written" || fail "the examples wrote no document"
