@@ -7,6 +7,11 @@
 // command line wins, an empty variable counts as unset. `ttpgraphd --help`
 // lists them with their defaults (server/README.md "Limits").
 // SIGTERM or SIGINT shut it down gracefully.
+//
+//   ttpgraphd --restore-from /var/lib/ttpgraph-backup/private/3 --data-dir /var/lib/ttpgraph-new
+//
+// restores a backup (BackupService, storage/backup.h) into an empty directory
+// and exits: 0 when the store there opens, 1 (saying why) otherwise.
 #include <signal.h>
 
 #include <cstdio>
@@ -19,6 +24,7 @@
 #include "server/core/fetch.h"
 #include "server/log.h"
 #include "server/server.h"
+#include "storage/backup.h"
 #include "storage/strings.h"
 
 namespace {
@@ -120,6 +126,8 @@ std::vector<Flag> Flags(ServerOptions& o) {
          l.fetch_timeout = absl::Seconds(static_cast<int64_t>(n));
          return true;
        }},
+      {"--backup-dir", "DIR", "directory of the online backups (ttpctl backup create); default none: backups disabled",
+       [&l](const std::string&, const std::string& v) { l.backup_dir = v; return true; }},
       {"--query-threads", "N", "threads answering knowledge queries; default one per two cores",
        count(&o.query_threads)},
       {"--http-listen", "HOST:PORT", "serve /metrics, /healthz and /readyz over plain HTTP here; default none",
@@ -142,7 +150,8 @@ std::vector<Flag> Flags(ServerOptions& o) {
 }
 
 void Usage(const std::vector<Flag>& flags) {
-  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet] [--metrics-org-labels]\n");
+  fprintf(stderr, "usage: ttpgraphd [FLAG VALUE]... [--insecure] [--preload] [--quiet] [--metrics-org-labels]\n"
+                  "       ttpgraphd --restore-from PATH --data-dir NEW\n");
   for (const Flag& f : flags)
     fprintf(stderr, "  %s %s\n      %s (env %s)\n", f.name, f.arg, f.help, EnvName(f.name).c_str());
   fprintf(stderr,
@@ -150,7 +159,9 @@ void Usage(const std::vector<Flag>& flags) {
           "  --preload\n      build every release's graph at start\n"
           "  --quiet\n      log warnings and errors only\n"
           "  --metrics-org-labels\n      label per-call metrics with the organization (one series per organization; "
-          "env TTPGRAPH_METRICS_ORG_LABELS=1)\n");
+          "env TTPGRAPH_METRICS_ORG_LABELS=1)\n"
+          "  --restore-from PATH\n      restore the backup at PATH (a backup's path as `ttpctl backup list` prints it, or\n"
+          "      a backup directory: its newest backup) into the empty --data-dir NEW, then exit (no env twin)\n");
 }
 
 }  // namespace
@@ -158,6 +169,7 @@ void Usage(const std::vector<Flag>& flags) {
 int main(int argc, char** argv) {
   ServerOptions options;
   const std::vector<Flag> flags = Flags(options);
+  std::string restore_from;
   for (const Flag& f : flags) {
     const char* v = getenv(EnvName(f.name).c_str());
     if (v && *v && !f.set(EnvName(f.name), v)) return 2;
@@ -182,6 +194,15 @@ int main(int argc, char** argv) {
       a = a.substr(0, eq);
       has_value = true;
     }
+    if (a == "--restore-from") {  // an action, not a setting: no environment twin
+      if (!has_value && i + 1 < argc) value = argv[++i];
+      if (value.empty()) {
+        fprintf(stderr, "ttpgraphd: --restore-from needs a value\n");
+        return 2;
+      }
+      restore_from = value;
+      continue;
+    }
     const Flag* flag = nullptr;
     for (const Flag& f : flags)
       if (a == f.name) flag = &f;
@@ -198,6 +219,21 @@ int main(int argc, char** argv) {
       value = argv[++i];
     }
     if (!flag->set(a, value)) return 2;
+  }
+
+  if (!restore_from.empty()) {
+    if (options.data_dir == ServerOptions().data_dir) {
+      fprintf(stderr, "ttpgraphd: --restore-from needs --data-dir NEW: the new, empty directory to restore into\n");
+      return 2;
+    }
+    auto restored = ttpgraph::RestoreBackup(restore_from, options.data_dir);
+    if (!restored.ok()) {
+      fprintf(stderr, "ttpgraphd: restore failed: %s\n", std::string(restored.status().message()).c_str());
+      return 1;
+    }
+    printf("restored backup %u (%s, taken %s) into %s\n", restored->id, restored->path.c_str(),
+           ttpgraph::FormatRfc3339(restored->created_unix_ms).c_str(), options.data_dir.c_str());
+    return 0;
   }
 
   // Block the shutdown signals in every thread; one thread waits for them.

@@ -2,11 +2,16 @@
 
 #include "server/core/coverage.h"
 #include "server/core/detection_import.h"
+#include "absl/time/clock.h"
+#include "server/core/org_transfer.h"
 #include "server/core/organizations.h"
 #include "server/export/navigator_layer.h"
 #include "server/org_convert.h"
+#include "server/org_document.h"
 #include "server/page_token.h"
 #include "server/rpc_util.h"
+#include "server/token_convert.h"
+#include "server/upload.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -254,6 +259,40 @@ grpc::Status OrgServiceImpl::ExportCoverageLayer(grpc::ServerContext* ctx, const
     const ReleaseGraph& g = a.release->graph();
     resp->set_layer_json(CoverageLayerJson(g, a.report, *a.org.view, lo));
     resp->set_file_name(Cat(a.org.org.id, "-coverage-", g.id().domain, "-", g.id().version.ToString(), ".json"));
+    return absl::OkStatus();
+  });
+}
+
+// ---- moving an organization ------------------------------------------------------
+
+grpc::Status OrgServiceImpl::ExportOrganization(grpc::ServerContext* ctx, const v1::ExportOrganizationRequest* req,
+                                                v1::ExportOrganizationResponse* resp) {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ExportOrganization", req, [&](const Call&) -> absl::Status {
+    TTP_ASSIGN_OR_RETURN(core::OrgDocument doc, core::ExportOrganization(app_, OrgId(req->org_id())));
+    resp->set_document(OrgDocumentToJson(doc, absl::Now()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status OrgServiceImpl::ImportOrganization(grpc::ServerContext* ctx,
+                                                grpc::ServerReader<v1::ImportOrganizationRequest>* reader,
+                                                v1::ImportOrganizationResponse* resp) {
+  return Serve(ctx, app_, "ttpgraph.v1.OrgService/ImportOrganization", kStream, [&](const Call& call) -> absl::Status {
+    v1::ImportOrganizationHeader header;
+    std::string json;
+    if (auto s = ReadChunkedUpload(ctx, reader, app_.limits().max_import_bytes, &header, &json); !s.ok()) return s;
+    TTP_ASSIGN_OR_RETURN(core::OrgDocument doc, OrgDocumentFromJson(json));
+    json = std::string();
+    // Routed by a proxy: the document's organization is the one named.
+    if (!call.routing_org.empty() && call.routing_org != doc.org.id)
+      return absl::InvalidArgumentError(Cat("x-ttpgraph-org metadata '", call.routing_org,
+                                            "' does not match the document's organization '", doc.org.id, "'"));
+    std::vector<Token> tokens = doc.tokens;
+    TTP_ASSIGN_OR_RETURN(Organization o, core::ImportOrganization(app_, std::move(doc), &call.audit));
+    ToProto(o, resp->mutable_organization());
+    resp->set_detections(o.detection_count);
+    resp->set_inventory_entries(o.inventory_count);
+    for (const Token& t : tokens) ToProto(t, resp->add_tokens_not_created());
     return absl::OkStatus();
   });
 }

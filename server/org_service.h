@@ -44,6 +44,10 @@ class OrgServiceImpl final : public v1::OrgService::Service {
                                 v1::CoverageTrendResponse*) override;
   grpc::Status ExportCoverageLayer(grpc::ServerContext*, const v1::CoverageRequest*,
                                    v1::CoverageLayerResponse*) override;
+  grpc::Status ExportOrganization(grpc::ServerContext*, const v1::ExportOrganizationRequest*,
+                                  v1::ExportOrganizationResponse*) override;
+  grpc::Status ImportOrganization(grpc::ServerContext*, grpc::ServerReader<v1::ImportOrganizationRequest>*,
+                                  v1::ImportOrganizationResponse*) override;
 
  private:
   core::Application& app_;

@@ -24,6 +24,7 @@ void ToProto(const ReleaseInfo& info, v1::Release* out) {
   out->set_name(info.id.Name());
   out->set_spec_version(info.spec_version);
   out->set_content_sha256(info.content_sha256);
+  out->set_source_sha256(info.source_sha256);
   out->set_object_count(info.object_count);
   for (auto& [type, n] : info.counts_by_type) (*out->mutable_counts_by_type())[type] = n;
   out->set_dangling_relationships(info.dangling_relationships);

@@ -55,7 +55,8 @@ grpc::Status ReleaseServiceImpl::GetRelease(grpc::ServerContext* ctx, const v1::
 grpc::Status ReleaseServiceImpl::DeleteRelease(grpc::ServerContext* ctx, const v1::DeleteReleaseRequest* req,
                                                v1::DeleteReleaseResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.ReleaseService/DeleteRelease", req, [&](const Call& call) -> absl::Status {
-    TTP_ASSIGN_OR_RETURN(Store::DeleteResult deleted, core::DeleteRelease(app_, req->release(), &call.audit));
+    TTP_ASSIGN_OR_RETURN(Store::DeleteResult deleted,
+                         core::DeleteRelease(app_, req->release(), req->force(), &call.audit));
     ToProto(deleted.info, resp->mutable_release());
     resp->set_objects_freed(deleted.objects_freed);
     return absl::OkStatus();

@@ -12,6 +12,7 @@
 
 #include "server/analysis_service.h"
 #include "server/async_unary.h"
+#include "server/backup_service.h"
 #include "server/defense_service.h"
 #include "server/health_service.h"
 #include "server/http_listener.h"
@@ -124,12 +125,14 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   s->token_service_ = std::make_unique<TokenServiceImpl>(app);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(app);
   s->report_service_ = std::make_unique<ReportServiceImpl>(app);
+  s->backup_service_ = std::make_unique<BackupServiceImpl>(app);
 
   s->health_service_ = std::make_unique<HealthService>(std::set<std::string>{
       v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
       v1::OrgService::service_full_name(), v1::AnalysisService::service_full_name(),
       v1::DefenseService::service_full_name(), v1::TokenService::service_full_name(),
-      v1::AuditService::service_full_name(), v1::ReportService::service_full_name()}, options.limits.max_health_watches);
+      v1::AuditService::service_full_name(), v1::ReportService::service_full_name(),
+      v1::BackupService::service_full_name()}, options.limits.max_health_watches);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &s->port_);
@@ -150,6 +153,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->token_service_.get());
   builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->report_service_.get());
+  builder.RegisterService(s->backup_service_.get());
   builder.RegisterService(s->health_service_.get());
   s->queries_ = std::make_unique<AsyncQueues>(&app);
   int threads = options.query_threads;

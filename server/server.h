@@ -74,6 +74,7 @@ class DefenseServiceImpl;
 class TokenServiceImpl;
 class AuditServiceImpl;
 class ReportServiceImpl;
+class BackupServiceImpl;
 class HealthService;
 class HttpListener;
 class Metrics;
@@ -110,6 +111,7 @@ class TtpgraphServer {
   std::unique_ptr<TokenServiceImpl> token_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<ReportServiceImpl> report_service_;
+  std::unique_ptr<BackupServiceImpl> backup_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;

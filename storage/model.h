@@ -60,6 +60,9 @@ struct ReleaseInfo {
   int64_t dangling_relationships = 0;
   int64_t imported_at_unix_ms = 0;
   int64_t new_objects_stored = 0;     // objects that were not stored before this import
+  // sha256 (hex) of the bytes the import received, as sent; "" for releases
+  // stored before it was kept.
+  std::string source_sha256;
 };
 
 // One STIX object ready to store: its content address and canonical JSON.

@@ -239,9 +239,8 @@ absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org) const {
 
 absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org) const { return GetOrgLocked(org); }
 
-absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init, const AuditEntry* audit) {
+absl::StatusOr<Organization> OrgStore::NewOrgLocked(const OrgId& org, const Organization& init) const {
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
-  absl::MutexLock lock(&write_mu_);
   auto existing = store_->KvGet(OrgKey(org));
   if (existing.ok()) return absl::AlreadyExistsError(Cat("organization '", org.str(), "' already exists"));
   if (!absl::IsNotFound(existing.status())) return existing.status();
@@ -259,11 +258,18 @@ absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organiz
   o.created_at_unix_ms = o.updated_at_unix_ms = NowMs();
   o.generation = 1;
   o.incarnation = NewIncarnation();
+  return o;
+}
+
+absl::StatusOr<Organization> OrgStore::CreateOrg(const OrgId& org, const Organization& init, const AuditEntry* audit) {
+  absl::MutexLock lock(&write_mu_);
+  auto o = NewOrgLocked(org, init);
+  if (!o.ok()) return o.status();
   // A leftover data range (none is expected) is cleared in the same batch.
   std::string prefix = DataPrefix(org);
   std::string end = prefix;
   end.back() = '/' + 1;
-  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)}}, audit);
+  if (auto s = store_->KvWrite({{Store::KvOp::kDeleteRange, prefix, end}, {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}}, audit);
       !s.ok())
     return s;
   return o;
@@ -293,6 +299,54 @@ absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org, 
       !s.ok())
     return s;
   return DeleteOrgResult{*o, o->detection_count};
+}
+
+absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::vector<Detection> detections,
+                                                 std::vector<InventoryEntry> inventory, const AuditEntry* audit) {
+  const OrgId org(init.id);
+  if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;  // before its detections' errors
+  std::set<std::string_view> ids;
+  for (size_t i = 0; i < detections.size(); ++i) {
+    if (auto s = ValidateDetectionId(detections[i].id); !s.ok())
+      return absl::InvalidArgumentError(Cat("detections[", i, "]: ", s.message()));
+    if (!ids.insert(detections[i].id).second)
+      return absl::InvalidArgumentError(Cat("detections[", i, "]: id '", detections[i].id, "' appears twice"));
+  }
+  if (static_cast<int64_t>(detections.size()) > limits_.max_detections_per_org)
+    return absl::ResourceExhaustedError(Cat("organization '", org.str(), "' has ", detections.size(),
+                                            " detections, over the limit of ", limits_.max_detections_per_org,
+                                            " (max_detections_per_org); nothing was imported"));
+  if (static_cast<int64_t>(inventory.size()) > limits_.max_inventory_entries)
+    return absl::ResourceExhaustedError(Cat("organization '", org.str(), "' has ", inventory.size(),
+                                            " inventory entries, over the limit of ", limits_.max_inventory_entries,
+                                            "; nothing was imported"));
+  absl::MutexLock lock(&write_mu_);
+  auto created = NewOrgLocked(org, init);
+  if (absl::IsAlreadyExists(created.status()))
+    return absl::AlreadyExistsError(Cat(created.status().message(), " on this server; delete it first or import under "
+                                        "another id; nothing was imported"));
+  if (!created.ok()) return created.status();
+  Organization& o = *created;
+  const int64_t now = o.created_at_unix_ms;
+  if (init.created_at_unix_ms > 0) o.created_at_unix_ms = init.created_at_unix_ms;
+  o.updated_at_unix_ms = init.updated_at_unix_ms > 0 ? init.updated_at_unix_ms : o.created_at_unix_ms;
+  o.detection_count = static_cast<int64_t>(detections.size());
+  o.inventory_count = static_cast<int64_t>(inventory.size());
+  std::string prefix = DataPrefix(org);
+  std::string end = prefix;
+  end.back() = '/' + 1;
+  std::vector<Store::KvOp> ops;
+  ops.reserve(detections.size() + 3);
+  ops.push_back({Store::KvOp::kDeleteRange, prefix, end});  // a leftover range (none is expected)
+  for (Detection& d : detections) {
+    if (d.created_at_unix_ms <= 0) d.created_at_unix_ms = now;
+    if (d.updated_at_unix_ms <= 0) d.updated_at_unix_ms = d.created_at_unix_ms;
+    ops.push_back({Store::KvOp::kPut, DetectionKey(org, d.id), EncodeDetection(d)});
+  }
+  if (!inventory.empty()) ops.push_back({Store::KvOp::kPut, InventoryKey(org), EncodeInventory(inventory)});
+  ops.push_back({Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)});
+  if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
+  return o;
 }
 
 absl::StatusOr<std::vector<Organization>> OrgStore::ListOrgs() const {

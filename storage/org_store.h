@@ -154,6 +154,15 @@ class OrgStore {
                                          const std::string& release, const AuditEntry* audit = nullptr);
   // Removes the organization and everything it owns, in one batch.
   absl::StatusOr<DeleteOrgResult> DeleteOrg(const OrgId& org, const AuditEntry* audit = nullptr);
+  // Creates an organization with its detections and inventory as given (an
+  // organization moved from another server: storage/README.md), in one batch.
+  // `o` gives id, display_name, release and the creation and update times
+  // (kept; 0 = now); detections keep their times too. Counts, generation 1
+  // and a new incarnation are set here. ALREADY_EXISTS when it exists,
+  // INVALID_ARGUMENT for a malformed id or two detections with one id,
+  // RESOURCE_EXHAUSTED past a limit; nothing is written then.
+  absl::StatusOr<Organization> ImportOrg(const Organization& o, std::vector<Detection> detections,
+                                         std::vector<InventoryEntry> inventory, const AuditEntry* audit = nullptr);
   // All organizations by id (the admin listing: the one call not scoped to one
   // organization; it reads only organization records, never their data).
   absl::StatusOr<std::vector<Organization>> ListOrgs() const;
@@ -194,6 +203,10 @@ class OrgStore {
 
  private:
   absl::StatusOr<Organization> GetOrgLocked(const OrgId& org) const;
+  // The record of a new organization (times now, generation 1, a new
+  // incarnation): ALREADY_EXISTS when it exists, RESOURCE_EXHAUSTED past
+  // max_organizations. Called under write_mu_.
+  absl::StatusOr<Organization> NewOrgLocked(const OrgId& org, const Organization& init) const;
 
   Store* store_;
   OrgStoreLimits limits_;

@@ -335,6 +335,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   info.dangling_relationships = static_cast<int64_t>(bundle.dangling_relationship_ids.size());
   info.imported_at_unix_ms = absl::ToUnixMillis(absl::Now());
   info.new_objects_stored = new_objects;
+  info.source_sha256 = bundle.source_sha256;
   const std::string info_bytes = internal::EncodeReleaseInfo(info);
   std::string manifest;  // the keys, '\n'-separated
   manifest.reserve(sorted.size() * 80);

@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/audit.h"
+#include "storage/backup.h"
 #include "storage/model.h"
 #include "storage/record.h"
 #include "storage/store_options.h"
@@ -101,6 +102,12 @@ class Store {
   // until fn returns false.
   absl::Status KvScan(std::string_view prefix,
                       const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+  // A consistent online backup of the whole store into `backup_dir` (created
+  // when missing; storage/backup.h): what every committed write left, while
+  // reads and writes go on. Table files an earlier backup there holds are not
+  // copied again.
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
 
   // Bytes on disk of the database directory's live files.
   int64_t DiskUsageBytes() const;

@@ -138,6 +138,7 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> 
   tokens_ = v1::TokenService::NewStub(channel_);
   audit_ = v1::AuditService::NewStub(channel_);
   reports_ = v1::ReportService::NewStub(channel_);
+  backups_ = v1::BackupService::NewStub(channel_);
   health_ = health::Health::NewStub(channel_);
 }
 
@@ -152,6 +153,11 @@ void Client::Prepare(grpc::ClientContext* ctx, const google::protobuf::Message& 
 absl::Status Client::ImportBundle(const std::string& bytes, const v1::ImportOptions& options,
                                   v1::ImportReleaseResponse* resp, const Progress& progress) {
   return UploadChunks(*this, *releases_, &v1::ReleaseService::Stub::ImportRelease, bytes, options, resp, progress);
+}
+
+absl::Status Client::ImportOrganization(const std::string& document, v1::ImportOrganizationResponse* resp) {
+  return UploadChunks(*this, *orgs_, &v1::OrgService::Stub::ImportOrganization, document,
+                      v1::ImportOrganizationHeader(), resp, nullptr);
 }
 
 absl::Status Client::ImportD3fend(const std::string& bytes, const v1::D3fendImportOptions& options,

@@ -46,6 +46,7 @@
 #include "ttpgraph/v1/token_service.grpc.pb.h"
 #include "ttpgraph/v1/audit_service.grpc.pb.h"
 #include "ttpgraph/v1/report_service.grpc.pb.h"
+#include "ttpgraph/v1/backup_service.grpc.pb.h"
 
 namespace ttpgraph {
 
@@ -114,6 +115,7 @@ class Client {
   v1::TokenService::Stub& tokens() { return *tokens_; }
   v1::AuditService::Stub& audit() { return *audit_; }
   v1::ReportService::Stub& reports() { return *reports_; }
+  v1::BackupService::Stub& backups() { return *backups_; }
   health::Health::Stub& health() { return *health_; }
   const ClientOptions& options() const { return options_; }
 
@@ -154,6 +156,9 @@ class Client {
   absl::Status ImportFrom(const v1::ImportReleaseFromRequest& req, v1::ImportReleaseFromResponse* resp) {
     return Call(&v1::ReleaseService::Stub::ImportReleaseFrom, req, resp);
   }
+  // OrgService.ImportOrganization of an organization document (the JSON of
+  // ExportOrganization), uploaded like a bundle.
+  absl::Status ImportOrganization(const std::string& document, v1::ImportOrganizationResponse* resp);
 
   // OrgService.ImportDetections of the files under `paths`: a file is sent as
   // it is (a Sigma .yml, a .tar.gz of rules, a Navigator layer, a CSV; the
@@ -186,6 +191,7 @@ class Client {
   std::unique_ptr<v1::TokenService::Stub> tokens_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::BackupService::Stub> backups_;
   std::unique_ptr<health::Health::Stub> health_;
 };
 
@@ -205,6 +211,7 @@ template <>
 inline v1::AuditService::Stub& Client::StubFor<v1::AuditService::Stub>() { return *audit_; }
 template <>
 inline v1::ReportService::Stub& Client::StubFor<v1::ReportService::Stub>() { return *reports_; }
+inline v1::BackupService::Stub& Client::StubFor<v1::BackupService::Stub>() { return *backups_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
 

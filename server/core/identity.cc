@@ -57,6 +57,10 @@ const std::vector<MethodPolicy>& Table() {
       {"ttpgraph.v1.OrgService/GetCoverage", R, true, false},
       {"ttpgraph.v1.OrgService/GetCoverageTrend", R, true, false},
       {"ttpgraph.v1.OrgService/ExportCoverageLayer", R, true, false},
+      // Moving an organization: the document holds its tokens' metadata,
+      // which only admins may list (server/README.md "Moving an organization").
+      {"ttpgraph.v1.OrgService/ExportOrganization", A, true, false},
+      {"ttpgraph.v1.OrgService/ImportOrganization", A, false, true},
       // AnalysisService: diff and overlap are shared knowledge; gap and
       // migration read (or write) one organization.
       {"ttpgraph.v1.AnalysisService/DiffReleases", R, false, false},
@@ -86,6 +90,10 @@ const std::vector<MethodPolicy>& Table() {
       {"ttpgraph.v1.TokenService/CreateToken", A, false, true},
       {"ttpgraph.v1.TokenService/ListTokens", A, false, false},
       {"ttpgraph.v1.TokenService/RevokeToken", A, false, true},
+      // BackupService: admin only.
+      {"ttpgraph.v1.BackupService/CreateBackup", A, false, true},
+      {"ttpgraph.v1.BackupService/ListBackups", A, false, false},
+      {"ttpgraph.v1.BackupService/VerifyBackup", A, false, false},
       // AuditService: an editor's or reader's own organization; admins all.
       {"ttpgraph.v1.AuditService/ListAuditEvents", R, true, false},
       // ReportService: the organization's report, a read.

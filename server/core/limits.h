@@ -134,6 +134,11 @@ struct ServerLimits {
   // Concurrent grpc.health.v1.Health Watch streams, each holding a sync
   // thread. Default: 16.
   int max_health_watches = 16;
+
+  // ---- backups (server/core/backup.h) ----
+  // Directory of the online backups (CreateBackup); the backup RPCs answer
+  // FAILED_PRECONDITION without it. Default: "" = none.
+  std::string backup_dir;
 };
 
 enum class CallKind { kQuery, kWrite };

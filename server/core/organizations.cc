@@ -22,19 +22,6 @@ absl::Status ValidateRelease(const std::string& release) {
   return ref.ok() ? absl::OkStatus() : ref.status();
 }
 
-absl::Status ValidateDetectionInput(const Detection& d) {
-  if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
-  if (d.name.empty()) return absl::InvalidArgumentError(Cat("detection '", d.id, "': name is required"));
-  if (!d.source_format.empty() && !KnownSourceFormat(ToLower(d.source_format)))
-    return absl::InvalidArgumentError(Cat("detection '", d.id, "': unknown source_format '", d.source_format,
-                                          "' (sigma, splunk, kql, eql, yara-l or other)"));
-  for (size_t i = 0; i < d.techniques.size(); ++i)
-    if (!WellFormedTechniqueId(d.techniques[i]))
-      return absl::InvalidArgumentError(Cat("detection '", d.id, "': techniques[", i, "] = '", d.techniques[i],
-                                            "' is not a technique ID (T1234 or T1234.001)"));
-  return absl::OkStatus();
-}
-
 // The release an organization's request names, or the organization's own.
 absl::StatusOr<std::shared_ptr<const ReleaseContext>> ReleaseFor(Application& app, const Organization& o,
                                                                  std::string_view release) {
@@ -101,6 +88,19 @@ absl::Status CanonicalEntries(const ReleaseContext& release, bool check, std::ve
 }  // namespace
 
 bool KnownSourceFormat(std::string_view format) { return kSourceFormats.count(format) > 0; }
+
+absl::Status ValidateDetectionInput(const Detection& d) {
+  if (auto s = ValidateDetectionId(d.id); !s.ok()) return s;
+  if (d.name.empty()) return absl::InvalidArgumentError(Cat("detection '", d.id, "': name is required"));
+  if (!d.source_format.empty() && !KnownSourceFormat(ToLower(d.source_format)))
+    return absl::InvalidArgumentError(Cat("detection '", d.id, "': unknown source_format '", d.source_format,
+                                          "' (sigma, splunk, kql, eql, yara-l or other)"));
+  for (size_t i = 0; i < d.techniques.size(); ++i)
+    if (!WellFormedTechniqueId(d.techniques[i]))
+      return absl::InvalidArgumentError(Cat("detection '", d.id, "': techniques[", i, "] = '", d.techniques[i],
+                                            "' is not a technique ID (T1234 or T1234.001)"));
+  return absl::OkStatus();
+}
 
 absl::Status CheckDetectionSize(const Detection& d, const ServerLimits& limits) {
   auto too_large = [&](std::string_view field, size_t size, size_t limit, std::string_view limit_name) {

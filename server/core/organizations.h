@@ -33,6 +33,9 @@ absl::StatusOr<OrgStore::DeleteOrgResult> DeleteOrganization(Application& app, c
 // ---- detections ----
 // The source formats a detection may name.
 bool KnownSourceFormat(std::string_view format);
+// INVALID_ARGUMENT naming the detection unless its id, name, source format and
+// technique IDs are well formed.
+absl::Status ValidateDetectionInput(const Detection& d);
 // INVALID_ARGUMENT naming the field and the limit (ServerLimits) when `d` is
 // larger than the server takes: more distinct technique IDs (a set, any
 // case), tags or data components than max_techniques_per_detection; a name

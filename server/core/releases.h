@@ -67,8 +67,9 @@ absl::StatusOr<ReleaseImport> ImportIndexedRelease(Application& app, const Index
 // INVALID_ARGUMENT for an unknown domain; "" = every domain.
 absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(Application& app, std::string_view domain);
 absl::StatusOr<ReleaseInfo> GetRelease(Application& app, std::string_view release);
-// INVALID_ARGUMENT for DOMAIN@latest (name the version).
-absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release,
+// INVALID_ARGUMENT for DOMAIN@latest (name the version); FAILED_PRECONDITION
+// naming the organizations that map to the release unless `force`.
+absl::StatusOr<Store::DeleteResult> DeleteRelease(Application& app, std::string_view release, bool force = false,
                                                   AuditEntry* audit = nullptr);
 
 }  // namespace ttpgraph::core

@@ -53,6 +53,8 @@ struct ParsedBundle {
   std::vector<StoredObject> objects;  // in bundle order, duplicates removed
   std::map<std::string, int64_t> counts_by_type;
   std::vector<std::string> dangling_relationship_ids;
+  // sha256 (hex) of the bytes as sent, when the importer knows them (kept in ReleaseInfo).
+  std::string source_sha256;
 };
 
 absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundleParseOptions& opts);

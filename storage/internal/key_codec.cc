@@ -53,6 +53,7 @@ std::string EncodeReleaseInfo(const ReleaseInfo& info) {
   PutVarint(&out, info.dangling_relationships);
   PutVarint(&out, info.imported_at_unix_ms);
   PutVarint(&out, info.new_objects_stored);
+  PutString(&out, info.source_sha256);  // appended later: older records end before it
   return out;
 }
 
@@ -74,6 +75,7 @@ absl::StatusOr<ReleaseInfo> DecodeReleaseInfo(std::string_view value) {
   info.dangling_relationships = r.Varint();
   info.imported_at_unix_ms = r.Varint();
   info.new_objects_stored = r.Varint();
+  if (r.ok() && !r.done()) info.source_sha256 = r.String();
   if (!r.ok()) return absl::DataLossError("release record is truncated");
   return info;
 }

@@ -92,8 +92,9 @@ while IFS=$'\t' read -r line cmd; do
   fi
 done <"$WORK/examples.tsv"
 
-# The documents the examples wrote: each a Navigator 4.5 layer, or a coverage
-# report (HTML with its heatmap, Markdown with its tactic table, or JSON).
+# The documents the examples wrote: each a Navigator 4.5 layer, a coverage report (HTML with
+# its heatmap, Markdown with its tactic table, or JSON), or an organization document of
+# `org export`.
 written=0
 for f in "$WORK"/run/*; do
   [ -e "$f" ] || continue
@@ -105,12 +106,13 @@ for f in "$WORK"/run/*; do
     *) kind=$(python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print("a JSON coverage report" if d.get("format") == "ttpgraph.coverage-report" else
+      "an organization document" if (d.get("format"), d.get("version")) == ("ttpgraph.organization", 1) else
       "a Navigator 4.5 layer" if d["versions"]["layer"] == "4.5" else "")' "$f" 2>/dev/null) ;;
   esac
   if [ $? = 0 ] && [ -n "$kind" ]; then
     pass "$(basename "$f") is $kind"
   else
-    fail "$(basename "$f") is neither a Navigator 4.5 layer nor a coverage report: $(head -c 200 "$f")"
+    fail "$(basename "$f") is neither a Navigator 4.5 layer, a coverage report nor an organization document: $(head -c 200 "$f")"
   fi
 done
 [ "$written" -gt 0 ] && pass "$written documents written" || fail "the examples wrote no document"

@@ -148,7 +148,8 @@ TEST(AccessMatrixTest, EveryMethodAsEveryIdentity) {
       "DefenseService/ImportD3fend", "DefenseService/ImportD3fendFrom", "DefenseService/DeleteD3fendVersion",
       "DefenseService/ImportAtomicIndex", "DefenseService/ImportAtomicIndexFrom", "OrgService/CreateOrganization",
       "OrgService/DeleteOrganization", "TokenService/CreateToken", "TokenService/ListTokens",
-      "TokenService/RevokeToken"};
+      "TokenService/RevokeToken", "BackupService/CreateBackup", "BackupService/ListBackups",
+      "BackupService/VerifyBackup", "OrgService/ExportOrganization", "OrgService/ImportOrganization"};
 
   // Issue 13, independently of the table: a reader of the organization may
   // fetch its report; it names the organization and writes nothing.

@@ -143,7 +143,8 @@ TEST_F(HealthTest, ReflectionListsTheServices) {
                                    "ttpgraph.v1.AnalysisService", "ttpgraph.v1.DefenseService",
                                    "ttpgraph.v1.KnowledgeService", "ttpgraph.v1.OrgService",
                                    "ttpgraph.v1.ReleaseService", "ttpgraph.v1.ReportService",
-                                   "ttpgraph.v1.TokenService", "ttpgraph.v1.AuditService"));
+                                   "ttpgraph.v1.TokenService", "ttpgraph.v1.AuditService",
+                                   "ttpgraph.v1.BackupService"));
   cq.Shutdown();
   void* tag;
   bool ok;

@@ -619,7 +619,8 @@ TEST_F(ReleaseServiceTest, DeleteIsRefusedWhileOrganizationsMapToTheRelease) {
   EXPECT_THAT(client().Call(&v1::ReleaseService::Stub::DeleteRelease, del, &deleted),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("release enterprise-attack@17.0 is in use: 2 organizations map to it (acme, globex); "
-                                 "map them to another release (org update --release) first; nothing was deleted")));
+                                 "map them to another release (org update --release) first, or give --force to delete "
+                                 "it anyway (their coverage then answers NOT_FOUND); nothing was deleted")));
   EXPECT_THAT(ReleaseNames(), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
 
   // @latest moves to 17.0 when 18.0 goes: initech keeps a release.

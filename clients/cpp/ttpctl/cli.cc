@@ -261,6 +261,7 @@ const CommandTable& Table() {
     AddDefenseCommands(t);
     AddReportCommands(t);
     AddAccessCommands(t);
+    AddBackupCommands(t);
     AddMetaCommands(t);
     return t;
   }();

@@ -23,6 +23,7 @@ void AddAnalysisCommands(CommandTable& t);
 void AddDefenseCommands(CommandTable& t);
 void AddAccessCommands(CommandTable& t);  // token, audit
 void AddReportCommands(CommandTable& t);
+void AddBackupCommands(CommandTable& t);
 
 // ---- flags shared by several commands: defined once, spelled once ----------
 // --release for knowledge queries. Default: enterprise-attack@latest.

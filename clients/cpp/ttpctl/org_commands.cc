@@ -69,6 +69,31 @@ int OrgShow(Client& c, const Args& a) {
   return 0;
 }
 
+int OrgExport(Client& c, const Args& a) {
+  v1::ExportOrganizationRequest req;
+  req.set_org_id(NamedOrg(a));
+  v1::ExportOrganizationResponse resp;
+  Check(c.Call(&Org::ExportOrganization, req, &resp));
+  WriteDocument(a, resp.document());  // the document is JSON already (--json changes nothing)
+  return 0;
+}
+
+int OrgImport(Client& c, const Args& a) {
+  const std::string document = ReadFileOrDie(a.operands[0]);
+  v1::ImportOrganizationResponse resp;
+  auto s = c.ImportOrganization(document, &resp);
+  if (!s.ok()) Check(absl::Status(s.code(), a.operands[0] + ": " + std::string(s.message())));
+  if (JsonOutput()) return PrintJson(resp), 0;
+  printf("imported organization %s: %lld detections, %lld inventory entries (maps against %s)\n",
+         resp.organization().org_id().c_str(), static_cast<long long>(resp.detections()),
+         static_cast<long long>(resp.inventory_entries()), resp.organization().release().c_str());
+  if (resp.tokens_not_created_size() > 0)
+    fprintf(stderr, "ttpctl: the document lists %d token(s) of the organization; tokens do not travel (no secrets are "
+                    "exported): issue new ones with `ttpctl token create --org %s`\n",
+            resp.tokens_not_created_size(), resp.organization().org_id().c_str());
+  return 0;
+}
+
 int OrgUpdate(Client& c, const Args& a) {
   v1::UpdateOrganizationRequest req;
   req.set_org_id(NamedOrg(a));
@@ -421,6 +446,23 @@ void AddOrgCommands(CommandTable& t) {
       .Summary("Shows an organization: NAME, else --org, else $TTPGRAPH_ORG.")
       .Flags({OrgFlag()})
       .Example("ttpctl org show acme");
+  t.Add("org export", OrgExport)
+      .Operands("[NAME]", 0, 1)
+      .Summary("Writes an organization as one portable JSON document (admin only): NAME, else --org.")
+      .Details(
+          "The document (format \"ttpgraph.organization\", version 1) holds the organization, every\n"
+          "detection with its rule text, the telemetry inventory and its tokens' metadata (never a\n"
+          "secret). `org import` creates the organization from it on another server or shard.")
+      .Flags({OrgFlag(), OutputFlag()})
+      .Example("ttpctl --org acme org export > acme.json");
+  t.Add("org import", OrgImport)
+      .Operands("FILE", 1, 1)
+      .Summary("Creates an organization from a document of `org export` (admin only), in one write.")
+      .Details(
+          "Refused, with nothing written, when the organization exists (ALREADY_EXISTS), when a release it\n"
+          "or a detection maps to is not on this server (NOT_FOUND), or when the document is malformed or\n"
+          "of another version (INVALID_ARGUMENT). Tokens are not created: issue new ones.")
+      .Example("ttpctl --server shard-2:50051 org import acme.json");
   mapping_release.default_value.clear();
   mapping_release.default_help = "unchanged";
   t.Add("org update", OrgUpdate)

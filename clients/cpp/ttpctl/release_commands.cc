@@ -90,8 +90,9 @@ int ReleaseList(Client& c, const Args& a) {
   for (auto& r : resp.releases())
     rows.push_back({r.name(), r.spec_version(), std::to_string(r.object_count()),
                     std::to_string(r.counts_by_type().count("attack-pattern") ? r.counts_by_type().at("attack-pattern") : 0),
-                    r.imported_at(), r.content_sha256().substr(0, 12)});
-  PrintTable({"RELEASE", "STIX", "OBJECTS", "TECHNIQUES", "IMPORTED", "SHA256"}, rows);
+                    r.imported_at(), r.content_sha256().substr(0, 12),
+                    r.source_sha256().empty() ? "-" : r.source_sha256().substr(0, 12)});
+  PrintTable({"RELEASE", "STIX", "OBJECTS", "TECHNIQUES", "IMPORTED", "SHA256", "SOURCE SHA256"}, rows);
   if (resp.has_sync()) {  // the server syncs from a collection index (ttpgraphd --sync-index)
     const v1::SyncStatus& sync = resp.sync();
     std::string domains = absl::StrJoin(sync.domains(), ",");
@@ -113,19 +114,20 @@ int ReleaseShow(Client& c, const Args& a) {
   v1::Release resp;
   Check(c.Call(&v1::ReleaseService::Stub::GetRelease, req, &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
-  printf("release:   %s\nstix:      %s\nobjects:   %lld\ndangling:  %lld\nimported:  %s\nsha256:    %s\n",
+  printf("release:   %s\nstix:      %s\nobjects:   %lld\ndangling:  %lld\nimported:  %s\nsha256:    %s\nsource:    %s\n",
          resp.name().c_str(), resp.spec_version().c_str(), static_cast<long long>(resp.object_count()),
          static_cast<long long>(resp.dangling_relationships()), resp.imported_at().c_str(),
-         resp.content_sha256().c_str());
+         resp.content_sha256().c_str(), resp.source_sha256().empty() ? "-" : resp.source_sha256().c_str());
   for (auto& [type, n] : std::map<std::string, int64_t>(resp.counts_by_type().begin(), resp.counts_by_type().end()))
     printf("  %-28s %lld\n", type.c_str(), static_cast<long long>(n));
   return 0;
 }
 
 int ReleaseDelete(Client& c, const Args& a) {
-  Confirm(a, "delete release " + a.operands[0]);
+  Confirm(a, "delete release " + a.operands[0] + (a.Has("--force") ? " even if organizations map to it" : ""));
   v1::DeleteReleaseRequest req;
   req.set_release(a.operands[0]);
+  req.set_force(a.Has("--force"));
   v1::DeleteReleaseResponse resp;
   Check(c.Call(&v1::ReleaseService::Stub::DeleteRelease, req, &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
@@ -169,7 +171,10 @@ void AddReleaseCommands(CommandTable& t) {
   t.Add("release delete", ReleaseDelete)
       .Operands("RELEASE", 1, 1)
       .Summary("Deletes a release (objects other releases share stay); asks first.")
-      .Flags({YesFlag()})
+      .Details(
+          "Refused (FAILED_PRECONDITION, naming them) while organizations map to the release, unless\n"
+          "--force: their coverage then answers NOT_FOUND until `org update --release` maps them elsewhere.")
+      .Flags({YesFlag(), Switch("--force", "delete even while organizations map to the release")})
       .Example("ttpctl release delete ics-attack@18.1 --yes");
 }
 

@@ -15,17 +15,18 @@ from ttpgraph._health.v1 import health_pb2
 def test_attributes_are_derived_from_the_generated_services(client):
     import ttpgraph.v1.analysis_service_pb2 as a
     import ttpgraph.v1.audit_service_pb2 as au
+    import ttpgraph.v1.backup_service_pb2 as b
     import ttpgraph.v1.d3fend_service_pb2 as d
     import ttpgraph.v1.knowledge_service_pb2 as k
     import ttpgraph.v1.org_service_pb2 as o
     import ttpgraph.v1.release_service_pb2 as r
     import ttpgraph.v1.report_service_pb2 as rp
     import ttpgraph.v1.token_service_pb2 as t
-    generated = {n for m in (a, au, d, k, o, r, rp, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
-    assert generated == {"AnalysisService", "AuditService", "DefenseService", "KnowledgeService", "OrgService",
-                         "ReleaseService", "ReportService", "TokenService", "Health"}
-    assert [s[0] for s in _client.services()] == ["analysis", "audit", "defense", "health", "knowledge", "org",
-                                                  "release", "report", "token"]
+    generated = {n for m in (a, au, b, d, k, o, r, rp, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
+    assert generated == {"AnalysisService", "AuditService", "BackupService", "DefenseService", "KnowledgeService",
+                         "OrgService", "ReleaseService", "ReportService", "TokenService", "Health"}
+    assert [s[0] for s in _client.services()] == ["analysis", "audit", "backup", "defense", "health", "knowledge",
+                                                  "org", "release", "report", "token"]
     assert type(client.knowledge).__name__ == "KnowledgeServiceStub"
     assert type(client.health).__name__ == "HealthStub"
     for attribute, service, _ in _client.services():

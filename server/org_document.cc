@@ -1,0 +1,168 @@
+#include "server/org_document.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "server/org_convert.h"
+#include "server/token_convert.h"
+#include "storage/strings.h"
+#include "ttpgraph/v1/org_service.pb.h"
+
+namespace ttpgraph {
+namespace {
+
+std::string Time(int64_t unix_ms) {
+  if (unix_ms <= 0) return "";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
+}
+
+absl::Status ParseTime(const std::string& text, const std::string& where, int64_t* unix_ms) {
+  *unix_ms = 0;
+  if (text.empty()) return absl::OkStatus();
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err))
+    return absl::InvalidArgumentError(Cat(where, ": '", text, "' is not an RFC 3339 time (", err, ")"));
+  *unix_ms = absl::ToUnixMillis(t);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string OrgDocumentToJson(const core::OrgDocument& doc, absl::Time exported_at) {
+  v1::OrganizationDocument out;
+  out.set_format(std::string(kOrgDocumentFormat));
+  out.set_version(kOrgDocumentVersion);
+  out.set_exported_at(Time(absl::ToUnixMillis(exported_at)));
+  auto* o = out.mutable_organization();
+  o->set_org_id(doc.org.id);
+  o->set_display_name(doc.org.display_name);
+  o->set_release(doc.org.release);
+  o->set_created_at(Time(doc.org.created_at_unix_ms));
+  o->set_updated_at(Time(doc.org.updated_at_unix_ms));
+  for (const Detection& d : doc.detections) {
+    auto* x = out.add_detections();
+    x->set_id(d.id);
+    x->set_name(d.name);
+    x->set_source_format(d.source_format);
+    x->set_query(d.query);
+    for (auto& t : d.techniques) x->add_techniques(t);
+    for (auto& c : d.data_components) x->add_data_components(c);
+    x->set_state(ToProto(d.state));
+    x->set_release(d.release);
+    for (auto& t : d.tags) x->add_tags(t);
+    x->set_description(d.description);
+    if (!d.sigma_status.empty() || !d.sigma_category.empty() || !d.sigma_product.empty() ||
+        !d.sigma_service.empty() || !d.sigma_path.empty() || !d.sigma_level.empty() || !d.sigma_author.empty()) {
+      auto* s = x->mutable_sigma();
+      s->set_status(d.sigma_status);
+      s->set_category(d.sigma_category);
+      s->set_product(d.sigma_product);
+      s->set_service(d.sigma_service);
+      s->set_path(d.sigma_path);
+      s->set_level(d.sigma_level);
+      s->set_author(d.sigma_author);
+    }
+    for (auto& t : d.unresolved_techniques) x->add_unresolved_techniques(t);
+    for (auto& t : d.stale_techniques) x->add_stale_techniques(t);
+    for (auto& n : d.notes) x->add_notes(n);
+    x->set_created_at(Time(d.created_at_unix_ms));
+    x->set_updated_at(Time(d.updated_at_unix_ms));
+  }
+  for (const InventoryEntry& e : doc.inventory) {
+    auto* x = out.add_inventory();
+    x->set_data_component(e.data_component);
+    x->set_log_source_name(e.log_source_name);
+    x->set_log_source_channel(e.log_source_channel);
+    x->set_source(e.source);
+    x->set_data_component_stix_id(e.data_component_stix_id);
+    x->set_data_component_name(e.data_component_name);
+  }
+  for (const Token& t : doc.tokens) ToProto(t, out.add_tokens());
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(out, &json, options);
+  return json;
+}
+
+absl::StatusOr<core::OrgDocument> OrgDocumentFromJson(std::string_view json) {
+  v1::OrganizationDocument in;
+  // The version first, read leniently: a document of another version gets
+  // that answer, not one about a field this version does not know.
+  google::protobuf::util::JsonParseOptions lenient;
+  lenient.ignore_unknown_fields = true;
+  auto parsed = google::protobuf::util::JsonStringToMessage(json, &in, lenient);
+  if (!parsed.ok())
+    return absl::InvalidArgumentError(Cat("not an organization document: ", std::string(parsed.message())));
+  if (in.format() != kOrgDocumentFormat)
+    return absl::InvalidArgumentError(Cat("format: '", in.format(), "' is not an organization document (\"",
+                                          kOrgDocumentFormat, "\", as ttpctl org export writes)"));
+  if (in.version() != kOrgDocumentVersion)
+    return absl::InvalidArgumentError(Cat("version: ", in.version(), " is not supported: this server reads version ",
+                                          kOrgDocumentVersion, " (export it again from a server of the same release, "
+                                          "or upgrade this one)"));
+  in.Clear();
+  parsed = google::protobuf::util::JsonStringToMessage(json, &in, google::protobuf::util::JsonParseOptions());
+  if (!parsed.ok()) return absl::InvalidArgumentError(Cat("organization document: ", std::string(parsed.message())));
+
+  core::OrgDocument doc;
+  const auto& o = in.organization();
+  doc.org.id = o.org_id();
+  doc.org.display_name = o.display_name();
+  doc.org.release = o.release();
+  if (auto s = ParseTime(o.created_at(), "organization.created_at", &doc.org.created_at_unix_ms); !s.ok()) return s;
+  if (auto s = ParseTime(o.updated_at(), "organization.updated_at", &doc.org.updated_at_unix_ms); !s.ok()) return s;
+  for (int i = 0; i < in.detections_size(); ++i) {
+    const auto& x = in.detections(i);
+    const std::string where = Cat("detections[", i, "]");
+    Detection d;
+    d.id = x.id();
+    d.name = x.name();
+    d.source_format = x.source_format().empty() ? "other" : x.source_format();
+    d.query = x.query();
+    d.techniques.assign(x.techniques().begin(), x.techniques().end());
+    d.data_components.assign(x.data_components().begin(), x.data_components().end());
+    d.state = FromProto(x.state());
+    d.release = x.release();
+    d.tags.assign(x.tags().begin(), x.tags().end());
+    d.description = x.description();
+    d.sigma_status = x.sigma().status();
+    d.sigma_category = x.sigma().category();
+    d.sigma_product = x.sigma().product();
+    d.sigma_service = x.sigma().service();
+    d.sigma_path = x.sigma().path();
+    d.sigma_level = x.sigma().level();
+    d.sigma_author = x.sigma().author();
+    d.unresolved_techniques.assign(x.unresolved_techniques().begin(), x.unresolved_techniques().end());
+    d.stale_techniques.assign(x.stale_techniques().begin(), x.stale_techniques().end());
+    d.notes.assign(x.notes().begin(), x.notes().end());
+    if (auto s = ParseTime(x.created_at(), where + ".created_at", &d.created_at_unix_ms); !s.ok()) return s;
+    if (auto s = ParseTime(x.updated_at(), where + ".updated_at", &d.updated_at_unix_ms); !s.ok()) return s;
+    doc.detections.push_back(std::move(d));
+  }
+  for (const auto& x : in.inventory()) {
+    InventoryEntry e;
+    e.data_component = x.data_component();
+    e.log_source_name = x.log_source_name();
+    e.log_source_channel = x.log_source_channel();
+    e.source = x.source().empty() ? "manual" : x.source();
+    e.data_component_stix_id = x.data_component_stix_id();
+    e.data_component_name = x.data_component_name();
+    doc.inventory.push_back(std::move(e));
+  }
+  for (const auto& x : in.tokens()) {
+    Token t;
+    t.id = x.id();
+    t.org = x.org_id();
+    t.description = x.description();
+    if (auto r = FromProto(x.role()); r.ok()) t.role = *r;
+    (void)ParseTime(x.created_at(), "", &t.created_at_unix_ms);
+    (void)ParseTime(x.expires_at(), "", &t.expires_at_unix_ms);
+    (void)ParseTime(x.last_used(), "", &t.last_used_unix_ms);
+    doc.tokens.push_back(std::move(t));
+  }
+  return doc;
+}
+
+}  // namespace ttpgraph
