@@ -211,6 +211,7 @@ template <>
 inline v1::AuditService::Stub& Client::StubFor<v1::AuditService::Stub>() { return *audit_; }
 template <>
 inline v1::ReportService::Stub& Client::StubFor<v1::ReportService::Stub>() { return *reports_; }
+template <>
 inline v1::BackupService::Stub& Client::StubFor<v1::BackupService::Stub>() { return *backups_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
