@@ -13,14 +13,16 @@
 #     enterprise-attack, so each converges on enterprise 18.0 and 18.1 (mobile and ICS listed,
 #     not synced) before it reports SERVING; a restarted shard finds them stored;
 #   - the figure: group techniques p50 through nginx minus direct (phase latency, G0016 on 18.1).
+#   - rebalancing: a fourth shard joins (nginx.conf re-rendered, nginx reloaded); the organizations
+#     whose hash moved answer NOT_FOUND through the proxy until each is moved (org export from the
+#     old shard, org import on the new one, org delete on the old), then every organization answers
+#     through the proxy exactly as before, and the moved ones are gone from their old shards.
 # The shards share one admin token (--bootstrap-token-file, an `openssl rand -hex 32` secret as
 # the Kubernetes Secret holds), which ttpctl and shard_check.py send.
 #
 # Growing into issue 15's full test as the server features land:
 #   - re-encryption (10): shards with --tls-cert/--tls-key from the test CA (SAN ttpgraphd) and
 #     render_conf.py --upstream-ca "$WORK/tls/ca.crt";
-#   - moving an organization (11): org export from its shard, import on another, delete, and the
-#     proxy answers from the new one once the shard list changes.
 #
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_HEALTH, TTPGRAPH_SHARED_DATA (set by ctest).
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -198,6 +200,62 @@ check "shard $dead after its restart: the releases stored, the sync imports noth
     "$WORK/restarted.json")"
 check "shard $dead kept its address (nginx knows no other)" "$old_addr" "${SHARD_ADDRS[$dead]}"
 phase serve
+
+# ---- rebalancing: a fourth shard joins, the organizations whose hash moved are moved ----
+# As deploy/README.md ("Moving an organization between shards") says: re-render nginx.conf with
+# the new shard and reload it; the organizations that now hash to the new shard answer NOT_FOUND
+# through the proxy until each is exported from its old shard, imported on the new one and
+# deleted from the old one.
+proxy() { "$TTPCTL" --server "localhost:$PROXY_PORT" --ca "$WORK/tls/ca.crt" "$@"; }
+org_line() {  # ORG SERVER...: "detections inventory" of ORG as that server answers it
+  local org=$1; shift
+  "$PY" -c 'import json, sys; d = json.load(sys.stdin); print(d.get("detection_count", 0), d.get("inventory_count", 0))' \
+    < <("$@" --org "$org" --json org show 2>/dev/null) 2>/dev/null
+}
+new=$NSHARDS
+start_shard "$new" || { fail "shard $new did not start"; cat "$WORK/shard$new.log"; finish; }
+NSHARDS=$((NSHARDS + 1))
+shards=()
+for a in "${SHARD_ADDRS[@]}"; do shards+=(--shard "$a"); done
+"$PY" "$SRC/deploy/nginx/render_conf.py" "${shards[@]}" --listen "127.0.0.1:$PROXY_PORT" \
+  --health-listen "127.0.0.1:$HEALTH_PORT" --run-dir "$WORK/nginx" --error-log "$WORK/nginx/error.log" \
+  --access-log "$WORK/nginx/access.log" --tls-cert "$WORK/tls/tls.crt" --tls-key "$WORK/tls/tls.key" \
+  -o "$WORK/nginx/nginx.conf.new" && mv "$WORK/nginx/nginx.conf.new" "$WORK/nginx/nginx.conf"
+check "nginx.conf re-rendered with $NSHARDS shards" 0 $?
+[ "$(id -u)" -eq 0 ] && chown -R nobody "$WORK/nginx"
+kill -HUP "$NGINX_PID"
+orgs=$("$PY" -c 'import json, sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["placement"])))' "$WORK/state.json")
+declare -A before old_shard
+for org in $orgs; do
+  old_shard[$org]=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["placement"][sys.argv[2]])' "$WORK/state.json" "$org")
+  before[$org]=$(org_line "$org" "$TTPCTL" --server "${SHARD_ADDRS[${old_shard[$org]}]}")
+  [ -n "${before[$org]}" ] || fail "$org: org show on its shard ${old_shard[$org]} answered nothing"
+done
+check "org-00 before the move (detections, inventory entries)" "3 0" "${before[org-00]}"
+moved=""
+for n in $(seq 1 100); do  # the reload takes effect when nginx's new workers answer
+  moved=""
+  for org in $orgs; do
+    proxy --org "$org" org show >/dev/null 2>"$WORK/show.err" || { grep -q NOT_FOUND "$WORK/show.err" && moved="$moved $org"; }
+  done
+  [ -n "$moved" ] && break
+  sleep 0.1
+done
+check "after the reload some organizations hash to the new shard (and answer NOT_FOUND there)" 1 "$([ -n "$moved" ] && echo 1 || echo 0)"
+for org in $moved; do
+  from=${SHARD_ADDRS[${old_shard[$org]}]}
+  "$TTPCTL" --server "$from" --org "$org" org export >"$WORK/move-$org.json" &&
+    "$TTPCTL" --server "${SHARD_ADDRS[$new]}" org import "$WORK/move-$org.json" >/dev/null 2>&1 &&
+    "$TTPCTL" --server "$from" org delete "$org" --yes >/dev/null 2>&1
+  check "$org moved from shard ${old_shard[$org]} to shard $new" 0 $?
+done
+for org in $orgs; do
+  check "$org through the proxy after the move: as before" "${before[$org]}" "$(org_line "$org" proxy)"
+done
+for org in $moved; do
+  out=$("$TTPCTL" --server "${SHARD_ADDRS[${old_shard[$org]}]}" --org "$org" org show 2>&1)
+  case "$out" in *NOT_FOUND*) pass "$org is gone from its old shard";; *) fail "$org still on its old shard: $out";; esac
+done
 
 # ---- orderly stop ----
 for i in $(seq 0 $((NSHARDS - 1))); do
