@@ -197,16 +197,12 @@ int Diff(Client& c, const Args& a) {
   return 0;
 }
 
-// The threat selection of a command: these groups, or every active group when none is given.
-void SetThreat(const std::vector<std::string>& groups, v1::ThreatSelection* out) {
-  if (groups.empty()) out->set_all_groups(true);
-  for (auto& g : groups) out->mutable_groups()->add_ids(g);
-}
-
 v1::OverlapRequest OverlapRequestFrom(const Args& a) {
   v1::OverlapRequest req;
   req.set_release(a.Get("--release"));
-  SetThreat(a.List("--groups"), req.mutable_threat());  // no --groups: every group
+  const std::vector<std::string> groups = a.List("--groups");  // none: every group
+  if (groups.empty()) req.mutable_threat()->set_all_groups(true);
+  for (auto& g : groups) req.mutable_threat()->mutable_groups()->add_ids(g);
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -266,10 +262,7 @@ v1::GapRequest GapRequestFrom(const Args& a) {
   v1::GapRequest req;
   req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
-  std::vector<std::string> groups = a.List("--groups");
-  if (!groups.empty() && a.Has("--all-groups")) UsageError(a, "give --groups or --all-groups, not both");
-  if (groups.empty() && !a.Has("--all-groups")) UsageError(a, "give the threat: --groups G0016,G0007 or --all-groups");
-  SetThreat(groups, req.mutable_threat());
+  ThreatFromFlags(a, req.mutable_threat());
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));

@@ -171,6 +171,19 @@ std::string Ids(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v) {
   return out;
 }
 
+void ThreatFromFlags(const Args& a, v1::ThreatSelection* out) {
+  const std::vector<std::string> groups = a.List("--groups");
+  if (!groups.empty() && a.Has("--all-groups")) UsageError(a, "give --groups or --all-groups, not both");
+  if (groups.empty() && !a.Has("--all-groups")) UsageError(a, "give the threat: --groups G0016,G0007 or --all-groups");
+  if (groups.empty()) out->set_all_groups(true);
+  for (const std::string& g : groups) out->mutable_groups()->add_ids(g);
+}
+
+v1::RollupPolicy RollupFromFlags(const Args& a) {
+  const std::string r = a.Get("--rollup");
+  return r == "any" ? v1::ROLLUP_POLICY_ANY : r == "all" ? v1::ROLLUP_POLICY_ALL : v1::ROLLUP_POLICY_NONE;
+}
+
 std::string Labels(const google::protobuf::RepeatedPtrField<v1::AttackObject>& v) {
   std::string out;
   for (auto& o : v) out += (out.empty() ? "" : "; ") + Id(o) + (o.name().empty() ? "" : " " + o.name());

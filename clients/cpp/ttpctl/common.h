@@ -44,6 +44,10 @@ Flag AtomicIndexFlag();
 Flag GroupsFlag(const std::string& help);
 // --no-direct, --no-software, --no-campaigns: the usage paths of a group.
 std::vector<Flag> UsagePathFlags();
+// The threat of gap and report: --groups G1,G2 or --all-groups, exactly one (a usage error otherwise).
+void ThreatFromFlags(const Args& a, v1::ThreatSelection* out);
+// --rollup none|any|all of coverage and report.
+v1::RollupPolicy RollupFromFlags(const Args& a);
 Flag TacticFlag();
 Flag PlatformFlag();
 Flag SearchFlag(const std::string& help);

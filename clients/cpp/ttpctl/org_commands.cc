@@ -336,11 +336,6 @@ int InventoryUpdate(Client& c, const Args& a) {
   return 0;
 }
 
-v1::RollupPolicy Rollup(const Args& a) {
-  std::string r = a.Get("--rollup");
-  return r == "any" ? v1::ROLLUP_POLICY_ANY : r == "all" ? v1::ROLLUP_POLICY_ALL : v1::ROLLUP_POLICY_NONE;
-}
-
 void PrintTactics(const google::protobuf::RepeatedPtrField<v1::TacticCoverage>& tactics) {
   std::vector<std::vector<std::string>> rows;
   char buf[64];
@@ -361,7 +356,7 @@ int CoverageTrend(Client& c, const Args& a) {
   if (req.releases().empty()) UsageError(a, "--releases R1,R2,... is required");
   req.set_tactic(a.Get("--tactic"));
   req.set_platform(a.Get("--platform"));
-  req.set_rollup(Rollup(a));
+  req.set_rollup(RollupFromFlags(a));
   v1::CoverageTrendResponse resp;
   Check(c.Call(&Org::GetCoverageTrend, req, &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
@@ -382,7 +377,7 @@ v1::CoverageRequest CoverageRequestFrom(const Args& a) {
   req.set_release(a.Get("--release"));
   req.set_tactic(a.Get("--tactic"));
   req.set_platform(a.Get("--platform"));
-  req.set_rollup(Rollup(a));
+  req.set_rollup(RollupFromFlags(a));
   req.set_include_countermeasures(a.Has("--countermeasures"));
   req.set_d3fend_version(a.Get("--d3fend"));
   req.set_include_atomic_tests(a.Has("--atomics"));

@@ -9,13 +9,8 @@ int Report(Client& c, const Args& a) {
   v1::CoverageReportRequest req;
   req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
-  const std::vector<std::string> groups = a.List("--groups");
-  if (!groups.empty() && a.Has("--all-groups")) UsageError(a, "give --groups or --all-groups, not both");
-  if (groups.empty() && !a.Has("--all-groups")) UsageError(a, "give the threat: --groups G0016,G0007 or --all-groups");
-  if (a.Has("--all-groups")) req.mutable_threat()->set_all_groups(true);
-  for (const std::string& g : groups) req.mutable_threat()->mutable_groups()->add_ids(g);
-  const std::string rollup = a.Get("--rollup");
-  req.set_rollup(rollup == "any" ? v1::ROLLUP_POLICY_ANY : rollup == "all" ? v1::ROLLUP_POLICY_ALL : v1::ROLLUP_POLICY_NONE);
+  ThreatFromFlags(a, req.mutable_threat());
+  req.set_rollup(RollupFromFlags(a));
   for (const std::string& r : a.List("--trend")) req.add_trend_releases(r);
   // --json alone asks the JSON document (ttpctl --json prints one JSON document).
   const std::string format = a.Has("--format") || !JsonOutput() ? a.Get("--format") : "json";
