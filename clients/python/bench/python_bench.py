@@ -85,7 +85,7 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         daemon = Daemon(str(args.ttpgraphd), work)
         try:
-            with ttpgraph.connect(daemon.target) as client:
+            with ttpgraph.connect(daemon.target, token_file=daemon.token_file) as client:
                 ttpgraph.import_release(client, args.data / "attack" / "enterprise-attack-18.1.json.gz")
                 page = v1.GroupTechniquesRequest(release="enterprise-attack@18.1", group="G0016")
                 whole = v1.GroupTechniquesRequest(release="enterprise-attack@18.1", group="G0016", page_size=1000)
@@ -111,7 +111,8 @@ def main():
                 report(f"  decoding the first page alone ({len(encoded) // 1024} KiB) p50", percentile(decode, 50), "ms")
             with grpc.insecure_channel(daemon.target) as channel:
                 bare = knowledge_service_pb2_grpc.KnowledgeServiceStub(channel).GetGroupTechniques
-                raw = latencies_ms(lambda r: bare(r, timeout=30), page, args.calls)
+                auth = [("authorization", "Bearer " + pathlib.Path(daemon.token_file).read_text().strip())]
+                raw = latencies_ms(lambda r: bare(r, timeout=30, metadata=auth), page, args.calls)
                 report("  the first page on the bare generated stub p50", percentile(raw, 50), "ms")
         finally:
             daemon.stop()
