@@ -68,21 +68,22 @@ void ToProto(const Detection& d, bool with_query, v1::Detection* out) {
   out->set_release(d.release);
   for (auto& t : d.tags) out->add_tags(t);
   out->set_description(d.description);
-  if (d.source_format == "sigma") {
-    auto* s = out->mutable_sigma();
-    s->set_status(d.sigma_status);
-    s->set_category(d.sigma_category);
-    s->set_product(d.sigma_product);
-    s->set_service(d.sigma_service);
-    s->set_path(d.sigma_path);
-    s->set_level(d.sigma_level);
-    s->set_author(d.sigma_author);
-  }
+  if (d.source_format == "sigma") ToProto(d, out->mutable_sigma());
   for (auto& t : d.unresolved_techniques) out->add_unresolved_techniques(t);
   for (auto& t : d.stale_techniques) out->add_stale_techniques(t);
   for (auto& n : d.notes) out->add_notes(n);
   out->set_created_at(FormatRfc3339(d.created_at_unix_ms));
   out->set_updated_at(FormatRfc3339(d.updated_at_unix_ms));
+}
+
+void ToProto(const Detection& d, v1::SigmaInfo* out) {
+  out->set_status(d.sigma_status);
+  out->set_category(d.sigma_category);
+  out->set_product(d.sigma_product);
+  out->set_service(d.sigma_service);
+  out->set_path(d.sigma_path);
+  out->set_level(d.sigma_level);
+  out->set_author(d.sigma_author);
 }
 
 Detection FromProto(const v1::Detection& in) {

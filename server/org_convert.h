@@ -17,6 +17,8 @@ DetectionState FromProto(v1::DetectionState s);
 void ToProto(const Detection& d, bool with_query, v1::Detection* out);
 // The detection as given: the service's one place that reads a v1.Detection.
 Detection FromProto(const v1::Detection& in);
+// A detection's Sigma fields (status, logsource, path, level, author).
+void ToProto(const Detection& d, v1::SigmaInfo* out);
 
 v1::CoverageStatus ToProto(CoverageStatus s);
 // UNSPECIFIED is NONE; a number no policy has is INVALID_ARGUMENT.

@@ -52,16 +52,8 @@ std::string OrgDocumentToJson(const core::OrgDocument& doc, absl::Time exported_
     for (auto& t : d.tags) x->add_tags(t);
     x->set_description(d.description);
     if (!d.sigma_status.empty() || !d.sigma_category.empty() || !d.sigma_product.empty() ||
-        !d.sigma_service.empty() || !d.sigma_path.empty() || !d.sigma_level.empty() || !d.sigma_author.empty()) {
-      auto* s = x->mutable_sigma();
-      s->set_status(d.sigma_status);
-      s->set_category(d.sigma_category);
-      s->set_product(d.sigma_product);
-      s->set_service(d.sigma_service);
-      s->set_path(d.sigma_path);
-      s->set_level(d.sigma_level);
-      s->set_author(d.sigma_author);
-    }
+        !d.sigma_service.empty() || !d.sigma_path.empty() || !d.sigma_level.empty() || !d.sigma_author.empty())
+      ToProto(d, x->mutable_sigma());
     for (auto& t : d.unresolved_techniques) x->add_unresolved_techniques(t);
     for (auto& t : d.stale_techniques) x->add_stale_techniques(t);
     for (auto& n : d.notes) x->add_notes(n);
