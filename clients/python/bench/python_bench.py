@@ -82,6 +82,7 @@ def main():
     args = parser.parse_args()
 
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work on the machine slows every figure)")
+    print(f"compiled message classes (ttpgraph.compiled_messages): {ttpgraph.compiled_messages}")
     with tempfile.TemporaryDirectory() as work:
         daemon = Daemon(str(args.ttpgraphd), work)
         try:

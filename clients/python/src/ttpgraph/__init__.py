@@ -13,7 +13,10 @@ The client has one generated stub per service (release, knowledge, org, analysis
 health); the messages are in ttpgraph.v1 (generated from proto/ at build time, one module per
 proto file: ttpgraph.v1.knowledge_service_pb2, ..._pb2_grpc). A failed call raises
 ttpgraph.Error with the gRPC code (ttpgraph.StatusCode, grpc's) and the server's message.
+`ttpgraph.compiled_messages` says whether answers are parsed with compiled C++ classes ("on").
 """
+from ttpgraph import _native  # first: the compiled messages must be loaded before any ttpgraph.v1 module
+
 from grpc import StatusCode
 
 from ttpgraph._client import (DEFAULT, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TARGET, DEFAULT_TIMEOUT, Client, Error,
@@ -22,8 +25,10 @@ from ttpgraph._frames import to_dataframe
 from ttpgraph._paging import MAX_PAGE_SIZE, all_pages, pages
 from ttpgraph._uploads import CHUNK_BYTES, import_atomic, import_d3fend, import_detections, import_release
 
+compiled_messages = _native.STATUS
+
 __all__ = [
     "CHUNK_BYTES", "Client", "DEFAULT", "DEFAULT_IMPORT_TIMEOUT", "DEFAULT_TARGET", "DEFAULT_TIMEOUT", "Error",
-    "MAX_PAGE_SIZE", "StatusCode", "all_pages", "connect", "import_atomic", "import_d3fend", "import_detections",
-    "import_release", "pages", "to_dataframe",
+    "MAX_PAGE_SIZE", "StatusCode", "all_pages", "compiled_messages", "connect", "import_atomic", "import_d3fend",
+    "import_detections", "import_release", "pages", "to_dataframe",
 ]
