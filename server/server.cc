@@ -6,9 +6,11 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include "server/analysis_service.h"
 #include "server/async_unary.h"
@@ -29,6 +31,43 @@
 namespace ttpgraph {
 
 namespace {
+
+// gRPC refuses a sync call it has no thread for with RESOURCE_EXHAUSTED "Server
+// Threadpool Exhausted"; this rewrites that message to name the limit and its flag.
+// Made only for the sync services' calls: KnowledgeService is served on the async
+// queues, which take no thread from the quota, and its hot path stays free of it.
+class ThreadQuotaMessage : public grpc::experimental::Interceptor {
+ public:
+  explicit ThreadQuotaMessage(const std::string* message) : message_(message) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+          status.error_message() == "Server Threadpool Exhausted")
+        methods->ModifySendStatus(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, *message_));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* message_;
+};
+
+class ThreadQuotaMessages : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit ThreadQuotaMessages(int max_threads)
+      : message_(Cat("the server is busy: all ", max_threads, " threads of its sync services are in use (the limit "
+                     "--max-threads ", max_threads, "); retry with backoff")),
+        async_prefix_(Cat("/", v1::KnowledgeService::service_full_name(), "/")) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    if (StartsWith(info->method(), async_prefix_)) return nullptr;
+    return new ThreadQuotaMessage(&message_);
+  }
+
+ private:
+  const std::string message_;
+  const std::string async_prefix_;
+};
 
 bool IsLoopback(const std::string& listen) {
   const std::string host = listen.rfind(':') == std::string::npos ? listen : listen.substr(0, listen.rfind(':'));
@@ -144,6 +183,9 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   grpc::ResourceQuota quota("ttpgraphd");
   quota.SetMaxThreads(options.limits.max_threads);
   builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<ThreadQuotaMessages>(options.limits.max_threads));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.limits.max_concurrent_streams);
   builder.RegisterService(s->release_service_.get());
   builder.RegisterService(s->knowledge_service_->service());

@@ -464,7 +464,9 @@ TEST_F(BoundsTest, SyncThreadsAreAResourceQuota) {
     if (!held.back()->first) refused = held.back()->Finish();
   }
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(refused.error_message(), "Server Threadpool Exhausted");  // gRPC's own words
+  EXPECT_EQ(refused.error_message(),
+            "the server is busy: all 8 threads of its sync services are in use (the limit --max-threads 8); retry "
+            "with backoff");
   // Each open Watch holds one of the 8 threads (the refused one aside); pollers hold some too.
   EXPECT_LT(held.size() - 1, 8u);
   EXPECT_GE(held.size() - 1, 1u);
