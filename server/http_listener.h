@@ -1,7 +1,9 @@
-// HttpListener: the plain-HTTP side listener of ttpgraphd (--http-listen),
-// serving a few exact paths (/metrics, /healthz, /readyz) with civetweb, the
-// embedded web server prometheus-cpp's exposer is built on. Only GET and HEAD;
-// anything else is 405, an unknown path 404.
+// HttpListener: the HTTP side listener of ttpgraphd (--http-listen, plain;
+// --https-listen, TLS with the gRPC certificate), serving a few paths
+// (/metrics, /healthz, /readyz, and TAXII under /taxii2: server/taxii.h) with
+// civetweb, the embedded web server prometheus-cpp's exposer is built on. Only
+// GET and HEAD; anything else is 405, an unknown path 404. A handler for
+// "/taxii2" also gets every path under "/taxii2/".
 //
 //   auto http = HttpListener::Start("127.0.0.1:0");
 //   (*http)->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n"}; });
@@ -14,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,8 +28,24 @@ namespace ttpgraph {
 
 struct HttpRequest {
   std::string method;         // GET or HEAD
-  std::string path;           // without the query string
+  std::string path;           // without the query string (as sent, not decoded)
   std::string authorization;  // the Authorization header, "" when absent
+  std::string accept;         // the Accept header, "" when absent
+  std::string host;           // the Host header, "" when absent
+  bool tls = false;           // came over --https-listen
+  // The query string's NAME=VALUE pairs in order, percent- and '+'-decoded;
+  // a NAME without '=' has an empty value.
+  std::vector<std::pair<std::string, std::string>> query;
+};
+
+// Splits and decodes a query string ("a=1&match%5Btype%5D=x" -> {a,1},{match[type],x}).
+std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view query);
+
+struct HttpListenOptions {
+  std::string listen;      // HOST:PORT, plain HTTP; "" for none
+  std::string tls_listen;  // HOST:PORT, HTTPS; "" for none
+  std::string tls_cert;    // with tls_listen: the certificate chain (PEM file)
+  std::string tls_key;     // with tls_listen: its private key (PEM file)
 };
 
 struct HttpResponse {
@@ -43,10 +62,14 @@ class HttpListener {
   // `listen` is HOST:PORT (port 0 picks a free one; [::1]:PORT for IPv6).
   // UNAVAILABLE when it cannot be bound, INVALID_ARGUMENT when malformed.
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const std::string& listen);
+  // Plain, HTTPS or both (the same handlers on each). Also INVALID_ARGUMENT
+  // when the certificate or key cannot be loaded (the message names the file).
+  static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const HttpListenOptions& options);
   ~HttpListener();
 
   void Handle(const std::string& path, Handler handler);
-  int port() const { return port_; }
+  int port() const { return port_; }          // of `listen` (0 without)
+  int tls_port() const { return tls_port_; }  // of `tls_listen` (0 without)
 
  private:
   class Route;
@@ -54,6 +77,7 @@ class HttpListener {
   std::unique_ptr<CivetServer> server_;
   std::vector<std::unique_ptr<Route>> routes_;
   int port_ = 0;
+  int tls_port_ = 0;
 };
 
 // True when the Authorization header carries exactly `Bearer <token>`
