@@ -8,8 +8,11 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
-  # --http-listen: /metrics, /healthz, /readyz (prometheus-cpp's pull exposer, civetweb inside)
+  # --http-listen: /metrics (prometheus-cpp's registry and text format), /healthz, /readyz
   prometheus-cpp-dev
+  # the HTTP listener itself (--http-listen, --https-listen: metrics, probes, TAXII 2.1), TLS by GnuTLS:
+  # Debian's civetweb dlopens libssl and crashes on OpenSSL 3 (server/README.md)
+  libmicrohttpd-dev
   # tests/deploy: nginx sharding, rendered manifests, the systemd unit
   nginx yamllint systemd
   # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas

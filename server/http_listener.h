@@ -1,16 +1,17 @@
 // HttpListener: the HTTP side listener of ttpgraphd (--http-listen, plain;
 // --https-listen, TLS with the gRPC certificate), serving a few paths
 // (/metrics, /healthz, /readyz, and TAXII under /taxii2: server/taxii.h) with
-// civetweb, the embedded web server prometheus-cpp's exposer is built on. Only
-// GET and HEAD; anything else is 405, an unknown path 404. A handler for
-// "/taxii2" also gets every path under "/taxii2/".
+// libmicrohttpd (TLS by GnuTLS), two threads per port. Only GET and HEAD
+// (HEAD answers without the body); anything else is 405, an unknown path 404.
+// A handler for "/taxii2" also gets every path under "/taxii2/".
 //
 //   auto http = HttpListener::Start("127.0.0.1:0");
 //   (*http)->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n"}; });
 //   int port = (*http)->port();
 //
-// Handlers run on the listener's threads (two) and must be thread-safe; add
-// them before the first request may arrive. Stops when destroyed.
+// Handlers run on the listener's threads and must be thread-safe; add them
+// before the first request may arrive. Stops when destroyed (waiting for the
+// running handlers).
 #pragma once
 
 #include <functional>
@@ -22,9 +23,10 @@
 
 #include "absl/status/statusor.h"
 
-class CivetServer;
 
 namespace ttpgraph {
+
+struct HttpDaemon;  // one libmicrohttpd daemon (http_listener.cc)
 
 struct HttpRequest {
   std::string method;         // GET or HEAD
@@ -37,9 +39,6 @@ struct HttpRequest {
   // a NAME without '=' has an empty value.
   std::vector<std::pair<std::string, std::string>> query;
 };
-
-// Splits and decodes a query string ("a=1&match%5Btype%5D=x" -> {a,1},{match[type],x}).
-std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_view query);
 
 struct HttpListenOptions {
   std::string listen;      // HOST:PORT, plain HTTP; "" for none
@@ -63,7 +62,8 @@ class HttpListener {
   // UNAVAILABLE when it cannot be bound, INVALID_ARGUMENT when malformed.
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const std::string& listen);
   // Plain, HTTPS or both (the same handlers on each). Also INVALID_ARGUMENT
-  // when the certificate or key cannot be loaded (the message names the file).
+  // when the certificate or key cannot be read, is not PEM or they do not
+  // match (the message names the file).
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const HttpListenOptions& options);
   ~HttpListener();
 
@@ -72,10 +72,9 @@ class HttpListener {
   int tls_port() const { return tls_port_; }  // of `tls_listen` (0 without)
 
  private:
-  class Route;
   HttpListener() = default;
-  std::unique_ptr<CivetServer> server_;
-  std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::pair<std::string, Handler>> routes_;  // path prefix, handler
+  std::vector<std::unique_ptr<HttpDaemon>> daemons_;     // the plain port's, the TLS port's
   int port_ = 0;
   int tls_port_ = 0;
 };
