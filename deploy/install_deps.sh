@@ -20,6 +20,8 @@ packages=(
   python3-pip python3-venv python3-pytest python3-pandas openssl
   # tests/e2e/metrics_test.sh parses /metrics with the reference parser
   python3-prometheus-client
+  # tests/e2e/taxii_test.sh: a TAXII 2.1 client over requests (Debian 12 packages no taxii2-client)
+  python3-requests
   # ttpctl: TLS certificates in tests (openssl), the confirmation prompt under tmux
   tmux
   # the executive report: checked in headless Chromium (PDF via poppler), Markdown parsed
