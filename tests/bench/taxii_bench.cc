@@ -129,6 +129,18 @@ int main() {
                 http_s, "s", 1.0);
   const double local_s = bench::MedianMs(5, [&] { w = PageInProcess(server.server().taxii(), path, token); }) / 1000;
   report.Info("  of which the handler's work (in process, no socket)", local_s, "s");
+  // The collection's index in memory: each object's fields and their heap bytes.
+  auto admin = server.server().taxii().Authenticate("Bearer " + token);
+  Check(admin.status(), "token");
+  auto page = server.server().taxii().Objects(*admin, collection, core::TaxiiQuery{});
+  Check(page.status(), "page");
+  size_t index_bytes = 0;
+  for (const core::TaxiiObject& o : page->content->objects()) {
+    index_bytes += sizeof o;
+    for (const std::string* s : {&o.id, &o.type, &o.version, &o.spec_version, &o.ref})
+      if (s->capacity() > 15) index_bytes += s->capacity() + 1;  // beyond the small-string buffer
+  }
+  report.Info("the collection's index in memory", index_bytes / 1048576.0, "MiB");
   curl_easy_cleanup(curl);
   if (w.objects != 24771) {
     fprintf(stderr, "paged %zu objects, the bundle has 24771\n", w.objects);
