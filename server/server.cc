@@ -19,10 +19,10 @@
 #include "server/knowledge_service.h"
 #include "server/log.h"
 #include "server/metrics.h"
-#include "server/taxii.h"
 #include "server/org_service.h"
 #include "server/release_service.h"
 #include "server/report_service.h"
+#include "server/taxii.h"
 #include "server/token_service.h"
 #include "server/core/tokens.h"
 #include "storage/strings.h"
@@ -169,7 +169,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  s->taxii_ = std::make_unique<core::Taxii>(&app);
+  s->taxii_ = std::make_unique<core::Taxii>(&app);  // more collection sources: AddSource here
   if (http) {
     auto listener =
         HttpListener::Start(HttpListenOptions{options.http_listen, options.https_listen, options.tls_cert, options.tls_key});

@@ -103,7 +103,8 @@ class TtpgraphServer {
   Store* store() { return store_.get(); }
   // The application floor: what every service calls (and benchmarks measure).
   core::Application& app() { return *app_; }
-  // TAXII's collections (one per release; add sources before serving).
+  // TAXII's collections: one per release (further sources are added in
+  // Start, before the listener serves; core/taxii.h).
   core::Taxii& taxii() { return *taxii_; }
 
  private:

@@ -71,18 +71,6 @@ bool AcceptsTaxii(std::string_view accept) {
   return false;
 }
 
-std::vector<std::string_view> Segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > start) out.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return out;
-}
-
 // The query parameters of the objects, manifest and object endpoints.
 absl::StatusOr<core::TaxiiQuery> ParseQuery(const HttpRequest& req) {
   core::TaxiiQuery q;
@@ -197,8 +185,9 @@ HttpResponse AnswerTaxii(const core::Taxii& taxii, const TaxiiHttpOptions& optio
     return Error(406, "Not Acceptable",
                  Cat("Accept '", req.accept, "' does not admit ", kTaxiiMediaType, ", the only media type served here"));
 
-  const std::vector<std::string_view> seg = Segments(req.path);
-  // seg[0] is "taxii2" (the handler's prefix).
+  std::vector<std::string> seg;  // seg[0] is "taxii2" (the handler's prefix)
+  for (std::string& part : Split(req.path, '/'))
+    if (!part.empty()) seg.push_back(std::move(part));
   if (seg.size() == 1) {
     const std::string root = req.host.empty() ? std::string(kTaxiiApiRoot)
                                               : Cat(req.tls ? "https://" : "http://", req.host, kTaxiiApiRoot);

@@ -217,8 +217,7 @@ absl::StatusOr<int64_t> ParseTaxiiTime(std::string_view text, std::string_view p
 }
 
 std::string FormatTaxiiTime(int64_t unix_ms) {
-  std::string s = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
-  return s;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
 }
 
 // ---- ReleaseCollections

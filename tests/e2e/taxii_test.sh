@@ -43,31 +43,12 @@ stop_server
 check "plain server stopped" 0 "$STOP_RC"
 
 # ---- 2. HTTPS with the gRPC certificate, on the same data
-mkdir -p "$WORK/tls" && (
-  cd "$WORK/tls" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca.key -out ca.crt &&
-    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr &&
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out server.crt &&
-    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other-ca -keyout other.key -out other.crt
-) >"$WORK/openssl.log" 2>&1 || { fail "openssl"; cat "$WORK/openssl.log"; finish; }
+make_test_pki "$WORK/tls" || { fail "openssl"; cat "$WORK/tls/openssl.log"; finish; }
 TLS=(--tls-cert "$WORK/tls/server.crt" --tls-key "$WORK/tls/server.key")
-for attempt in 1 2 3; do
-  HTTP_PORT=$(free_port)
-  HTTPS_PORT=$(free_port)
-  "$TTPGRAPHD" --listen "127.0.0.1:$(free_port)" --data-dir "$WORK/db" --quiet "${TLS[@]}" \
-    --http-listen "127.0.0.1:$HTTP_PORT" --https-listen "127.0.0.1:$HTTPS_PORT" >>"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for i in $(seq 1 200); do
-    [ "$(http_status "https://localhost:$HTTPS_PORT/healthz" "$WORK/tls/ca.crt")" = 200 ] && break 2
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=""
-done
-[ -n "$SERVER_PID" ] || { fail "TLS server did not start"; cat "$WORK/server.log"; finish; }
+HTTP_PORT=$(free_port)
+HTTPS_PORT=$(free_port)
+TTPCTL_CA="$WORK/tls/ca.crt" start_server "${TLS[@]}" --http-listen "127.0.0.1:$HTTP_PORT" \
+  --https-listen "127.0.0.1:$HTTPS_PORT" || { fail "TLS server did not start"; cat "$WORK/server.log"; finish; }
 pass "TLS server up"
 run_client https --base "https://localhost:$HTTPS_PORT" --ca "$WORK/tls/ca.crt" --plain-base "http://127.0.0.1:$HTTP_PORT"
 check "plain /healthz beside TLS" 200 "$(http_status "http://127.0.0.1:$HTTP_PORT/healthz")"
