@@ -146,6 +146,10 @@ def main():
     check("objects: limit 100 pages the same objects in the same order", [o["id"] for o in small] == ids,
           f"{len(small)} objects in {small_pages} pages")
 
+    _, env = c.get(curl + "objects/", {"limit": 5000})
+    check("limit over the server's 1000: a page of 1000", len(env["objects"]) == 1000 and env["more"] is True,
+          len(env.get("objects", [])))
+
     # Manifest.
     manifest, _ = page_all(c, curl + "manifest/", {"limit": 1000}, "manifest")
     check("manifest: one entry per object, same order", [m["id"] for m in manifest] == ids, len(manifest))
