@@ -7,7 +7,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -27,21 +26,6 @@ struct HttpDaemon {
 };
 
 namespace {
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "";
-  }
-}
 
 MHD_Result AddQueryArg(void* cls, MHD_ValueKind, const char* key, const char* value) {
   static_cast<HttpRequest*>(cls)->query.emplace_back(key ? key : "", value ? value : "");
@@ -212,7 +196,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const HttpList
   return l;
 }
 
-HttpListener::~HttpListener() { daemons_.clear(); }
+HttpListener::~HttpListener() = default;  // daemons_ go before routes_ (declared after them)
 
 void HttpListener::Handle(const std::string& path, Handler handler) { routes_.emplace_back(path, std::move(handler)); }
 

@@ -17,12 +17,10 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 
 namespace ttpgraph {
 

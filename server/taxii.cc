@@ -40,12 +40,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Whether an Accept header admits TAXII 2.1: a media range
 // application/taxii+json (with version=2.1 or none), application/* or */*,
 // not at q=0. No header at all admits anything (RFC 9110 12.5.1).
@@ -53,10 +47,10 @@ bool AcceptsTaxii(std::string_view accept) {
   if (Trim(accept).empty()) return true;
   for (const std::string& range : Split(accept, ',')) {
     std::vector<std::string> parts = Split(range, ';');
-    const std::string type = Lower(Trim(parts[0]));
+    const std::string type = ToLower(Trim(parts[0]));
     bool version_ok = true, refused = false;
     for (size_t i = 1; i < parts.size(); ++i) {
-      const std::string param = Lower(Trim(parts[i]));
+      const std::string param = ToLower(Trim(parts[i]));
       std::string_view p = param;
       const size_t eq = p.find('=');
       const std::string_view name = Trim(p.substr(0, eq));
