@@ -6,7 +6,8 @@
 // Collections come from CollectionSources, asked in the order they were added.
 // The server installs one, ReleaseCollections: one collection per stored MITRE
 // release. To serve more (one collection per extension view, say), implement
-// CollectionSource and AddSource() it before serving:
+// CollectionSource and AddSource() it in TtpgraphServer::Start (server/server.cc
+// marks the line), before the listener serves:
 //
 //   class ViewCollections final : public core::CollectionSource {
 //     // List: the views `caller` may read (core/extensions.h), each with a
@@ -14,12 +15,13 @@
 //     // Find/Open: NOT_FOUND for an id that is not a view (the next source is
 //     //   asked), PERMISSION_DENIED for a view of another organization.
 //     // Open: the view's merged objects, each with its own date added, sorted
-//     //   with SortCollectionObjects, their JSON kept in memory (Json answers
-//     //   from it) and an incarnation that changes with the view's version.
+//     //   with SortCollectionObjects, their JSON kept in memory (`ref` is
+//     //   whatever finds it again; Json answers from it) and an incarnation
+//     //   that changes with the view's version.
 //   };
-//   taxii.AddSource(std::make_unique<ViewCollections>(&app));
 //
-//   core::Taxii taxii(&app);
+//   core::Taxii taxii(&app);                  // with ReleaseCollections
+//   taxii.AddSource(std::make_unique<ViewCollections>(&app));
 //   TTP_ASSIGN_OR_RETURN(core::Caller who, taxii.Authenticate("Bearer ttpg_..."));
 //   TTP_ASSIGN_OR_RETURN(core::TaxiiPage page, taxii.Objects(who, collection_id, query));
 //   TTP_ASSIGN_OR_RETURN(std::vector<std::string> json, taxii.Json(page));
