@@ -8,8 +8,11 @@ packages=(
   librocksdb-dev libboost-dev libboost-graph-dev libsimdjson-dev libyaml-cpp-dev
   libcurl4-openssl-dev libssl-dev libabsl-dev zlib1g-dev libdeflate-dev libarchive-dev
   libserd-dev serdi libgoogle-perftools-dev libgtest-dev libgmock-dev googletest
-  # --http-listen: /metrics, /healthz, /readyz (prometheus-cpp's pull exposer, civetweb inside)
+  # --http-listen: /metrics (prometheus-cpp's registry and text format), /healthz, /readyz
   prometheus-cpp-dev
+  # the HTTP listener itself (--http-listen, --https-listen: metrics, probes, TAXII 2.1), TLS by GnuTLS:
+  # Debian's civetweb dlopens libssl and crashes on OpenSSL 3 (server/README.md)
+  libmicrohttpd-dev
   # tests/deploy: nginx sharding, rendered manifests, the systemd unit
   nginx yamllint systemd
   # clients/python: the ttpgraph package, its build step, tests (openssl: TLS certificates) and pandas
@@ -17,6 +20,8 @@ packages=(
   python3-pip python3-venv python3-pytest python3-pandas openssl
   # tests/e2e/metrics_test.sh parses /metrics with the reference parser
   python3-prometheus-client
+  # tests/e2e/taxii_test.sh: a TAXII 2.1 client over requests (Debian 12 packages no taxii2-client)
+  python3-requests
   # ttpctl: TLS certificates in tests (openssl), the confirmation prompt under tmux
   tmux
   # the executive report: checked in headless Chromium (PDF via poppler), Markdown parsed

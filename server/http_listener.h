@@ -1,14 +1,17 @@
-// HttpListener: the plain-HTTP side listener of ttpgraphd (--http-listen),
-// serving a few exact paths (/metrics, /healthz, /readyz) with civetweb, the
-// embedded web server prometheus-cpp's exposer is built on. Only GET and HEAD;
-// anything else is 405, an unknown path 404.
+// HttpListener: the HTTP side listener of ttpgraphd (--http-listen, plain;
+// --https-listen, TLS with the gRPC certificate), serving a few paths
+// (/metrics, /healthz, /readyz, and TAXII under /taxii2: server/taxii.h) with
+// libmicrohttpd (TLS by GnuTLS), two threads per port. Only GET and HEAD
+// (HEAD answers without the body); anything else is 405, an unknown path 404.
+// A handler for "/taxii2" also gets every path under "/taxii2/".
 //
 //   auto http = HttpListener::Start("127.0.0.1:0");
 //   (*http)->Handle("/healthz", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok\n"}; });
 //   int port = (*http)->port();
 //
-// Handlers run on the listener's threads (two) and must be thread-safe; add
-// them before the first request may arrive. Stops when destroyed.
+// Handlers run on the listener's threads and must be thread-safe; add them
+// before the first request may arrive. Stops when destroyed (waiting for the
+// running handlers).
 #pragma once
 
 #include <functional>
@@ -19,14 +22,27 @@
 
 #include "absl/status/statusor.h"
 
-class CivetServer;
-
 namespace ttpgraph {
+
+struct HttpDaemon;  // one libmicrohttpd daemon (http_listener.cc)
 
 struct HttpRequest {
   std::string method;         // GET or HEAD
-  std::string path;           // without the query string
+  std::string path;           // without the query string (as sent, not decoded)
   std::string authorization;  // the Authorization header, "" when absent
+  std::string accept;         // the Accept header, "" when absent
+  std::string host;           // the Host header, "" when absent
+  bool tls = false;           // came over --https-listen
+  // The query string's NAME=VALUE pairs in order, percent- and '+'-decoded;
+  // a NAME without '=' has an empty value.
+  std::vector<std::pair<std::string, std::string>> query;
+};
+
+struct HttpListenOptions {
+  std::string listen;      // HOST:PORT, plain HTTP; "" for none
+  std::string tls_listen;  // HOST:PORT, HTTPS; "" for none
+  std::string tls_cert;    // with tls_listen: the certificate chain (PEM file)
+  std::string tls_key;     // with tls_listen: its private key (PEM file)
 };
 
 struct HttpResponse {
@@ -43,17 +59,22 @@ class HttpListener {
   // `listen` is HOST:PORT (port 0 picks a free one; [::1]:PORT for IPv6).
   // UNAVAILABLE when it cannot be bound, INVALID_ARGUMENT when malformed.
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const std::string& listen);
+  // Plain, HTTPS or both (the same handlers on each). Also INVALID_ARGUMENT
+  // when the certificate or key cannot be read, is not PEM or they do not
+  // match (the message names the file).
+  static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const HttpListenOptions& options);
   ~HttpListener();
 
   void Handle(const std::string& path, Handler handler);
-  int port() const { return port_; }
+  int port() const { return port_; }          // of `listen` (0 without)
+  int tls_port() const { return tls_port_; }  // of `tls_listen` (0 without)
 
  private:
-  class Route;
   HttpListener() = default;
-  std::unique_ptr<CivetServer> server_;
-  std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::pair<std::string, Handler>> routes_;  // path prefix, handler
+  std::vector<std::unique_ptr<HttpDaemon>> daemons_;     // the plain port's, the TLS port's
   int port_ = 0;
+  int tls_port_ = 0;
 };
 
 // True when the Authorization header carries exactly `Bearer <token>`

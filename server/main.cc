@@ -130,8 +130,12 @@ std::vector<Flag> Flags(ServerOptions& o) {
        [&l](const std::string&, const std::string& v) { l.backup_dir = v; return true; }},
       {"--query-threads", "N", "threads answering knowledge queries; default one per two cores",
        count(&o.query_threads)},
-      {"--http-listen", "HOST:PORT", "serve /metrics, /healthz and /readyz over plain HTTP here; default none",
+      {"--http-listen", "HOST:PORT",
+       "serve /metrics, /healthz, /readyz and TAXII 2.1 (/taxii2/) over plain HTTP here (with --tls-cert, TAXII "
+       "answers only over --https-listen); default none",
        [&o](const std::string&, const std::string& v) { o.http_listen = v; return true; }},
+      {"--https-listen", "HOST:PORT", "serve the same as --http-listen over HTTPS here, with --tls-cert/--tls-key; default none",
+       [&o](const std::string&, const std::string& v) { o.https_listen = v; return true; }},
       {"--metrics-token-file", "FILE", "/metrics requires `authorization: Bearer` with the token in FILE; default none",
        [&o](const std::string&, const std::string& v) { o.metrics_token_file = v; return true; }},
       {"--sync-index", "URL_OR_PATH",
@@ -253,6 +257,7 @@ int main(int argc, char** argv) {
                                 {"import_root", ttpgraph::Join(options.limits.import_roots, ",")},
                                 {"fetch_allow", ttpgraph::Join(options.limits.fetch_allow_hosts, ",")},
                                 {"http_port", std::to_string((*server)->http_port())},
+                                {"https_port", std::to_string((*server)->https_port())},
                                 {"sync_index", ttpgraph::core::RedactUrl(options.sync.index)}});
   std::thread waiter([&] {
     int sig = 0;

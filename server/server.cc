@@ -24,6 +24,7 @@
 #include "server/org_service.h"
 #include "server/release_service.h"
 #include "server/report_service.h"
+#include "server/taxii.h"
 #include "server/token_service.h"
 #include "server/core/tokens.h"
 #include "storage/strings.h"
@@ -142,8 +143,9 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
              {"path", boot->token_path.empty() ? options.bootstrap_token_file : boot->token_path}});
   std::string metrics_token;
   if (!options.metrics_token_file.empty()) {
-    if (options.http_listen.empty())
-      return absl::InvalidArgumentError("--metrics-token-file needs --http-listen (the listener serving /metrics)");
+    if (options.http_listen.empty() && options.https_listen.empty())
+      return absl::InvalidArgumentError(
+          "--metrics-token-file needs --http-listen or --https-listen (the listener serving /metrics)");
     auto token = ReadMetricsToken(options.metrics_token_file);
     if (!token.ok()) return token.status();
     metrics_token = std::move(*token);
@@ -152,7 +154,10 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     if (auto st = core::ReleaseSync::Validate(options.sync); !st.ok()) return st;
     app.set_sync(std::make_unique<core::ReleaseSync>(&app, options.sync));
   }
-  if (!options.http_listen.empty()) {
+  const bool http = !options.http_listen.empty() || !options.https_listen.empty();
+  if (!options.https_listen.empty() && options.tls_cert.empty())
+    return absl::InvalidArgumentError("--https-listen needs --tls-cert and --tls-key (the certificate gRPC serves)");
+  if (http) {
     s->metrics_ = std::make_unique<Metrics>(&app, MetricsOptions{options.metrics_org_labels});
     app.set_observer(s->metrics_.get());
   }
@@ -206,12 +211,15 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  if (!options.http_listen.empty()) {
-    auto http = HttpListener::Start(options.http_listen);
-    if (!http.ok()) return http.status();
-    s->http_ = std::move(*http);
+  s->taxii_ = std::make_unique<core::Taxii>(&app);  // more collection sources: AddSource here
+  if (http) {
+    auto listener =
+        HttpListener::Start(HttpListenOptions{options.http_listen, options.https_listen, options.tls_cert, options.tls_key});
+    if (!listener.ok()) return listener.status();
+    s->http_ = std::move(*listener);
     TtpgraphServer* self = s.get();
     ServeMetricsAndProbes(s->http_.get(), s->metrics_.get(), metrics_token, [self] { return self->ready(); });
+    ServeTaxii(s->http_.get(), s->taxii_.get(), TaxiiHttpOptions{!options.tls_cert.empty()});
   }
   // gRPC health says SERVING once ready: with a sync, after its first pass
   // (Kubernetes' grpc startup and readiness probes wait for the releases).
@@ -241,6 +249,7 @@ TtpgraphServer::~TtpgraphServer() {
 }
 
 int TtpgraphServer::http_port() const { return http_ ? http_->port() : 0; }
+int TtpgraphServer::https_port() const { return http_ ? http_->tls_port() : 0; }
 
 bool TtpgraphServer::ready() const {
   if (shut_down_ || !server_) return false;

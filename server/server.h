@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/core/application.h"
+#include "server/core/taxii.h"
 #include "storage/store.h"
 
 namespace grpc {
@@ -53,9 +54,12 @@ struct ServerOptions {
   // completion queue. Default: 0 = one per two cores (at least one); the
   // other half is left to the sync services and gRPC's own threads.
   int query_threads = 0;
-  // The HTTP listener for /metrics, /healthz and /readyz (server/metrics.h).
-  // Default: "" (none).
+  // The HTTP listener for /metrics, /healthz and /readyz (server/metrics.h)
+  // and TAXII 2.1 (server/taxii.h). Default: "" (none).
   std::string http_listen;
+  // The same over HTTPS, with tls_cert and tls_key; with a certificate, TAXII
+  // answers only here. Default: "" (none).
+  std::string https_listen;
   // A file holding the bearer token /metrics then requires. Default: "" (no token).
   std::string metrics_token_file;
   // Label grpc_server_handled_total with the call's organization. Default: false.
@@ -89,6 +93,8 @@ class TtpgraphServer {
   void Wait();
   // The port of --http-listen (0 without one).
   int http_port() const;
+  // The port of --https-listen (0 without one).
+  int https_port() const;
   // Ready: serving, and the first release sync pass (with --sync-index) has ended.
   bool ready() const;
   // Stops accepting RPCs, lets running ones finish within `grace`.
@@ -97,6 +103,9 @@ class TtpgraphServer {
   Store* store() { return store_.get(); }
   // The application floor: what every service calls (and benchmarks measure).
   core::Application& app() { return *app_; }
+  // TAXII's collections: one per release (further sources are added in
+  // Start, before the listener serves; core/taxii.h).
+  core::Taxii& taxii() { return *taxii_; }
 
  private:
   TtpgraphServer() = default;
@@ -115,6 +124,7 @@ class TtpgraphServer {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<core::Taxii> taxii_;  // outlives http_
   std::unique_ptr<HttpListener> http_;
   int port_ = 0;
   std::atomic<bool> shut_down_{false};

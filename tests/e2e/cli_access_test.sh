@@ -64,15 +64,7 @@ check "reader: audit of another org" "PERMISSION_DENIED" "$(code env TTPGRAPH_TO
 stop_server
 
 # TLS and mTLS: ttpctl --ca, --cert/--key.
-mkdir -p "$WORK/tls" && (
-  cd "$WORK/tls" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca.key -out ca.crt &&
-    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr &&
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out server.crt &&
-    openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key -out client.csr &&
-    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out client.crt
-) >"$WORK/openssl.log" 2>&1 || { fail "openssl"; cat "$WORK/openssl.log"; finish; }
+make_test_pki "$WORK/tls" || { fail "openssl"; cat "$WORK/tls/openssl.log"; finish; }
 port=$(free_port)
 "$TTPGRAPHD" --listen "127.0.0.1:$port" --data-dir "$WORK/db" --quiet --tls-cert "$WORK/tls/server.crt" \
   --tls-key "$WORK/tls/server.key" --client-ca "$WORK/tls/ca.crt" >>"$WORK/server.log" 2>&1 &

@@ -45,7 +45,8 @@ free_port() {
 }
 
 # Starts ttpgraphd on a free port with its data in $WORK/db (extra arguments go
-# to ttpgraphd) and waits, bounded, until it answers; sets ADDR and SERVER_PID,
+# to ttpgraphd; with TLS, set TTPCTL_CA to the CA the readiness probe trusts)
+# and waits, bounded, until it answers; sets ADDR and SERVER_PID,
 # and exports TTPGRAPH_TOKEN_FILE: the admin token the server writes at its
 # first start, which every ttpctl call then sends.
 # A port taken between picking and binding makes the server exit: try again.
@@ -57,7 +58,7 @@ start_server() {
     "$TTPGRAPHD" --listen "$ADDR" --data-dir "$WORK/db" --quiet "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for i in $(seq 1 200); do
-      "$TTPCTL" --server "$ADDR" release list >/dev/null 2>&1 && return 0
+      "$TTPCTL" --server "$ADDR" ${TTPCTL_CA:+--ca "$TTPCTL_CA"} release list >/dev/null 2>&1 && return 0
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.05
     done
@@ -86,3 +87,19 @@ stop_server() {
 }
 
 T() { "$TTPCTL" --server "$ADDR" "$@"; }  # ttpctl against the test server
+
+# Makes a test PKI in DIR with openssl: ca.crt (+ ca.key), server.crt/server.key for
+# DNS:localhost and IP:127.0.0.1, client.crt/client.key, and other.crt, an unrelated CA.
+# The openssl output goes to DIR/openssl.log; non-zero when a step failed.
+make_test_pki() {
+  mkdir -p "$1" && (
+    cd "$1" &&
+      openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca -keyout ca.key -out ca.crt &&
+      openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext &&
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile san.ext -out server.crt &&
+      openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key -out client.csr &&
+      openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -out client.crt &&
+      openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other-ca -keyout other.key -out other.crt
+  ) >"$1/openssl.log" 2>&1
+}
