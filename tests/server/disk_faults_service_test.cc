@@ -38,6 +38,10 @@ class DiskFaultsServiceTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK(Import("mini-v17.json", "17.0"));
     ASSERT_OK(CreateOrg("acme"));
+    // The compaction the import asked for is done before the disk fails: one
+    // that fails meanwhile has, twice in ~20 runs, aborted in RocksDB 7.8's
+    // resume (filename.cc:141 `number > 0`); see the report of issue 11.
+    server_.server().store()->WaitForCompaction();
   }
   Client& client() { return server_.client(); }
 
