@@ -20,6 +20,7 @@ void HealthService::Shutdown() {
 }
 
 HealthService::Status HealthService::StatusOf(const std::string& service) const {
+  if (service == kWrites) return serving_ && writable_() ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
   if (!service.empty() && services_.count(service) == 0) return HealthCheckResponse::SERVICE_UNKNOWN;
   return serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
 }

@@ -288,7 +288,7 @@ grpc::Status OrgServiceImpl::ImportOrganization(grpc::ServerContext* ctx,
       return absl::InvalidArgumentError(Cat("x-ttpgraph-org metadata '", call.routing_org,
                                             "' does not match the document's organization '", doc.org.id, "'"));
     std::vector<Token> tokens = doc.tokens;
-    TTP_ASSIGN_OR_RETURN(Organization o, core::ImportOrganization(app_, std::move(doc), &call.audit));
+    TTP_ASSIGN_OR_RETURN(Organization o, core::ImportOrganization(app_, std::move(doc), call.limits, &call.audit));
     ToProto(o, resp->mutable_organization());
     resp->set_detections(o.detection_count);
     resp->set_inventory_entries(o.inventory_count);

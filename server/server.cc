@@ -123,6 +123,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
             "clear text", {{"listen", options.listen}});
   StoreOptions so;
   so.path = options.data_dir;
+  so.disk_faults = options.disk_faults;
   auto open_start = std::chrono::steady_clock::now();
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();
@@ -177,6 +178,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
       v1::DefenseService::service_full_name(), v1::TokenService::service_full_name(),
       v1::AuditService::service_full_name(), v1::ReportService::service_full_name(),
       v1::BackupService::service_full_name()}, options.limits.max_health_watches);
+  Store* writes = s->store_.get();
+  s->health_service_->SetWritable([writes] { return writes->WriteHealth().ok(); });
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &s->port_);

@@ -64,6 +64,9 @@ struct ServerOptions {
   std::string metrics_token_file;
   // Label grpc_server_handled_total with the call's organization. Default: false.
   bool metrics_org_labels = false;
+  // Tests only: makes the store's disk fail (storage/disk_faults.h); ttpgraphd
+  // never sets it. Default: null.
+  std::shared_ptr<DiskFaults> disk_faults;
   // Import every release a collection index lists and the store lacks, at
   // start and then every sync.interval (core/sync.h). Default: sync.index "" (off).
   core::SyncOptions sync;

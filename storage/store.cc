@@ -3,6 +3,9 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/table_properties.h>
@@ -21,6 +24,7 @@
 #include "storage/strings.h"
 #include "absl/time/clock.h"
 #include "storage/import/sha256.h"
+#include "storage/internal/fault_file_system.h"
 #include "storage/internal/key_codec.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/record.h"
@@ -112,6 +116,69 @@ struct Store::Ingest {
   }
 };
 
+// Writes refused after a space or I/O failure, and the thread that resumes
+// them. RocksDB stops writes itself after such a failure of a WAL write, a
+// flush or a MANIFEST update (its background error, cleared by DB::Resume); a
+// table file of an import that cannot be written leaves RocksDB as it was, but
+// the disk is just as full. Either way the store refuses writes with that
+// error until a probe file can be written and synced and DB::Resume succeeds,
+// so that the write path's health reads one state.
+struct Store::Health {
+  absl::Mutex mu;
+  absl::CondVar wake;
+  absl::Status error ABSL_GUARDED_BY(mu);  // OK while writes are accepted
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  std::thread resumer;
+
+  // The first failure since writes were last accepted is the cause reported.
+  void Fail(const absl::Status& s) {
+    absl::MutexLock l(&mu);
+    if (error.ok()) error = s;
+  }
+  void Start(Store* store, int interval_ms) {
+    resumer = std::thread([this, store, interval_ms] {
+      absl::MutexLock l(&mu);
+      while (!stopping) {
+        wake.WaitWithTimeout(&mu, absl::Milliseconds(std::max(interval_ms, 1)));
+        if (stopping || error.ok()) continue;
+        mu.Unlock();
+        store->ResumeWrites();  // its answer is what WriteHealth() reads next
+        mu.Lock();
+      }
+    });
+  }
+  void Stop() {
+    {
+      absl::MutexLock l(&mu);
+      stopping = true;
+      wake.Signal();
+    }
+    if (resumer.joinable()) resumer.join();
+  }
+};
+
+namespace {
+// RocksDB's background errors (a WAL write, flush, compaction or MANIFEST
+// update that could not write) stop writes as a failed write does. RocksDB's
+// own recovery from a full disk is turned off: it polls the free space of the
+// file system every few seconds (its SstFileManager) and answers Busy to a
+// Resume meanwhile; the store's probe-then-Resume is the one way back, so a
+// write can resume the store as soon as the disk takes it.
+class BackgroundErrorListener : public rocksdb::EventListener {
+ public:
+  explicit BackgroundErrorListener(std::function<void(const rocksdb::Status&)> fail) : fail_(std::move(fail)) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error && error->IsIOError()) fail_(*error);
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    if (auto_recovery) *auto_recovery = false;
+  }
+
+ private:
+  std::function<void(const rocksdb::Status&)> fail_;
+};
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
   if (options.create_if_missing) std::filesystem::create_directories(options.path, ec);
@@ -149,6 +216,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       {rocksdb::kDefaultColumnFamilyName, cf}, {kReleasesCf, cf}, {kReleaseObjectsCf, cf},
       {kObjectsCf, content_cf}, {kRefsCf, cf}, {kKvCf, cf}, {kRecordsCf, content_cf}};
   std::unique_ptr<Store> store(new Store());
+  store->health_ = std::make_unique<Health>();
+  Health* health = store->health_.get();
+  db_options.listeners.push_back(std::make_shared<BackgroundErrorListener>(
+      [health](const rocksdb::Status& s) { health->Fail(FromRocks(s, "writing")); }));
+  if (options.disk_faults) {
+    store->fault_env_ = rocksdb::NewCompositeEnv(
+        internal::NewFaultFileSystem(rocksdb::FileSystem::Default(), options.disk_faults));
+    db_options.env = store->fault_env_.get();
+  }
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(db_options, options.path, cfs, &store->handles_, &db);
   if (!s.ok()) {
@@ -187,6 +263,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   Store* raw = store.get();
   ingest->Start([raw] { raw->CompactImported(); });
   store->ingest_ = std::move(ingest);
+  store->health_->Start(raw, options.resume_interval_ms);
   // Imported files still uncompressed (a close stopped their compaction): compress them now.
   for (auto* family : {store->objects_, store->records_}) {
     if (BestCompression() == rocksdb::kNoCompression) break;
@@ -202,6 +279,48 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 }
 
 void Store::WaitForCompaction() { ingest_->WaitIdle(); }
+
+absl::Status Store::WriteHealth() const {
+  absl::MutexLock l(&health_->mu);
+  return health_->error;
+}
+
+absl::Status Store::WriteFailed(const rocksdb::Status& s, std::string_view what) {
+  absl::Status status = FromRocks(s, what);
+  if (s.IsIOError()) health_->Fail(status);
+  return status;
+}
+
+absl::Status Store::ResumeWrites() {
+  const absl::Status cause = WriteHealth();
+  if (cause.ok()) return cause;
+  // The disk first: RocksDB's Resume flushes the memtables, which on a disk
+  // still full fails and stops writes again.
+  rocksdb::FileSystem* fs = db_->GetFileSystem();
+  const std::string probe = Cat(ingest_->dir, "/write-probe");
+  const rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus probed = fs->NewWritableFile(probe, rocksdb::FileOptions(), &file, nullptr);
+  if (probed.ok()) probed = file->Append(std::string(64 << 10, '\0'), io, nullptr);
+  if (probed.ok()) probed = file->Fsync(io, nullptr);
+  if (file) file->Close(io, nullptr);
+  fs->DeleteFile(probe, io, nullptr);
+  if (!probed.ok())
+    return absl::Status(FromRocks(probed, "").code(),
+                        Cat("writes are refused since a write failed (", cause.message(),
+                            "); reads go on, writes resume once the disk accepts them again (the store retries on "
+                            "its own; now: ", probed.ToString(), ")"));
+  // The disk works. RocksDB resumes after a full disk (a hard error), but not
+  // after a failed fsync of its WAL (a fatal error: what the WAL holds is
+  // unknown); a restart recovers what was durable.
+  if (rocksdb::Status s = db_->Resume(); !s.ok())
+    return absl::UnavailableError(Cat("writes are refused since a write failed (", cause.message(),
+                                      "); reads go on; RocksDB cannot resume after this error (", s.ToString(),
+                                      "): restart ttpgraphd, which recovers every write that was answered OK"));
+  absl::MutexLock l(&health_->mu);
+  health_->error = absl::OkStatus();
+  return absl::OkStatus();
+}
 
 void Store::CompactImported() {
   // Rewrites every level of the families an import fills, down to the last
@@ -222,6 +341,7 @@ Store::~Store() {
   // take long on a busy machine): stop it; the next open resumes it.
   if (db_) db_->DisableManualCompaction();
   ingest_.reset();  // joins the compaction thread
+  if (health_) health_->Stop();
   if (!db_) return;
   // With a WAL, RocksDB does not flush at close; flushing here keeps the next
   // open from replaying the imports' WAL (seconds for a few releases).
@@ -247,6 +367,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   const std::string digest = ContentDigest(sorted, [](const StoredObject* o) -> const std::string& { return o->key; });
 
   absl::MutexLock lock(&write_mu_);
+  if (auto s = ResumeWrites(); !s.ok()) return s;
   const std::string rkey = internal::ReleaseKey(bundle.id);
   PutOutcome outcome = PutOutcome::kCreated;
   std::vector<std::string> old_keys;  // sorted: the replaced release's objects
@@ -361,7 +482,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
     rocksdb::WriteOptions wo;
     wo.sync = sync_writes_;
     auto s = db_->Write(wo, &batch);
-    if (!s.ok()) return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+    if (!s.ok()) return WriteFailed(s, Cat("writing release ", bundle.id.Name()));
     if (audit) audit->committed = true;
     // Turn the import into table files in the background, so the WAL it wrote
     // is released and never replayed at the next open.
@@ -459,7 +580,7 @@ absl::StatusOr<Store::PutResult> Store::PutRelease(const ParsedBundle& bundle, b
   if (!s.ok()) {
     std::error_code ec;
     for (File& f : files) std::filesystem::remove(f.path, ec);
-    return FromRocks(s, Cat("writing release ", bundle.id.Name()));
+    return WriteFailed(s, Cat("writing release ", bundle.id.Name()));
   }
   if (audit) audit->committed = true;
   ingest_->RequestCompaction();
@@ -515,6 +636,7 @@ absl::StatusOr<std::vector<std::string>> Store::ReleaseObjectKeys(const ReleaseI
 
 absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id, const AuditEntry* audit) {
   absl::MutexLock lock(&write_mu_);
+  if (auto s = ResumeWrites(); !s.ok()) return s;
   auto info = GetRelease(id);
   if (!info.ok()) return info.status();
   auto keys = ReleaseObjectKeys(id);
@@ -543,7 +665,7 @@ absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id, co
   AddAudit(audit, &batch);
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
-  if (auto s = db_->Write(wo, &batch); !s.ok()) return FromRocks(s, Cat("deleting release ", id.Name()));
+  if (auto s = db_->Write(wo, &batch); !s.ok()) return WriteFailed(s, Cat("deleting release ", id.Name()));
   if (audit) audit->committed = true;
   return result;
 }
@@ -609,6 +731,7 @@ void Store::AddAudit(const AuditEntry* audit, rocksdb::WriteBatch* batch) {
 }
 
 absl::Status Store::KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audit) {
+  if (auto s = ResumeWrites(); !s.ok()) return s;
   rocksdb::WriteBatch batch;
   for (auto& op : ops) {
     switch (op.kind) {
@@ -620,9 +743,9 @@ absl::Status Store::KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audi
   AddAudit(audit, &batch);
   rocksdb::WriteOptions wo;
   wo.sync = sync_writes_;
-  auto s = FromRocks(db_->Write(wo, &batch), "writing");
-  if (s.ok() && audit) audit->committed = true;
-  return s;
+  if (auto s = db_->Write(wo, &batch); !s.ok()) return WriteFailed(s, "writing");
+  if (audit) audit->committed = true;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Store::KvGet(std::string_view key) const {

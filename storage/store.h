@@ -15,7 +15,11 @@
 // are serialized by an internal mutex; readers never block.
 // Errors: NOT_FOUND for unknown releases or objects, ALREADY_EXISTS when a
 // release exists with different content, DATA_LOSS for corrupt records,
-// INTERNAL for RocksDB failures.
+// RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE for another I/O error,
+// INTERNAL for other RocksDB failures. A write that fails for lack of space or
+// an I/O error leaves nothing of itself, and the store then refuses writes
+// (with that error) until it resumes them (WriteHealth, ResumeWrites); reads
+// go on.
 #pragma once
 
 #include <functional>
@@ -36,6 +40,8 @@
 
 namespace rocksdb {
 class DB;
+class Env;
+class Status;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
@@ -109,6 +115,17 @@ class Store {
   // copied again.
   absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
 
+  // OK while the store accepts writes; after a write (or a flush or
+  // compaction) failed for lack of space or an I/O error, that error
+  // (RESOURCE_EXHAUSTED or UNAVAILABLE) until writes resume.
+  absl::Status WriteHealth() const;
+  // Resumes writes after such a failure: writes and syncs a probe file in the
+  // data directory, then clears RocksDB's background error (DB::Resume).
+  // OK when writes are accepted again (or were never refused); else why not.
+  // A background thread calls it every `resume_interval_ms` while writes are
+  // refused, and every write calls it first.
+  absl::Status ResumeWrites();
+
   // Bytes on disk of the database directory's live files.
   int64_t DiskUsageBytes() const;
   // RocksDB's own figures, summed over the column families (for metrics).
@@ -131,11 +148,17 @@ class Store {
   Store() = default;
   absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id) const;
   void CompactImported();
+  // Records a failed write's RocksDB status: space and I/O errors stop writes.
+  absl::Status WriteFailed(const rocksdb::Status& s, std::string_view what);
+
+  // Refused writes and their resumption (store.cc).
+  struct Health;
 
   // Writing a new release as table files (store.cc): their options, the
   // staging directory and the background compaction that compresses them.
   struct Ingest;
 
+  std::unique_ptr<rocksdb::Env> fault_env_;  // with disk_faults only; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* releases_ = nullptr;
@@ -147,6 +170,7 @@ class Store {
   bool sync_writes_ = true;
   absl::Mutex write_mu_;
   std::unique_ptr<Ingest> ingest_;  // reset first in ~Store: joins the compaction
+  std::unique_ptr<Health> health_;  // reset with ingest_: joins the resume thread
 };
 
 }  // namespace ttpgraph

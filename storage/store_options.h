@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
+
+#include "storage/disk_faults.h"
 
 namespace ttpgraph {
 
@@ -16,6 +19,12 @@ struct StoreOptions {
   // fsync the write-ahead log on every release replace, delete and KvWrite.
   // (A new release is always written as fsynced table files.) Default: true.
   bool sync_writes = true;
+  // After a write failed for lack of space or an I/O error, how often the
+  // store probes the disk and resumes writes (ResumeWrites). Default: 1000.
+  int resume_interval_ms = 1000;
+  // Tests only: a switch that makes the disk fail (storage/disk_faults.h).
+  // ttpgraphd never sets it. Default: null (the plain file system).
+  std::shared_ptr<DiskFaults> disk_faults;
 };
 
 }  // namespace ttpgraph

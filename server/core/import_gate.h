@@ -1,5 +1,6 @@
 // ImportGate: at most N imports (releases, D3FEND, Atomic indexes, detection
-// imports) run at once; the others wait for a slot within their deadline.
+// imports, organization imports) run at once; the others wait for a slot
+// within their deadline.
 // An import holds tens to hundreds of MB while it runs, so the gate bounds the
 // server's peak memory as well as its CPU. When the last running import ends,
 // the allocator's free memory goes back to the OS (ttpgraphd links tcmalloc,

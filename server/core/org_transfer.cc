@@ -50,13 +50,18 @@ absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& or
   return absl::AbortedError(Cat("organization '", org.str(), "' kept changing while it was exported; try again"));
 }
 
-absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument doc, AuditEntry* audit) {
+absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument doc, const QueryLimits& limits,
+                                                AuditEntry* audit) {
   const std::string& id = doc.org.id;
   if (audit) {
     audit->org = id;
     audit->Affect(id);
     audit->count = static_cast<int64_t>(doc.detections.size());
   }
+  // The document (up to max_import_bytes of detections) is held by the caller
+  // already; the slot bounds the write and the memory it takes beside it.
+  auto slot = app.imports().Enter(limits);
+  if (!slot.ok()) return slot.status();
   if (auto s = ValidateOrgId(id); !s.ok()) return absl::InvalidArgumentError(Cat("organization.org_id: ", s.message()));
   if (!doc.org.release.empty())
     if (auto s = CheckRelease(app, doc.org.release, "organization.release"); !s.ok()) return s;

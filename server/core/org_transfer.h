@@ -5,7 +5,7 @@
 //
 //   TTP_ASSIGN_OR_RETURN(OrgDocument doc, core::ExportOrganization(app, OrgId("acme")));
 //   ... on the other server:
-//   TTP_ASSIGN_OR_RETURN(Organization o, core::ImportOrganization(app, std::move(doc), &audit));
+//   TTP_ASSIGN_OR_RETURN(Organization o, core::ImportOrganization(app, std::move(doc), limits, &audit));
 //
 // Tokens travel as metadata only (the store keeps no secret, and a secret's
 // hash is not exported either): an import creates none, the caller issues new
@@ -32,11 +32,15 @@ struct OrgDocument {
 // organization; ABORTED when it kept changing.
 absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& org);
 
-// Creates `doc.org` with its detections and inventory. Errors, each before
-// anything is written, name the document's JSON path: INVALID_ARGUMENT for a
-// malformed organization id, detection or inventory entry, NOT_FOUND for a
-// release (the organization's or a detection's) this server does not hold,
-// ALREADY_EXISTS when the organization exists, RESOURCE_EXHAUSTED past a limit.
-absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument doc, AuditEntry* audit);
+// Creates `doc.org` with its detections and inventory. Like every import it
+// first takes a slot of the import gate (core/import_gate.h), within the
+// deadline of `limits`. Errors, each before anything is written, name the
+// document's JSON path: INVALID_ARGUMENT for a malformed organization id,
+// detection or inventory entry, NOT_FOUND for a release (the organization's or
+// a detection's) this server does not hold, ALREADY_EXISTS when the
+// organization exists, RESOURCE_EXHAUSTED past a limit or when no import slot
+// freed up in time.
+absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument doc, const QueryLimits& limits,
+                                                AuditEntry* audit);
 
 }  // namespace ttpgraph::core

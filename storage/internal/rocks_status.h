@@ -15,8 +15,10 @@ inline absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsNotFound()) return absl::NotFoundError(Cat(what, ": ", s.ToString()));
   if (s.IsCorruption()) return absl::DataLossError(Cat(what, ": ", s.ToString()));
-  if (s.IsIOError() && s.subcode() == rocksdb::Status::kNoSpace)
-    return absl::ResourceExhaustedError(Cat(what, ": ", s.ToString()));
+  // A full disk: the caller can free space (or wait for it). Another I/O
+  // error: the device failed; retrying later may succeed (storage/README.md).
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(Cat(what, ": ", s.ToString()));
+  if (s.IsIOError()) return absl::UnavailableError(Cat(what, ": ", s.ToString()));
   return absl::InternalError(Cat(what, ": ", s.ToString()));
 }
 

@@ -405,6 +405,40 @@ TEST_F(BoundsTest, ImportsBeyondTheGateWaitWithinTheirDeadline) {
   EXPECT_THAT(ReleaseNames(client()), ElementsAre("enterprise-attack@17.0", "enterprise-attack@18.0"));
 }
 
+// ImportOrganization takes an import slot as the other imports do: past the
+// gate it waits within its deadline, then answers RESOURCE_EXHAUSTED with
+// nothing written; once a slot frees up it runs.
+TEST_F(BoundsTest, OrganizationImportWaitsForAnImportSlot) {
+  Start([](ServerLimits& l) { l.max_concurrent_imports = 1; });
+  v1::ExportOrganizationRequest req;
+  req.set_org_id("acme");
+  v1::ExportOrganizationResponse exported;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportOrganization, req, &exported));
+  std::string doc = exported.document();
+  const std::string from = "\"org_id\": \"acme\"";
+  ASSERT_NE(doc.find(from), std::string::npos) << doc.substr(0, 400);
+  doc.replace(doc.find(from), from.size(), "\"org_id\": \"acme2\"");
+
+  core::Application& app = server_->server().app();
+  auto held = app.imports().Enter(QueryLimits());
+  ASSERT_OK(held.status());
+  ClientOptions short_imports;
+  short_imports.import_timeout = absl::Milliseconds(800);
+  auto impatient = server_->NewClient(short_imports);
+  v1::ImportOrganizationResponse resp;
+  EXPECT_THAT(impatient->ImportOrganization(doc, &resp),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("max_concurrent_imports"), HasSubstr("nothing was written"))));
+  v1::GetOrganizationRequest get;
+  get.set_org_id("acme2");
+  v1::Organization o;
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetOrganization, get, &o), StatusIs(absl::StatusCode::kNotFound));
+  held->Release();
+  ASSERT_OK(client().ImportOrganization(doc, &resp));
+  EXPECT_EQ(resp.organization().org_id(), "acme2");
+  EXPECT_EQ(app.imports().running(), 0);
+}
+
 // Opens a health Watch stream on `channel` and waits for its first answer.
 struct Watch {
   Watch(const std::shared_ptr<grpc::Channel>& channel) : stub(grpc::health::v1::Health::NewStub(channel)) {
