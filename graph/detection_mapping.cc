@@ -10,8 +10,9 @@ namespace ttpgraph {
 
 bool WellFormedTechniqueId(std::string_view id) {
   if (TechniqueIdShape{}.Matches(id)) return true;
-  // A framework's: a prefix of letters, digits, '.' and '-' starting and
-  // ending with a letter, digits, and optionally '.' and digits.
+  // A framework's: a prefix of letters, '.' and '-' starting and ending with
+  // a letter, digits, and optionally '.' and digits. The prefix "T" is
+  // ATT&CK's, whose shape is fixed (T10 is no technique ID).
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
   size_t i = 0;
@@ -20,6 +21,7 @@ bool WellFormedTechniqueId(std::string_view id) {
     ++i;
   }
   if (i == 0 || i == id.size() || !letter(id[i - 1]) || id.size() > 64) return false;
+  if (i == 1 && (id[0] == 'T' || id[0] == 't')) return false;
   const size_t digits_from = i;
   while (i < id.size() && digit(id[i])) ++i;
   if (i == id.size()) return true;
