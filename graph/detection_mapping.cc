@@ -9,13 +9,24 @@
 namespace ttpgraph {
 
 bool WellFormedTechniqueId(std::string_view id) {
-  auto digits = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-  };
-  if (id.size() != 5 && id.size() != 9) return false;
-  if (id[0] != 'T' && id[0] != 't') return false;
-  if (!digits(id.substr(1, 4))) return false;
-  return id.size() == 5 || (id[5] == '.' && digits(id.substr(6)));
+  if (TechniqueIdShape{}.Matches(id)) return true;
+  // A framework's: a prefix of letters, '.' and '-' starting and ending with
+  // a letter, digits, and optionally '.' and digits. The prefix "T" is
+  // ATT&CK's, whose shape is fixed (T10 is no technique ID).
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  size_t i = 0;
+  while (i < id.size() && !digit(id[i])) {
+    if (!letter(id[i]) && (i == 0 || (id[i] != '.' && id[i] != '-'))) return false;
+    ++i;
+  }
+  if (i == 0 || i == id.size() || !letter(id[i - 1]) || id.size() > 64) return false;
+  if (i == 1 && (id[0] == 'T' || id[0] == 't')) return false;
+  const size_t digits_from = i;
+  while (i < id.size() && digit(id[i])) ++i;
+  if (i == id.size()) return true;
+  if (id[i] != '.' || i == digits_from || i + 1 == id.size()) return false;
+  return std::all_of(id.begin() + i + 1, id.end(), digit);
 }
 
 MappedTechniques MapDetectionTechniques(const ReleaseGraph& g, const std::vector<std::string>& ids) {
@@ -30,8 +41,9 @@ MappedTechniques MapDetectionTechniques(const ReleaseGraph& g, const std::vector
     auto n = ResolveObject(g, id, "attack-pattern");
     if (!n.ok()) {
       add(&m.unresolved, &in_unresolved, id);
-      m.notes.push_back(WellFormedTechniqueId(id) ? Cat(id, " is not a technique in ", release)
-                                                  : Cat("'", raw, "' is not a technique ID (T1234 or T1234.001)"));
+      m.notes.push_back(g.technique_id_shape().Matches(id) || WellFormedTechniqueId(id)
+                            ? Cat(id, " is not a technique in ", release)
+                            : Cat("'", raw, "' is not a technique ID (", g.technique_id_shape().Example(), ")"));
       continue;
     }
     const Node& node = g.node(*n);

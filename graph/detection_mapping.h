@@ -32,7 +32,13 @@ struct MappedTechniques {
 
 MappedTechniques MapDetectionTechniques(const ReleaseGraph& g, const std::vector<std::string>& ids);
 
-// True for T1234 and T1234.001 (any case).
+// True for the technique IDs of ATT&CK (T1234, T1234.001; a "T" prefix has
+// exactly that shape) and of frameworks in its shape (AML.T0000,
+// AML.T0000.000, FGT1001: TechniqueIdShape), in any case:
+// for a check without a release at hand. A release's own shape is
+// ReleaseGraph::technique_id_shape().
 bool WellFormedTechniqueId(std::string_view id);
+// The message for an ID that is none: "... (T1234, T1234.001, or a framework's such as AML.T0000.000)".
+inline constexpr std::string_view kTechniqueIdShapes = "T1234, T1234.001, or a framework's such as AML.T0000.000";
 
 }  // namespace ttpgraph

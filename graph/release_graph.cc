@@ -1,6 +1,7 @@
 #include "graph/release_graph.h"
 
 #include <algorithm>
+#include <map>
 
 #include "storage/strings.h"
 #include "graph/internal/bgl_types.h"
@@ -63,7 +64,10 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
     n.revoked = r.revoked;
     n.deprecated = r.deprecated;
     n.is_subtechnique = r.is_subtechnique;
-    n.in_domain = !r.has_domains || std::find(r.domains.begin(), r.domains.end(), id.domain) != r.domains.end();
+    // x_mitre_domains names MITRE's domains; a framework of its own (often
+    // built with Workbench, which tags it enterprise-attack) holds only its own objects.
+    n.in_domain = !r.has_domains || !IsKnownDomain(id.domain) ||
+                  std::find(r.domains.begin(), r.domains.end(), id.domain) != r.domains.end();
     n.platforms = std::move(r.platforms);
     n.aliases = std::move(r.aliases);
     if (n.type == "relationship") {
@@ -163,11 +167,62 @@ absl::StatusOr<std::shared_ptr<const ReleaseGraph>> ReleaseGraph::Build(const Re
     return x.attack_id != y.attack_id ? x.attack_id < y.attack_id : x.stix_id < y.stix_id;
   });
 
+  std::vector<std::string_view> technique_ids;
+  for (NodeId t : g->techniques_)
+    if (g->nodes_[t].in_domain) technique_ids.push_back(g->nodes_[t].attack_id);
+  g->technique_id_shape_ = TechniqueIdShape::Of(technique_ids);
+
   g->bgl_ = std::make_unique<internal::BglGraph>();
   g->bgl_->csr = internal::Csr(boost::edges_are_unsorted_multi_pass, edges.begin(), edges.end(), props.begin(),
                                static_cast<uint32_t>(g->nodes_.size()));
   g->approx_bytes_ = g->EstimateBytes();
   return std::shared_ptr<const ReleaseGraph>(std::move(g));
+}
+
+bool TechniqueIdShape::Matches(std::string_view id) const {
+  auto digits_at = [&](size_t pos, size_t n) {
+    if (pos + n > id.size()) return false;
+    for (size_t i = pos; i < pos + n; ++i)
+      if (id[i] < '0' || id[i] > '9') return false;
+    return true;
+  };
+  if (id.size() < prefix.size() || ToUpper(id.substr(0, prefix.size())) != ToUpper(prefix)) return false;
+  const size_t p = prefix.size();
+  if (!digits_at(p, digits)) return false;
+  if (id.size() == p + digits) return true;
+  return id.size() == p + digits + 1 + sub_digits && id[p + digits] == '.' && digits_at(p + digits + 1, sub_digits);
+}
+
+std::string TechniqueIdShape::Example() const {
+  return Cat(prefix, std::string(digits, '0'), " or ", prefix, std::string(digits, '0'), ".", std::string(sub_digits, '0'));
+}
+
+TechniqueIdShape TechniqueIdShape::Of(const std::vector<std::string_view>& technique_ids) {
+  // Each ID read as prefix, digits, then optionally '.' and digits; the most
+  // common prefix and length win, and the most common sub-technique length.
+  std::map<std::pair<std::string_view, size_t>, size_t> shapes;
+  std::map<size_t, size_t> sub_lengths;
+  for (std::string_view id : technique_ids) {
+    const size_t dot = id.rfind('.');
+    std::string_view main = id;
+    if (dot != std::string_view::npos && dot + 1 < id.size() &&
+        std::all_of(id.begin() + dot + 1, id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      main = id.substr(0, dot);
+      ++sub_lengths[id.size() - dot - 1];
+    }
+    size_t first_digit = main.size();
+    while (first_digit > 0 && main[first_digit - 1] >= '0' && main[first_digit - 1] <= '9') --first_digit;
+    if (first_digit == 0 || first_digit == main.size()) continue;  // no prefix, or no digits
+    ++shapes[{main.substr(0, first_digit), main.size() - first_digit}];
+  }
+  TechniqueIdShape shape;
+  size_t best = 0;
+  for (auto& [key, n] : shapes)
+    if (n > best) best = n, shape.prefix = std::string(key.first), shape.digits = key.second;
+  best = 0;
+  for (auto& [len, n] : sub_lengths)
+    if (n > best) best = n, shape.sub_digits = len;
+  return shape;
 }
 
 size_t ReleaseGraph::EstimateBytes() const {

@@ -72,6 +72,20 @@ struct Node {
   bool active() const { return !revoked && !deprecated; }
 };
 
+// The shape of a domain's technique IDs: `prefix`, `digits` digits, and for a
+// sub-technique '.' and `sub_digits` digits. ATT&CK's (the default) is
+// T1234 / T1234.001; ATLAS's AML.T0000 / AML.T0000.000.
+struct TechniqueIdShape {
+  std::string prefix = "T";
+  size_t digits = 4, sub_digits = 3;
+  // True for an ID of this shape (the prefix in any case).
+  bool Matches(std::string_view id) const;
+  // "T1234 or T1234.001".
+  std::string Example() const;
+  // The most common shape among these techniques' IDs; the default for none.
+  static TechniqueIdShape Of(const std::vector<std::string_view>& technique_ids);
+};
+
 class ReleaseGraph {
  public:
   static absl::StatusOr<std::shared_ptr<const ReleaseGraph>> Build(const ReleaseId& id,
@@ -95,6 +109,8 @@ class ReleaseGraph {
   NodeId FindTacticByShortname(std::string_view shortname) const;
   // Every technique and sub-technique (attack-pattern), ordered by ATT&CK ID.
   const std::vector<NodeId>& techniques() const { return techniques_; }
+  // The shape of this domain's technique IDs (from its techniques).
+  const TechniqueIdShape& technique_id_shape() const { return technique_id_shape_; }
   // Direct revoked-by successor of a node (first hop), or kNoNode.
   NodeId RevokedBySuccessor(NodeId n) const;
   // Parent technique of a sub-technique, or kNoNode.
@@ -117,6 +133,7 @@ class ReleaseGraph {
   std::unordered_map<NodeId, NodeId> parent_;
   std::vector<NodeId> tactics_;
   std::vector<NodeId> techniques_;
+  TechniqueIdShape technique_id_shape_;
   std::unique_ptr<internal::BglGraph> bgl_;
   size_t approx_bytes_ = 0;
 };

@@ -40,6 +40,15 @@ void ToProto(const core::ReleaseImport& r, v1::ImportReleaseResponse* out) {
     case Store::PutOutcome::kReplaced: out->set_outcome(v1::ImportReleaseResponse::OUTCOME_REPLACED); break;
   }
   for (const std::string& id : r.dangling_relationship_ids) out->add_dangling_relationship_ids(id);
+  for (const ReidentifiedObject& o : r.reidentified) {
+    v1::ReidentifiedObject* p = out->add_reidentified();
+    p->set_index(static_cast<int64_t>(o.index));
+    p->set_type(o.type);
+    p->set_old_id(o.old_id);
+    p->set_new_id(o.new_id);
+  }
+  for (const std::string& n : r.sources.source_names) out->add_source_names(n);
+  for (const std::string& n : r.sources.kill_chains) out->add_kill_chains(n);
 }
 
 core::ReleaseImportOptions FromProto(const v1::ImportOptions& o) {
@@ -48,6 +57,9 @@ core::ReleaseImportOptions FromProto(const v1::ImportOptions& o) {
   out.version = o.version();
   out.replace = o.replace();
   out.sha256 = o.sha256();
+  out.source_name = o.source_name();
+  out.kill_chain = o.kill_chain();
+  out.lenient = o.lenient();
   return out;
 }
 

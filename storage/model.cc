@@ -11,6 +11,21 @@ bool IsKnownDomain(std::string_view domain) {
   return false;
 }
 
+bool IsWellFormedDomain(std::string_view domain) {
+  if (domain.empty() || domain.size() > 63) return false;
+  for (size_t i = 0; i < domain.size(); ++i) {
+    const char c = domain[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '-' && c != '_'))) return false;
+  }
+  return true;
+}
+
+std::string UnknownDomainMessage(std::string_view domain) {
+  return Cat("unknown domain '", domain,
+             "' (enterprise-attack, mobile-attack, ics-attack or the domain of an imported framework)");
+}
+
 absl::StatusOr<Version> Version::Parse(std::string_view text) {
   Version v;
   if (text.empty()) return absl::InvalidArgumentError("empty version");
@@ -37,10 +52,8 @@ absl::StatusOr<ReleaseRef> ReleaseRef::Parse(std::string_view text) {
         "release '", text, "' must be DOMAIN@VERSION or DOMAIN@latest, e.g. enterprise-attack@18.1"));
   ReleaseRef ref;
   ref.domain = std::string(text.substr(0, at));
-  if (!IsKnownDomain(ref.domain))
-    return absl::InvalidArgumentError(Cat(
-        "release '", text, "': unknown domain '", ref.domain,
-        "' (enterprise-attack, mobile-attack or ics-attack)"));
+  if (!IsWellFormedDomain(ref.domain))
+    return absl::InvalidArgumentError(Cat("release '", text, "': ", UnknownDomainMessage(ref.domain)));
   std::string_view v = text.substr(at + 1);
   if (v == "latest") {
     ref.latest = true;
@@ -54,8 +67,16 @@ absl::StatusOr<ReleaseRef> ReleaseRef::Parse(std::string_view text) {
 }
 
 std::string MakeObjectKey(std::string_view stix_id, std::string_view modified,
-                          std::string_view canonical_json) {
-  std::string digest = Sha256Hex(canonical_json);
+                          std::string_view canonical_json, std::string_view record_context) {
+  std::string digest;
+  if (record_context.empty()) {
+    digest = Sha256Hex(canonical_json);
+  } else {
+    Sha256 h;
+    h.Update(canonical_json);
+    h.Update(record_context);
+    digest = h.FinishHex();
+  }
   return Cat(stix_id, "|", modified, "|", digest.substr(0, 16));
 }
 

@@ -16,10 +16,22 @@
 
 namespace ttpgraph {
 
-// ATT&CK domains a release can belong to.
+// MITRE's three ATT&CK domains: always known. A release can also belong to
+// the domain of another framework published in ATT&CK's shape (ATLAS, a
+// sector framework built with Workbench); such a domain is known once a
+// release of it is imported (Store::Resolve).
 inline constexpr std::string_view kKnownDomains[] = {"enterprise-attack", "mobile-attack",
                                                     "ics-attack"};
 bool IsKnownDomain(std::string_view domain);
+// The external-reference source names and kill-chain names of MITRE's three
+// domains: the defaults when a bundle names none of its own.
+inline constexpr std::string_view kDefaultSourceNames[] = {"mitre-attack", "mitre-mobile-attack",
+                                                          "mitre-ics-attack"};
+// A domain name any release may have: 1 to 63 of [a-z0-9._-], starting with a
+// letter or digit (no '@', no key separator).
+bool IsWellFormedDomain(std::string_view domain);
+// The message for a domain that is neither MITRE's nor imported.
+std::string UnknownDomainMessage(std::string_view domain);
 
 // A dotted version ("18.1", "9.0"); compares numerically, so 9.0 < 15.1.
 struct Version {
@@ -72,8 +84,11 @@ struct StoredObject {
   std::string record;  // EncodeRecord() of the graph fields (see storage/record.h)
 };
 
-// Builds the content address of an object.
+// Builds the content address of an object. `record_context` is what its
+// record was read with besides its text: empty for MITRE's source names, a
+// framework's names otherwise (the same text read with other names has
+// another record, so another key).
 std::string MakeObjectKey(std::string_view stix_id, std::string_view modified,
-                          std::string_view canonical_json);
+                          std::string_view canonical_json, std::string_view record_context = {});
 
 }  // namespace ttpgraph

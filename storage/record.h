@@ -25,7 +25,7 @@ struct LogSourceRecord {
 struct ObjectRecord {
   std::string stix_id;
   std::string type;
-  std::string attack_id;  // external_id of the mitre-attack / -mobile / -ics reference
+  std::string attack_id;  // external_id of the domain's reference (mitre-attack / -mobile / -ics by default)
   std::string url;
   std::string name;
   std::string version;  // x_mitre_version
@@ -37,7 +37,7 @@ struct ObjectRecord {
   std::vector<std::string> domains;  // x_mitre_domains
   std::vector<std::string> platforms;
   std::vector<std::string> aliases;  // aliases (groups, campaigns) or x_mitre_aliases (software)
-  std::vector<std::string> kill_chain_phases;  // phase names of ATT&CK kill chains
+  std::vector<std::string> kill_chain_phases;  // phase names of the domain's kill chains
   std::string shortname;                       // x_mitre_shortname (tactics)
   // Relationships.
   std::string source_ref;

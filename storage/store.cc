@@ -608,11 +608,6 @@ absl::StatusOr<ReleaseInfo> Store::GetRelease(const ReleaseId& id) const {
 }
 
 absl::StatusOr<ReleaseId> Store::Resolve(const ReleaseRef& ref) const {
-  if (!ref.latest) {
-    ReleaseId id{ref.domain, ref.version};
-    if (auto info = GetRelease(id); !info.ok()) return info.status();
-    return id;
-  }
   // Keys sort by domain then version: the last key with this domain prefix is the newest.
   std::string prefix = ref.domain;
   prefix.push_back('\0');
@@ -620,8 +615,16 @@ absl::StatusOr<ReleaseId> Store::Resolve(const ReleaseRef& ref) const {
   upper.push_back('\1');
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), releases_));
   it->SeekForPrev(upper);
-  if (!it->Valid() || !it->key().starts_with(prefix))
-    return absl::NotFoundError(Cat("no ", ref.domain, " release is imported"));
+  if (!it->Valid() || !it->key().starts_with(prefix)) {
+    // A framework's domain is known while a release of it is stored; MITRE's always are.
+    if (!IsKnownDomain(ref.domain)) return absl::InvalidArgumentError(UnknownDomainMessage(ref.domain));
+    if (ref.latest) return absl::NotFoundError(Cat("no ", ref.domain, " release is imported"));
+  }
+  if (!ref.latest) {
+    ReleaseId id{ref.domain, ref.version};
+    if (auto info = GetRelease(id); !info.ok()) return info.status();
+    return id;
+  }
   return internal::DecodeReleaseKey(it->key().ToStringView());
 }
 

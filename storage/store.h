@@ -77,7 +77,9 @@ class Store {
   // Every stored release, ordered by domain then version.
   absl::StatusOr<std::vector<ReleaseInfo>> ListReleases() const;
   absl::StatusOr<ReleaseInfo> GetRelease(const ReleaseId& id) const;
-  // Resolves DOMAIN@latest to the newest stored version; checks existence.
+  // Resolves DOMAIN@latest to the newest stored version; checks existence
+  // (NOT_FOUND). INVALID_ARGUMENT for a domain that is not MITRE's and of
+  // which no release is stored (UnknownDomainMessage).
   absl::StatusOr<ReleaseId> Resolve(const ReleaseRef& ref) const;
   // Removes a release and every object no other release holds.
   absl::StatusOr<DeleteResult> DeleteRelease(const ReleaseId& id, const AuditEntry* audit = nullptr);

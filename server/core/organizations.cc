@@ -98,7 +98,7 @@ absl::Status ValidateDetectionInput(const Detection& d) {
   for (size_t i = 0; i < d.techniques.size(); ++i)
     if (!WellFormedTechniqueId(d.techniques[i]))
       return absl::InvalidArgumentError(Cat("detection '", d.id, "': techniques[", i, "] = '", d.techniques[i],
-                                            "' is not a technique ID (T1234 or T1234.001)"));
+                                            "' is not a technique ID (", kTechniqueIdShapes, ")"));
   return absl::OkStatus();
 }
 

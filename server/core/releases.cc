@@ -76,6 +76,9 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
   BundleParseOptions po;
   po.domain = options.domain;
   po.version = options.version;
+  po.source_name = options.source_name;
+  po.kill_chain = options.kill_chain;
+  po.lenient = options.lenient;
   po.max_depth = limits.max_json_depth;
   po.max_objects = limits.max_objects;
   po.max_unknown_objects = limits.max_unknown_objects;
@@ -100,6 +103,8 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
   r.outcome = put->outcome;
   for (size_t i = 0; i < bundle->dangling_relationship_ids.size() && i < 100; ++i)
     r.dangling_relationship_ids.push_back(bundle->dangling_relationship_ids[i]);
+  r.reidentified = std::move(bundle->reidentified);
+  r.sources = std::move(bundle->sources);
   FreeInBackground(std::move(*text), std::move(bundle->objects));
   LogInfo("import", {{"release", bundle->id.Name()},
                      {"outcome", put->outcome == Store::PutOutcome::kCreated     ? "CREATED"
@@ -107,6 +112,7 @@ absl::StatusOr<ReleaseImport> ImportBundle(Application& app, std::string bytes, 
                                                                                  : "REPLACED"},
                      {"objects", std::to_string(put->info.object_count)},
                      {"new_objects", std::to_string(put->info.new_objects_stored)},
+                     {"reidentified", std::to_string(r.reidentified.size())},
                      {"gunzip_ms", gunzip_ms}, {"parse_ms", parse_ms}, {"store_ms", store_ms}});
   return r;
 }
@@ -264,13 +270,13 @@ absl::StatusOr<std::vector<ReleaseImport>> ImportReleaseFrom(Application& app, c
 }
 
 absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(Application& app, std::string_view domain) {
-  if (!domain.empty() && !IsKnownDomain(domain))
-    return absl::InvalidArgumentError(Cat("unknown domain '", domain, "'"));
   auto all = app.store().ListReleases();
   if (!all.ok()) return all.status();
   std::vector<ReleaseInfo> out;
   for (auto& r : *all)
     if (domain.empty() || r.id.domain == domain) out.push_back(std::move(r));
+  if (!domain.empty() && out.empty() && !IsKnownDomain(domain))
+    return absl::InvalidArgumentError(UnknownDomainMessage(domain));
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/application.h"
+#include "storage/import/bundle_parser.h"
 #include "storage/import/collection_index.h"
 
 namespace ttpgraph::core {
@@ -21,12 +22,18 @@ struct ReleaseImportOptions {
   std::string domain, version;  // required when the bundle has no x-mitre-collection
   bool replace = false;
   std::string sha256;           // of the bytes as sent; checked when set
+  // A framework's source and kill-chain names, and lenient re-identification
+  // of colliding ids (BundleParseOptions).
+  std::string source_name, kill_chain;
+  bool lenient = false;
 };
 
 struct ReleaseImport {
   ReleaseInfo info;
   Store::PutOutcome outcome = Store::PutOutcome::kCreated;
   std::vector<std::string> dangling_relationship_ids;  // the first 100
+  std::vector<ReidentifiedObject> reidentified;        // every one
+  DomainSources sources;
 };
 
 // `audit` (may be null) goes into the store's write of the release.

@@ -4,12 +4,15 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <deque>
 #include <set>
 #include <system_error>
 #include <tuple>
 #include <thread>
 #include <unordered_map>
 
+#include "storage/import/sha256.h"
 #include "storage/strings.h"
 
 namespace ttpgraph {
@@ -185,7 +188,8 @@ struct Scanned {
   StoredObject stored;       // set when the object passed the checks above
 };
 
-void ScanObject(simdjson::dom::element element, std::string_view text, ObjectRecord* record, Scanned* s) {
+void ScanObject(simdjson::dom::element element, std::string_view text, const DomainSources& sources,
+                std::string_view record_context, ObjectRecord* record, Scanned* s) {
   using F = ObjectFields;
   simdjson::dom::object obj;
   if (element.get_object().get(obj) != simdjson::SUCCESS) return;
@@ -206,11 +210,11 @@ void ScanObject(simdjson::dom::element element, std::string_view text, ObjectRec
   s->has_domains = fields.Array(F::kDomains, &s->domains);
   // ParseBundle refuses such objects before it would store them.
   if (s->id.empty() || s->type.empty() || !IdMatchesType(s->id, s->type) || text.empty()) return;
-  if (auto st = ExtractRecord(fields, record); !st.ok()) {
+  if (auto st = ExtractRecord(fields, record, sources); !st.ok()) {
     s->record_error = std::string(st.message());
     return;
   }
-  s->stored = StoredObject{MakeObjectKey(s->id, s->modified, text), std::string(text), EncodeRecord(*record)};
+  s->stored = StoredObject{MakeObjectKey(s->id, s->modified, text, record_context), std::string(text), EncodeRecord(*record)};
 }
 
 // The text of each element of the bundle's "objects" array, exactly as sent,
@@ -281,7 +285,73 @@ absl::StatusOr<std::vector<std::string_view>> ElementTexts(const simdjson::dom::
   return out;
 }
 
+// The first external reference of an x-mitre-matrix that has a source_name:
+// its source_name and external_id (ATT&CK's: mitre-attack, enterprise-attack).
+std::pair<std::string_view, std::string_view> MatrixReference(simdjson::dom::object matrix) {
+  simdjson::dom::array refs;
+  if (matrix["external_references"].get_array().get(refs) != simdjson::SUCCESS) return {};
+  for (auto ref : refs) {
+    simdjson::dom::object ro;
+    if (ref.get_object().get(ro) != simdjson::SUCCESS || GetString(ro, "source_name").empty()) continue;
+    return {GetString(ro, "source_name"), GetString(ro, "external_id")};
+  }
+  return {};
+}
+
+bool IsMitreSource(std::string_view name) {
+  for (std::string_view n : kDefaultSourceNames)
+    if (n == name) return true;
+  return false;
+}
+
+// `json` with the whitespace outside strings removed.
+std::string WithoutWhitespace(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < json.size()) out.push_back(json[++i]);
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// `text` (one object's JSON) with the value of its top-level "id" member,
+// `old_id`, replaced by `new_id` (the same length: both are <type>--<UUID>);
+// empty when that member is not found written plainly.
+std::string WithId(std::string_view text, std::string_view old_id, std::string_view new_id) {
+  const std::string quoted = Cat("\"", old_id, "\"");
+  for (size_t at = text.find(quoted); at != std::string_view::npos; at = text.find(quoted, at + 1)) {
+    size_t k = at;
+    auto skip_ws_back = [&] {
+      while (k > 0 && (text[k - 1] == ' ' || text[k - 1] == '\n' || text[k - 1] == '\r' || text[k - 1] == '\t')) --k;
+    };
+    skip_ws_back();
+    if (k == 0 || text[k - 1] != ':') continue;
+    --k;
+    skip_ws_back();
+    if (k < 4 || text.substr(k - 4, 4) != "\"id\"") continue;
+    std::string out(text);
+    out.replace(at + 1, old_id.size(), new_id);
+    return out;
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string ContentDerivedId(std::string_view type, std::string_view json) {
+  return Cat(type, "--", UuidV5(kContentIdNamespace, WithoutWhitespace(json)));
+}
 
 bool IsStixId(std::string_view id, std::string_view type) {
   if (type.empty() || !IdMatchesType(id, type)) return false;
@@ -341,6 +411,10 @@ std::string LocateJsonSyntaxError(std::string_view json, size_t max_depth) {
 }
 
 absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundleParseOptions& opts) {
+  for (auto [flag, value] : {std::pair{"--source-name", &opts.source_name}, std::pair{"--kill-chain", &opts.kill_chain}})
+    if (value->size() > 128 || std::any_of(value->begin(), value->end(), [](char c) { return c <= ' ' || c > '~'; }))
+      return absl::InvalidArgumentError(Cat(flag, " '", Shown(*value), "' is not a name (up to 128 printable ASCII "
+                                            "characters without spaces, e.g. mitre-atlas)"));
   simdjson::dom::parser parser;
   if (auto err = parser.allocate(json.size() + 1, opts.max_depth); err)
     return absl::ResourceExhaustedError(Cat("cannot allocate parser: ", simdjson::error_message(err)));
@@ -390,6 +464,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   // object's text: an oversized object, too many objects of types ATT&CK
   // does not use.
   size_t unknown = 0, techniques = 0;
+  std::string_view matrix_source, matrix_external_id;  // the first matrix's reference
   for (size_t i = 0; i < elements.size(); ++i) {
     simdjson::dom::object obj;
     if (elements[i].get_object().get(obj) != simdjson::SUCCESS) continue;  // refused below, in order
@@ -399,11 +474,26 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
                                             " bytes, over the limit of ", opts.max_object_bytes,
                                             " bytes per object (max_stix_object_bytes)"));
     if (type == "attack-pattern") ++techniques;
+    else if (type == "x-mitre-matrix" && matrix_source.empty())
+      std::tie(matrix_source, matrix_external_id) = MatrixReference(obj);
     else if (!type.empty() && !IsAttackType(type) && ++unknown > opts.max_unknown_objects)
       return absl::ResourceExhaustedError(Cat("the bundle holds more than ", opts.max_unknown_objects,
                                               " objects of types ATT&CK does not use (objects[", i, "] is a \"",
                                               Shown(type), "\"; max_unknown_objects)"));
   }
+
+  // The domain's own source and kill-chain names, which the records need: a
+  // framework's (given, or its matrix's), else MITRE's three.
+  ParsedBundle out;
+  const std::string_view own_source = !opts.source_name.empty() ? std::string_view(opts.source_name) : matrix_source;
+  const bool own_framework = !own_source.empty() && !IsMitreSource(own_source);
+  out.sources = DomainSources::Mitre();
+  if (own_framework) out.sources.source_names = out.sources.kill_chains = {std::string(own_source)};
+  if (!opts.kill_chain.empty()) out.sources.kill_chains = {opts.kill_chain};
+  const std::string record_context =
+      own_framework || !opts.kill_chain.empty()
+          ? Cat("\n", Join(out.sources.source_names, ","), "\n", Join(out.sources.kill_chains, ","))
+          : "";
 
   // Per object, the work that does not depend on the other objects (finding
   // the members, the record, the content address, the copy of the text), on
@@ -412,7 +502,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   std::vector<Scanned> scanned(elements.size());
   auto scan = [&](size_t begin, size_t end) {
     ObjectRecord record;  // reused: keeps its strings' buffers across objects
-    for (size_t i = begin; i < end; ++i) ScanObject(elements[i], raw[i], &record, &scanned[i]);
+    for (size_t i = begin; i < end; ++i) ScanObject(elements[i], raw[i], out.sources, record_context, &record, &scanned[i]);
   };
   size_t mid = elements.size();
   std::thread helper;
@@ -430,7 +520,6 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   scan(0, mid);
   if (helper.joinable()) helper.join();
 
-  ParsedBundle out;
   out.spec_version = std::string(GetString(bundle, "spec_version"));
   out.objects.reserve(objects.size());
   std::unordered_map<std::string_view, size_t> index_of;  // stix id -> objects index
@@ -439,12 +528,15 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
   std::vector<std::string_view> rel_ids;
   std::unordered_map<std::string_view, int64_t> counts;
   std::string collection_domain, collection_version;
+  std::string unnamed_collection;  // where a collection names no MITRE domain: "objects[i] (id): ... \"name\""
+  std::deque<std::string> new_ids;  // lenient: the ids given, which index_of's keys point into
   size_t domain_tagged = 0;
   std::map<std::string, size_t> domain_votes;
 
   for (size_t i = 0; i < scanned.size(); ++i) {
     Scanned& s = scanned[i];
-    const std::string_view id = s.id, type = s.type;
+    std::string_view id = s.id;
+    const std::string_view type = s.type;
     if (!s.is_object) return absl::InvalidArgumentError(Cat("objects[", i, "] is not a JSON object"));
     if (type.empty())
       return absl::InvalidArgumentError(Cat("objects[", i, "]", id.empty() ? "" : " (" + Shown(id) + ")",
@@ -472,15 +564,33 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
       return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, ") could not be read back"));
     if (auto it = index_of.find(id); it != index_of.end()) {
       if (out.objects[it->second].json == text) continue;  // an exact duplicate: keep one
-      return absl::InvalidArgumentError(Cat("objects[", i, "]: duplicate id ", id,
-                                                     " with different content"));
+      if (!opts.lenient)
+        return absl::InvalidArgumentError(Cat("objects[", i, "]: duplicate id ", id,
+                                              " with different content; nothing was imported (--lenient imports "
+                                              "it under an id derived from its content)"));
+      if (!s.record_error.empty())
+        return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): ", s.record_error));
+      // Lenient: store it under an id derived from its content, in its text too.
+      std::string new_id = ContentDerivedId(type, text);
+      std::string new_text = WithId(text, id, new_id);
+      auto record = DecodeRecord(s.stored.record);
+      if (new_text.empty() || !record.ok())
+        return absl::InvalidArgumentError(Cat("objects[", i, "]: duplicate id ", id,
+                                              " with different content, and its \"id\" member could not be "
+                                              "rewritten to give it a new id"));
+      record->stix_id = new_id;
+      s.stored = StoredObject{MakeObjectKey(new_id, s.modified, new_text, record_context), new_text, EncodeRecord(*record)};
+      if (auto again = index_of.find(new_id); again != index_of.end()) {
+        if (out.objects[again->second].json == s.stored.json) continue;  // the same colliding object again
+        return absl::InternalError(Cat("objects[", i, "]: the content-derived id ", new_id, " is taken"));
+      }
+      out.reidentified.push_back({i, std::string(type), std::string(id), new_id});
+      id = new_ids.emplace_back(std::move(new_id));
     }
     if (type == "x-mitre-collection") {
       collection_domain = DomainFromCollectionName(s.name);
       collection_version = std::string(s.x_mitre_version);
-      if (collection_domain.empty())
-        return absl::InvalidArgumentError(Cat("objects[", i, "] (", id, "): collection name \"",
-                                                       s.name, "\" names no ATT&CK domain"));
+      if (collection_domain.empty()) unnamed_collection = Cat("objects[", i, "] (", id, "): collection name \"", s.name, "\"");
     }
     if (type == "relationship") {
       if (s.source_ref.empty() || s.target_ref.empty() || s.relationship_type.empty())
@@ -512,8 +622,16 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     if (!index_of.count(rel_refs[r].first) || !index_of.count(rel_refs[r].second))
       out.dangling_relationship_ids.emplace_back(rel_ids[r]);
 
-  // Domain and version: from the collection, or given, and never contradicting.
-  std::string domain = !opts.domain.empty() ? opts.domain : collection_domain;
+  // Domain and version: from the collection, or given, and never contradicting;
+  // a framework's domain may come from its matrix.
+  std::string domain = !opts.domain.empty()      ? opts.domain
+                       : !collection_domain.empty() ? collection_domain
+                       : own_framework              ? ToLower(matrix_external_id)
+                                                    : "";
+  if (domain.empty() && !unnamed_collection.empty())
+    return absl::InvalidArgumentError(Cat(unnamed_collection,
+                                          " names no ATT&CK domain: give the domain of the framework (--domain NAME, "
+                                          "and --source-name unless its x-mitre-matrix names its source)"));
   std::string version = !opts.version.empty() ? opts.version : collection_version;
   if (!collection_domain.empty() && !opts.domain.empty() && collection_domain != opts.domain)
     return absl::InvalidArgumentError(Cat("the bundle's x-mitre-collection is ", collection_domain,
@@ -528,12 +646,14 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     return absl::InvalidArgumentError(
         "the bundle has no x-mitre-collection object: give the domain and version "
         "(e.g. --domain enterprise-attack --version 18.1)");
-  if (!IsKnownDomain(domain))
-    return absl::InvalidArgumentError(Cat("unknown domain '", domain,
-                                                   "' (enterprise-attack, mobile-attack or ics-attack)"));
+  if (!IsWellFormedDomain(domain)) return absl::InvalidArgumentError(UnknownDomainMessage(domain));
+  if (!IsKnownDomain(domain) && !own_framework)
+    return absl::InvalidArgumentError(Cat(UnknownDomainMessage(domain), ": a framework of its own names its "
+                                          "external-reference source in its x-mitre-matrix or with --source-name, "
+                                          "and this bundle's are MITRE's"));
   auto parsed_version = Version::Parse(version);
   if (!parsed_version.ok()) return parsed_version.status();
-  if (domain_tagged > 0) {
+  if (domain_tagged > 0 && IsKnownDomain(domain)) {
     size_t match = 0;
     for (auto& [d, n] : domain_votes)
       if (d == domain) match = n;

@@ -20,15 +20,32 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/import/record_extract.h"
 #include "storage/model.h"
 
 namespace ttpgraph {
 
 struct BundleParseOptions {
   // Domain and version given by the caller; required when the bundle has no
-  // x-mitre-collection, checked against it otherwise. Default: empty.
+  // x-mitre-collection, checked against it otherwise. Default: empty. A
+  // domain other than MITRE's three is a framework's own: it needs a source
+  // name of its own (below), and when not given it is the external_id of the
+  // framework's x-mitre-matrix.
   std::string domain;
   std::string version;
+  // The framework's external-reference source name (its objects' IDs) and
+  // kill-chain name (its techniques' tactics). Default: the source_name of
+  // the bundle's x-mitre-matrix reference, or MITRE's three
+  // (DomainSources::Mitre()) when that is one of them or there is no matrix;
+  // the kill-chain name defaults to the source name.
+  std::string source_name;
+  std::string kill_chain;
+  // Objects whose id another object of different content already took are
+  // refused (INVALID_ARGUMENT naming the first) unless lenient: each then gets
+  // the id `<type>--<UUID v5 of its JSON without whitespace>` (namespace
+  // kContentIdNamespace) and is listed in ParsedBundle::reidentified.
+  // Default: false.
+  bool lenient = false;
   // Deepest JSON nesting accepted. Default: 64 (ATT&CK needs 6).
   size_t max_depth = 64;
   // Most objects one bundle may hold. Default: 200000 (enterprise 18.1 has 24771).
@@ -47,8 +64,23 @@ struct BundleParseOptions {
   size_t buffer_capacity = 0;
 };
 
+// The namespace of the ids lenient import derives from content: STIX 2.1's
+// namespace for deterministic identifiers.
+inline constexpr std::string_view kContentIdNamespace = "00abedb4-aa42-466c-9c01-fed23315a9b7";
+
+// An object lenient import stored under a new id.
+struct ReidentifiedObject {
+  size_t index = 0;    // objects[index] of the bundle
+  std::string type;
+  std::string old_id;  // the id it came with, taken by an earlier object
+  std::string new_id;  // the id it is stored (and its JSON text rewritten) under
+};
+
 struct ParsedBundle {
   ReleaseId id;
+  // The source and kill-chain names the records were read with.
+  DomainSources sources;
+  std::vector<ReidentifiedObject> reidentified;  // bundle order
   std::string spec_version;
   std::vector<StoredObject> objects;  // in bundle order, duplicates removed
   std::map<std::string, int64_t> counts_by_type;
@@ -65,6 +97,10 @@ bool IsStixId(std::string_view id, std::string_view type);
 // True for an RFC 3339 date-time: "2024-01-01T00:00:00Z", "...00.123Z",
 // "...00+02:00" (upper-case T and Z, fields in range).
 bool IsRfc3339(std::string_view timestamp);
+// The id lenient import gives a colliding object: `<type>--<UUID v5>` of its
+// JSON text with the whitespace outside strings removed.
+std::string ContentDerivedId(std::string_view type, std::string_view json);
+
 // True for the object types ATT&CK bundles hold (attack-pattern,
 // relationship, x-mitre-tactic, ...).
 bool IsAttackType(std::string_view type);

@@ -40,9 +40,7 @@ absl::StatusOr<NavigatorLayer> ParseOne(std::string_view path, std::string_view 
   if (o["domain"].get_string().get(s) != simdjson::SUCCESS)
     return Bad(path, prefix("domain"), "missing or not a string");
   layer.domain = std::string(s);
-  if (!IsKnownDomain(layer.domain))
-    return Bad(path, prefix("domain"),
-               Cat("unknown domain '", layer.domain, "' (enterprise-attack, mobile-attack or ics-attack)"));
+  if (!IsWellFormedDomain(layer.domain)) return Bad(path, prefix("domain"), UnknownDomainMessage(layer.domain));
   if (o["description"].get_string().get(s) == simdjson::SUCCESS) layer.description = std::string(s);
   simdjson::dom::array techniques;
   auto err = o["techniques"].get_array().get(techniques);

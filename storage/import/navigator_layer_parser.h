@@ -8,8 +8,9 @@
 // invalid JSON, a missing or mistyped required field (name, domain,
 // versions.layer, techniques[i].techniqueID), a legacy layer (format 3.x with a
 // top-level "version" and domains such as "mitre-enterprise": re-save it in a
-// current Navigator to upgrade it), a layer format other than 4.x, an unknown
-// domain.
+// current Navigator to upgrade it), a layer format other than 4.x, a domain
+// that is not a domain name (IsWellFormedDomain; whether a release of it is
+// stored is the importer's question).
 #pragma once
 
 #include <string>
@@ -32,7 +33,7 @@ struct LayerTechnique {
 
 struct NavigatorLayer {
   std::string name;
-  std::string domain;         // enterprise-attack, mobile-attack, ics-attack
+  std::string domain;         // enterprise-attack, mobile-attack, ics-attack or a framework's
   std::string layer_version;  // "4.5"
   std::string attack_version; // may be empty
   std::string description;

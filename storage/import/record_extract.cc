@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "storage/model.h"
+
 namespace ttpgraph {
 namespace {
 
@@ -63,8 +65,10 @@ const FieldsByLength& Lookup() {
   return lookup;
 }
 
-bool IsAttackSource(std::string_view s) {
-  return s == "mitre-attack" || s == "mitre-mobile-attack" || s == "mitre-ics-attack";
+bool OneOf(std::string_view s, const std::vector<std::string>& names) {
+  for (const std::string& n : names)
+    if (n == s) return true;
+  return false;
 }
 std::string_view Str(simdjson::dom::object o, std::string_view key) {
   std::string_view v;
@@ -74,6 +78,16 @@ std::string_view Str(simdjson::dom::object o, std::string_view key) {
 void Set(std::string* s, std::string_view v) { s->assign(v.data(), v.size()); }
 
 }  // namespace
+
+const DomainSources& DomainSources::Mitre() {
+  static const DomainSources mitre = [] {
+    DomainSources d;
+    for (std::string_view n : kDefaultSourceNames) d.source_names.emplace_back(n);
+    d.kill_chains = d.source_names;
+    return d;
+  }();
+  return mitre;
+}
 
 ObjectFields::ObjectFields(simdjson::dom::object obj) {
   const FieldsByLength& lookup = Lookup();
@@ -113,7 +127,7 @@ bool Strings(const ObjectFields& o, ObjectFields::Field f, std::vector<std::stri
 
 }  // namespace
 
-absl::Status ExtractRecord(const ObjectFields& o, ObjectRecord* out) {
+absl::Status ExtractRecord(const ObjectFields& o, ObjectRecord* out, const DomainSources& sources) {
   using F = ObjectFields;
   ObjectRecord& r = *out;
   // Clear field by field: the strings keep their buffers for the next object.
@@ -138,7 +152,7 @@ absl::Status ExtractRecord(const ObjectFields& o, ObjectRecord* out) {
     for (auto ref : refs) {
       simdjson::dom::object ro;
       if (ref.get_object().get(ro) != simdjson::SUCCESS) continue;
-      if (IsAttackSource(Str(ro, "source_name"))) {
+      if (OneOf(Str(ro, "source_name"), sources.source_names)) {
         Set(&r.attack_id, Str(ro, "external_id"));
         Set(&r.url, Str(ro, "url"));
         break;
@@ -160,7 +174,7 @@ absl::Status ExtractRecord(const ObjectFields& o, ObjectRecord* out) {
       for (auto ph : phases) {
         simdjson::dom::object po;
         if (ph.get_object().get(po) != simdjson::SUCCESS) continue;
-        if (IsAttackSource(Str(po, "kill_chain_name"))) r.kill_chain_phases.emplace_back(Str(po, "phase_name"));
+        if (OneOf(Str(po, "kill_chain_name"), sources.kill_chains)) r.kill_chain_phases.emplace_back(Str(po, "phase_name"));
       }
   } else if (r.type == "x-mitre-tactic") {
     Set(&r.shortname, o.Str(F::kShortname));
@@ -183,9 +197,9 @@ absl::Status ExtractRecord(const ObjectFields& o, ObjectRecord* out) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ObjectRecord> ExtractRecord(simdjson::dom::object obj) {
+absl::StatusOr<ObjectRecord> ExtractRecord(simdjson::dom::object obj, const DomainSources& sources) {
   ObjectRecord r;
-  if (auto s = ExtractRecord(ObjectFields(obj), &r); !s.ok()) return s;
+  if (auto s = ExtractRecord(ObjectFields(obj), &r, sources); !s.ok()) return s;
   return r;
 }
 

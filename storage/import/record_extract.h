@@ -3,7 +3,9 @@
 
 #include <simdjson.h>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/record.h"
 
@@ -59,11 +61,23 @@ class ObjectFields {
   uint32_t present_ = 0;
 };
 
+// A domain's own names: the external reference whose source_name is one of
+// `source_names` gives an object its ATT&CK-style ID (attack_id, url), the
+// kill-chain phases whose kill_chain_name is one of `kill_chains` are a
+// technique's tactics. Mitre() holds MITRE's three domains' names
+// (kDefaultSourceNames, which are also their kill-chain names): the default.
+struct DomainSources {
+  std::vector<std::string> source_names, kill_chains;
+  static const DomainSources& Mitre();
+};
+
 // Never fails on missing optional fields; INVALID_ARGUMENT when the object
 // has no string id or type.
-absl::StatusOr<ObjectRecord> ExtractRecord(simdjson::dom::object obj);
+absl::StatusOr<ObjectRecord> ExtractRecord(simdjson::dom::object obj,
+                                           const DomainSources& sources = DomainSources::Mitre());
 // The same from fields already found, into `*out` (cleared first; reusing one
 // record across objects saves most allocations).
-absl::Status ExtractRecord(const ObjectFields& fields, ObjectRecord* out);
+absl::Status ExtractRecord(const ObjectFields& fields, ObjectRecord* out,
+                           const DomainSources& sources = DomainSources::Mitre());
 
 }  // namespace ttpgraph

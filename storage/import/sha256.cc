@@ -53,4 +53,28 @@ std::string Sha256Hex(std::string_view data) {
   return ToHex(md, n);
 }
 
+std::string UuidV5(std::string_view namespace_uuid, std::string_view name) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string input;
+  for (size_t i = 0; i + 1 < namespace_uuid.size(); ++i) {
+    if (namespace_uuid[i] == '-') continue;
+    input.push_back(static_cast<char>(nibble(namespace_uuid[i]) << 4 | nibble(namespace_uuid[i + 1])));
+    ++i;
+  }
+  input.append(name);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), md, &len, EVP_sha1(), nullptr);
+  md[6] = (md[6] & 0x0f) | 0x50;  // version 5
+  md[8] = (md[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 15]);
+  }
+  return out;
+}
+
 }  // namespace ttpgraph

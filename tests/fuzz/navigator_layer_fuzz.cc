@@ -12,6 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   FUZZ_CHECK(!layers->empty());
-  for (const NavigatorLayer& l : *layers) FUZZ_CHECK(IsKnownDomain(l.domain));
+  for (const NavigatorLayer& l : *layers) FUZZ_CHECK(IsWellFormedDomain(l.domain));
   return 0;
 }

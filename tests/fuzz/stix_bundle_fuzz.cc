@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK_INPUT_ERROR(bundle.status());
     return 0;
   }
-  FUZZ_CHECK(IsKnownDomain(bundle->id.domain));
+  FUZZ_CHECK(IsWellFormedDomain(bundle->id.domain));
   int64_t counted = 0;
   for (auto& [type, n] : bundle->counts_by_type) counted += n;
   FUZZ_CHECK_EQ(counted, static_cast<int64_t>(bundle->objects.size()));

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "graph/detection_mapping.h"
 #include "graph/queries.h"
 #include "storage/import/bundle_parser.h"
 #include "storage/strings.h"
@@ -570,6 +571,54 @@ TEST(ReleaseGraphTest, Stix21CollectionRelease) {
   ASSERT_OK_AND_ASSIGN(auto techniques, ListTechniques(*g, F()));
   EXPECT_THAT(Labels(*g, techniques), ElementsAre("T1101", "T1102"));
   EXPECT_THAT(Labels(*g, g->tactics()), ElementsAre("TA0002"));
+}
+
+// ---------------------------------------------------------------- a framework of its own (issue 12)
+
+// tests/testdata/frameworks/README.md.
+TEST(FrameworkGraphTest, AtlasShapedReleaseAnswersLikeEnterprise) {
+  GraphPtr g = BuildFrom(testing::ReadFile(testing::TestData("frameworks/atlas-mini.json")), "", "");
+  EXPECT_EQ(g->id().Name(), "atlas@4.9");
+  Strings tactics;
+  for (NodeId t : g->tactics()) tactics.push_back(g->node(t).attack_id);
+  EXPECT_THAT(tactics, ElementsAre("AML.TA0002", "AML.TA0003", "AML.TA0004", "AML.TA0000", "AML.TA0001"));
+  Strings techniques;
+  for (NodeId t : g->techniques())
+    if (g->node(t).in_domain) techniques.push_back(g->node(t).attack_id);
+  EXPECT_EQ(techniques.size(), 12u);  // AML.T0051's Workbench tag (enterprise-attack) does not take it out
+  ASSERT_OK_AND_ASSIGN(NodeId t0010, ResolveObject(*g, "AML.T0010", "attack-pattern"));
+  EXPECT_THAT(g->node(t0010).tactics, ElementsAre("initial-access"));
+  ASSERT_OK_AND_ASSIGN(NodeId sub, ResolveObject(*g, "aml.t0043.000", "attack-pattern"));
+  EXPECT_EQ(g->node(g->ParentOf(sub)).attack_id, "AML.T0043");
+
+  const TechniqueIdShape& shape = g->technique_id_shape();
+  EXPECT_EQ(shape.prefix, "AML.T");
+  EXPECT_EQ(shape.digits, 4u);
+  EXPECT_EQ(shape.sub_digits, 3u);
+  EXPECT_EQ(shape.Example(), "AML.T0000 or AML.T0000.000");
+  for (const char* id : {"AML.T0043", "aml.t0043.000", "AML.T9999"}) EXPECT_TRUE(shape.Matches(id)) << id;
+  for (const char* id : {"T1059", "AML.T043", "AML.T0043.00", "AML.T0043.", "AML.TA0000", "AML.T00430"})
+    EXPECT_FALSE(shape.Matches(id)) << id;
+}
+
+TEST(FrameworkGraphTest, TechniqueIdShapes) {
+  EXPECT_EQ(Mini("17.0").technique_id_shape().Example(), "T0000 or T0000.000");
+  EXPECT_EQ(TechniqueIdShape::Of({}).Example(), "T0000 or T0000.000");
+  EXPECT_EQ(TechniqueIdShape::Of({"ICS-T10", "ICS-T11", "ICS-T11.01", "T1059"}).Example(), "ICS-T00 or ICS-T00.00");
+  // Without a release: ATT&CK's shape or any framework's.
+  for (const char* id : {"T1059", "t1059.001", "AML.T0043.000", "ACME-T0001", "TA0001"}) EXPECT_TRUE(WellFormedTechniqueId(id)) << id;
+  for (const char* id : {"", "1059", "T", "T10", "t10590", "T1059.1", "T1059.", ".T1059", "AML.T00x3", "T1059 ", "-T1",
+                         "AML.T0043.000.1"})
+    EXPECT_FALSE(WellFormedTechniqueId(id)) << id;
+}
+
+TEST(FrameworkGraphTest, DetectionMappingNamesTheReleasesShape) {
+  GraphPtr g = BuildFrom(testing::ReadFile(testing::TestData("frameworks/atlas-mini.json")), "", "");
+  MappedTechniques m = MapDetectionTechniques(*g, {"aml.t0043", "AML.T0099", "T1059", "bogus"});
+  EXPECT_THAT(m.techniques, ElementsAre("AML.T0043"));
+  EXPECT_THAT(m.unresolved, ElementsAre("AML.T0099", "T1059", "BOGUS"));
+  EXPECT_THAT(m.notes, ElementsAre("AML.T0099 is not a technique in atlas@4.9", "T1059 is not a technique in atlas@4.9",
+                                   "'bogus' is not a technique ID (AML.T0000 or AML.T0000.000)"));
 }
 
 }  // namespace

@@ -211,6 +211,63 @@ TEST_F(ReleaseServiceTest, MissingOrBadReleaseOptions) {
   EXPECT_THAT(ReleaseNames(), IsEmpty());
 }
 
+// ---------------------------------------------------------------- frameworks (issue 12)
+
+std::string Framework(const std::string& file) { return testing::ReadFile(testing::TestData("frameworks/" + file)); }
+
+TEST_F(ReleaseServiceTest, FrameworkImportsAsItsOwnDomain) {
+  v1::ImportReleaseResponse resp;
+  ASSERT_OK(Upload(Framework("atlas-mini.json"), v1::ImportOptions{}, &resp));
+  EXPECT_EQ(resp.release().name(), "atlas@4.9");
+  EXPECT_EQ(resp.release().object_count(), 38);
+  EXPECT_THAT(resp.source_names(), ElementsAre("mitre-atlas"));
+  EXPECT_THAT(resp.kill_chains(), ElementsAre("mitre-atlas"));
+  EXPECT_THAT(resp.reidentified(), IsEmpty());
+  EXPECT_OK(GetRelease("atlas@latest"));
+  // Known now; another framework's domain still is not.
+  EXPECT_THAT(GetRelease("atlas@5.0"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("atlas@5.0")));
+  EXPECT_THAT(GetRelease("acme-ot@1.0"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown domain 'acme-ot'")));
+  v1::GetObjectRequest get;
+  get.set_release("atlas@4.9");
+  get.set_id("aml.t0043.000");
+  v1::GetObjectResponse obj;
+  ASSERT_OK(client().Call(&v1::KnowledgeService::Stub::GetObject, get, &obj));
+  EXPECT_EQ(obj.object().name(), "White-Box Optimization");
+  EXPECT_EQ(obj.parent().attack_id(), "AML.T0043");
+}
+
+TEST_F(ReleaseServiceTest, ReusedIdsAreRefusedUnlessLenient) {
+  v1::ImportOptions strict;
+  EXPECT_THAT(Upload(Framework("atlas-mini-reused-ids.json"), strict),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[35]: duplicate id relationship--a71a0000-0000-4000-8000-000000000501"),
+                             HasSubstr("nothing was imported"), HasSubstr("--lenient"))));
+  EXPECT_THAT(ReleaseNames(), IsEmpty());
+  v1::ImportOptions lenient;
+  lenient.set_lenient(true);
+  v1::ImportReleaseResponse resp;
+  ASSERT_OK(Upload(Framework("atlas-mini-reused-ids.json"), lenient, &resp));
+  EXPECT_EQ(resp.release().name(), "atlas@4.10");
+  EXPECT_EQ(resp.release().counts_by_type().at("relationship"), 14);
+  ASSERT_EQ(resp.reidentified_size(), 3);
+  std::vector<std::string> rows;
+  for (const auto& r : resp.reidentified()) rows.push_back(Cat(r.index(), " ", r.type(), " ", r.old_id(), " ", r.new_id()));
+  EXPECT_THAT(rows, ElementsAre("35 relationship relationship--a71a0000-0000-4000-8000-000000000501 "
+                                "relationship--2effc888-93b0-54ae-8c14-8e235b1bc1aa",
+                                "36 relationship relationship--a71a0000-0000-4000-8000-000000000506 "
+                                "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92",
+                                "37 relationship relationship--a71a0000-0000-4000-8000-000000000511 "
+                                "relationship--9ac6c01c-c8b1-566a-be16-7cd8ce785a63"));
+  // The stored object is the relationship under its new id.
+  v1::GetObjectRequest get;
+  get.set_release("atlas@4.10");
+  get.set_id("relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92");
+  v1::GetObjectResponse obj;
+  ASSERT_OK(client().Call(&v1::KnowledgeService::Stub::GetObject, get, &obj));
+  EXPECT_THAT(obj.stix_json(), HasSubstr(R"("id": "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92")"));
+  EXPECT_THAT(obj.stix_json(), HasSubstr(R"("target_ref": "attack-pattern--a71a0000-0000-4000-8000-000000000210")"));
+}
+
 TEST_F(ReleaseServiceTest, ChunkedUploadCutOffMidway) {
   const std::string text = Mini("mini-v17.json");
   v1::ImportOptions header = Options("enterprise-attack", "17.0");

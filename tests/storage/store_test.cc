@@ -125,13 +125,22 @@ TEST(StoreTest, ReleasesOrderNumericallyAndSurviveReopen) {
   EXPECT_THAT(store->Resolve(mobile), StatusIs(absl::StatusCode::kNotFound, HasSubstr("mobile-attack")));
   ASSERT_OK_AND_ASSIGN(auto missing, ReleaseRef::Parse("enterprise-attack@16.1"));
   EXPECT_THAT(store->Resolve(missing), StatusIs(absl::StatusCode::kNotFound, HasSubstr("enterprise-attack@16.1")));
+  // A domain that is not MITRE's is known once a release of it is stored.
+  for (const char* text : {"pre-attack@1.0", "pre-attack@latest"}) {
+    ASSERT_OK_AND_ASSIGN(auto unknown, ReleaseRef::Parse(text));
+    EXPECT_THAT(store->Resolve(unknown), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown domain 'pre-attack'")));
+  }
   // A bound: RocksDB's file sizes are not fixed (compression, compaction, its version).
   EXPECT_GT(store->DiskUsageBytes(), 0);
 }
 
 TEST(StoreTest, ReleaseRefSyntax) {
   EXPECT_THAT(ReleaseRef::Parse("enterprise-attack"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("DOMAIN@VERSION")));
-  EXPECT_THAT(ReleaseRef::Parse("pre-attack@1.0"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pre-attack")));
+  // Any domain name parses (whether it is known is the store's question); a malformed one does not.
+  ASSERT_OK_AND_ASSIGN(auto framework, ReleaseRef::Parse("atlas@4.9"));
+  EXPECT_EQ(framework.domain, "atlas");
+  for (const char* bad : {"Pre-Attack@1.0", "pre attack@1.0", "@1.0", "-atlas@1.0"})
+    EXPECT_THAT(ReleaseRef::Parse(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown domain"))) << bad;
   EXPECT_THAT(ReleaseRef::Parse("enterprise-attack@1..0"), StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(auto a, Version::Parse("18"));
   ASSERT_OK_AND_ASSIGN(auto b, Version::Parse("18.0.0"));

@@ -26,6 +26,16 @@ void PrintImportResults(const v1::ImportReleaseFromResponse& all) {
                     std::to_string(r.release().object_count()), std::to_string(r.release().new_objects_stored()),
                     std::to_string(r.release().dangling_relationships())});
   PrintTable({"RELEASE", "OUTCOME", "OBJECTS", "NEW STORED", "DANGLING"}, rows);
+  std::vector<std::vector<std::string>> moved;
+  for (auto& r : all.results())
+    for (auto& o : r.reidentified())
+      moved.push_back({r.release().name(), std::to_string(o.index()), o.type(), o.old_id(), o.new_id()});
+  if (!moved.empty()) {
+    printf("\n%zu object%s re-identified (--lenient: their ids were taken by objects of different content):\n",
+           moved.size(), moved.size() == 1 ? "" : "s");
+    PrintTable({"RELEASE", "INDEX", "TYPE", "OLD ID", "NEW ID"}, moved);
+    printf("\n");
+  }
   for (auto& r : all.results()) {
     std::string counts;
     for (auto& [type, n] : std::map<std::string, int64_t>(r.release().counts_by_type().begin(),
@@ -42,6 +52,9 @@ int ReleaseImport(Client& c, const Args& a) {
   base.set_version(a.Get("--version"));
   base.set_replace(a.Has("--replace"));
   base.set_sha256(a.Get("--sha256"));
+  base.set_source_name(a.Get("--source-name"));
+  base.set_kill_chain(a.Get("--kill-chain"));
+  base.set_lenient(a.Has("--lenient"));
   v1::ImportReleaseFromResponse all;
   if (a.Has("--index")) {
     v1::ImportReleaseFromRequest req;
@@ -139,8 +152,8 @@ int ReleaseDelete(Client& c, const Args& a) {
 }  // namespace
 
 void AddReleaseCommands(CommandTable& t) {
-  const Flag domain = Value("--domain", FlagType::kString, "DOMAIN", "the ATT&CK domain")
-                          .Choices({"enterprise-attack", "mobile-attack", "ics-attack"});
+  const Flag domain = Value("--domain", FlagType::kString, "DOMAIN",
+                            "the domain: enterprise-attack, mobile-attack, ics-attack, or a framework's (atlas)");
   t.Add("release import", ReleaseImport)
       .Operands("PATH_OR_URL...", 0, -1)
       .Summary("Imports ATT&CK STIX bundles (files, URLs the server fetches, or a collection index).")
@@ -149,15 +162,26 @@ void AddReleaseCommands(CommandTable& t) {
           "--server-side, a PATH is read by the server itself. Domain and version come from the bundle's\n"
           "x-mitre-collection or from the file name (enterprise-attack-18.1.json.gz); --domain and\n"
           "--version name them otherwise. Re-importing the identical bundle is a no-op (UNCHANGED).\n"
+          "Another framework in ATT&CK's shape (ATLAS, a Workbench framework) imports as a domain of its\n"
+          "own: its source name (the external references its IDs are under) and kill-chain name come\n"
+          "from its x-mitre-matrix, or --source-name and --kill-chain; its domain from --domain or the\n"
+          "matrix's external_id. A bundle reusing an id for objects of different content is refused,\n"
+          "naming the first; --lenient imports it, gives each such object an id derived from its\n"
+          "content and lists them.\n"
           "A progress bar shows on stderr when it is a terminal.")
       .Flags({domain,
               Value("--version", FlagType::kString, "VERSION", "the ATT&CK version of the bundle (18.1)"),
               ReplaceFlag(), Sha256Flag(), ServerSideFlag(),
+              Value("--source-name", FlagType::kString, "NAME",
+                    "the framework's external-reference source name (mitre-atlas)").Default("", "its x-mitre-matrix's, or MITRE's"),
+              Value("--kill-chain", FlagType::kString, "NAME", "the framework's kill-chain name").Default("", "the source name"),
+              Switch("--lenient", "re-identify objects whose id an object of different content took, and list them"),
               Value("--index", FlagType::kString, "URL_OR_PATH", "import from a collection index (attack-stix-data index.json)"),
               Value("--collection", FlagType::kString, "DOMAIN", "with --index: only this collection").Default("", "every collection"),
               Value("--versions", FlagType::kList, "V1,V2", "with --index: only these versions").Default("", "every version")})
       .Example("ttpctl release import ../shared/data/attack/enterprise-attack-18.1.json.gz")
       .Example("ttpctl release import bundle.json --domain mobile-attack --version 18.1")
+      .Example("ttpctl release import atlas.json --domain atlas --source-name mitre-atlas --version 4.9 --lenient")
       .Example("ttpctl release import --index https://raw.githubusercontent.com/mitre-attack/attack-stix-data/master/index.json "
                "--collection enterprise-attack --versions 17.1,18.1");
   t.Add("release list", ReleaseList)

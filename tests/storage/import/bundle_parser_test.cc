@@ -9,9 +9,11 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "storage/import/sha256.h"
 #include "storage/record.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
@@ -24,6 +26,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using testing::StatusIs;
 
 std::string Mini(const std::string& file) { return testing::ReadFile(testing::TestData("mini_attack/" + file)); }
@@ -400,6 +403,167 @@ TEST(ParseBundleTest, LargeBundleErrorsNameTheFirstOffendingObject) {
   bad[4500] = objects[7];  // an exact duplicate is kept once
   ASSERT_OK_AND_ASSIGN(ParsedBundle deduplicated, ParseBundle(MakeBundle(bad), Enterprise()));
   EXPECT_EQ(deduplicated.objects.size(), 4999u);
+}
+
+// ---------------------------------------------------------------- frameworks in ATT&CK's shape
+
+std::string Framework(const std::string& file) { return testing::ReadFile(testing::TestData("frameworks/" + file)); }
+
+const ObjectRecord* RecordOf(const ParsedBundle& b, const std::string& stix_id, ObjectRecord* storage) {
+  for (const auto& o : b.objects)
+    if (o.key.substr(0, o.key.find('|')) == stix_id) {
+      auto r = DecodeRecord(o.record);
+      if (!r.ok()) return nullptr;
+      *storage = std::move(*r);
+      return storage;
+    }
+  return nullptr;
+}
+
+// tests/testdata/frameworks/README.md: domain from the matrix's external_id,
+// version from the collection, source and kill-chain names from the matrix.
+TEST(ParseBundleTest, FrameworkOfItsOwnTakesItsNamesFromItsMatrix) {
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Framework("atlas-mini.json"), BundleParseOptions{}));
+  EXPECT_EQ(b.id.Name(), "atlas@4.9");
+  EXPECT_THAT(b.sources.source_names, ElementsAre("mitre-atlas"));
+  EXPECT_THAT(b.sources.kill_chains, ElementsAre("mitre-atlas"));
+  EXPECT_EQ(b.objects.size(), 38u);
+  const std::map<std::string, int64_t> want = {
+      {"x-mitre-collection", 1}, {"x-mitre-matrix", 1},  {"x-mitre-tactic", 5}, {"attack-pattern", 12},
+      {"course-of-action", 4},   {"intrusion-set", 1},   {"relationship", 14}};
+  EXPECT_EQ(b.counts_by_type, want);
+  EXPECT_THAT(b.reidentified, IsEmpty());
+  ObjectRecord r;
+  // Its ATT&CK reference comes first; the framework's own one gives the ID,
+  // and only the framework's kill chain gives tactics.
+  ASSERT_NE(RecordOf(b, "attack-pattern--a71a0000-0000-4000-8000-000000000207", &r), nullptr);
+  EXPECT_EQ(r.attack_id, "AML.T0010");
+  EXPECT_EQ(r.url, "https://atlas.mitre.org/techniques/AML.T0010");
+  EXPECT_THAT(r.kill_chain_phases, ElementsAre("initial-access"));
+  ASSERT_NE(RecordOf(b, "attack-pattern--a71a0000-0000-4000-8000-000000000208", &r), nullptr);
+  EXPECT_THAT(r.kill_chain_phases, ElementsAre("initial-access", "ml-attack-staging"));
+  ASSERT_NE(RecordOf(b, "x-mitre-tactic--a71a0000-0000-4000-8000-000000000104", &r), nullptr);
+  EXPECT_EQ(r.attack_id, "AML.TA0000");
+  EXPECT_EQ(r.shortname, "ml-model-access");
+  ASSERT_NE(RecordOf(b, "intrusion-set--a71a0000-0000-4000-8000-000000000401", &r), nullptr);
+  EXPECT_EQ(r.attack_id, "AML.G0001");
+}
+
+TEST(ParseBundleTest, FrameworkNamesFromFlagsWin) {
+  BundleParseOptions o;
+  o.domain = "atlas-lab";
+  o.source_name = "mitre-attack";  // one of MITRE's: MITRE's three, then the matrix's domain cannot be used
+  EXPECT_THAT(ParseBundle(Framework("atlas-mini.json"), o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown domain 'atlas-lab'"), HasSubstr("--source-name"))));
+  o.source_name = "mitre-atlas";
+  o.kill_chain = "mitre-attack";  // ATT&CK's phase on AML.T0010 is the only one left
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Framework("atlas-mini.json"), o));
+  EXPECT_EQ(b.id.Name(), "atlas-lab@4.9");
+  EXPECT_THAT(b.sources.kill_chains, ElementsAre("mitre-attack"));
+  ObjectRecord r;
+  ASSERT_NE(RecordOf(b, "attack-pattern--a71a0000-0000-4000-8000-000000000207", &r), nullptr);
+  EXPECT_EQ(r.attack_id, "AML.T0010");
+  EXPECT_THAT(r.kill_chain_phases, ElementsAre("reconnaissance"));
+  // The same text read with other names is another stored object.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle plain, ParseBundle(Framework("atlas-mini.json"), BundleParseOptions{}));
+  EXPECT_NE(plain.objects[7].key, b.objects[7].key);
+  EXPECT_EQ(plain.objects[7].json, b.objects[7].json);
+}
+
+TEST(ParseBundleTest, MitreBundlesKeepMitreNamesAndContentAddresses) {
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Mini("mini-v17.json"), Enterprise("17.0")));
+  EXPECT_THAT(b.sources.source_names, ElementsAre("mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"));
+  EXPECT_EQ(b.sources.kill_chains, b.sources.source_names);
+  // The key is still over the object's text alone.
+  const std::string text = b.objects[0].json;
+  EXPECT_EQ(b.objects[0].key.substr(b.objects[0].key.rfind('|') + 1), Sha256Hex(text).substr(0, 16));
+  // Importing MITRE content under a domain of its own needs names of its own.
+  BundleParseOptions pre;
+  pre.domain = "pre-attack";
+  pre.version = "1.0";
+  EXPECT_THAT(ParseBundle(Mini("mini-v17.json"), pre),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown domain 'pre-attack'"), HasSubstr("x-mitre-matrix"))));
+}
+
+TEST(ParseBundleTest, BadFrameworkNamesAreRefused) {
+  for (auto [domain, source, kill_chain, want] : std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"Atlas", "", "", "unknown domain 'Atlas'"},
+           {"at las", "", "", "unknown domain 'at las'"},
+           {"", "mitre atlas", "", "--source-name 'mitre atlas' is not a name"},
+           {"", "", std::string(129, 'k'), "--kill-chain 'kkkk"}}) {
+    BundleParseOptions o;
+    o.domain = domain;
+    o.source_name = source;
+    o.kill_chain = kill_chain;
+    EXPECT_THAT(ParseBundle(Framework("atlas-mini.json"), o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(want)))
+        << domain << source << kill_chain;
+  }
+  // A collection naming no MITRE domain and no matrix of its own: the user must name the domain.
+  std::string coll = R"({"type":"x-mitre-collection","id":"x-mitre-collection--00000000-0000-4000-8000-000000000001",)"
+                     R"("name":"Sector Framework","x_mitre_version":"1.0"})";
+  EXPECT_THAT(ParseBundle(MakeBundle({coll, Technique("01")}), BundleParseOptions{}),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("Sector Framework"), HasSubstr("--domain"))));
+}
+
+// The fixture's 4.10 reuses three relationship ids for relationships with other
+// targets, and repeats one of those word for word.
+TEST(ParseBundleTest, StrictImportNamesTheFirstReusedId) {
+  EXPECT_THAT(ParseBundle(Framework("atlas-mini-reused-ids.json"), BundleParseOptions{}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("objects[35]: duplicate id relationship--a71a0000-0000-4000-8000-000000000501"),
+                             HasSubstr("--lenient"))));
+}
+
+TEST(ParseBundleTest, LenientImportReidentifiesCollidingObjectsByContent) {
+  BundleParseOptions o;
+  o.lenient = true;
+  ASSERT_OK_AND_ASSIGN(ParsedBundle b, ParseBundle(Framework("atlas-mini-reused-ids.json"), o));
+  EXPECT_EQ(b.id.Name(), "atlas@4.10");
+  EXPECT_EQ(b.objects.size(), 38u);  // 39 less the word-for-word repeat
+  EXPECT_EQ(b.counts_by_type["relationship"], 14);
+  // Expected ids: Python's uuid.uuid5(UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"),
+  // json.dumps(obj, separators=(",", ":"))) of each object as the fixture holds it.
+  std::vector<std::tuple<size_t, std::string, std::string, std::string>> got;
+  for (const auto& r : b.reidentified) got.emplace_back(r.index, r.type, r.old_id, r.new_id);
+  using Row = std::tuple<size_t, std::string, std::string, std::string>;
+  EXPECT_THAT(got, ElementsAre(Row{35, "relationship", "relationship--a71a0000-0000-4000-8000-000000000501",
+                                   "relationship--2effc888-93b0-54ae-8c14-8e235b1bc1aa"},
+                               Row{36, "relationship", "relationship--a71a0000-0000-4000-8000-000000000506",
+                                   "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92"},
+                               Row{37, "relationship", "relationship--a71a0000-0000-4000-8000-000000000511",
+                                   "relationship--9ac6c01c-c8b1-566a-be16-7cd8ce785a63"}));
+  // The stored text and record carry the new id; the rest of the object is as sent.
+  ObjectRecord r;
+  ASSERT_NE(RecordOf(b, "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92", &r), nullptr);
+  EXPECT_EQ(r.stix_id, "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92");
+  EXPECT_EQ(r.target_ref, "attack-pattern--a71a0000-0000-4000-8000-000000000210");
+  EXPECT_EQ(r.relationship_type, "uses");
+  for (const auto& obj : b.objects)
+    if (obj.key.rfind("relationship--9fea591f", 0) == 0) {
+      EXPECT_THAT(obj.json, HasSubstr(R"("id": "relationship--9fea591f-7bfb-5120-ab2a-b88a4eff7c92")"));
+      EXPECT_THAT(obj.json, Not(HasSubstr("000000000506")));
+    }
+  // The first holder of each id keeps it.
+  ASSERT_NE(RecordOf(b, "relationship--a71a0000-0000-4000-8000-000000000506", &r), nullptr);
+  EXPECT_EQ(r.relationship_type, "mitigates");
+  // Deterministic: the same bundle gives the same ids.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle again, ParseBundle(Framework("atlas-mini-reused-ids.json"), o));
+  ASSERT_EQ(again.objects.size(), b.objects.size());
+  for (size_t i = 0; i < b.objects.size(); ++i) EXPECT_EQ(again.objects[i].key, b.objects[i].key);
+  // A clean bundle is the same with or without lenient.
+  ASSERT_OK_AND_ASSIGN(ParsedBundle clean, ParseBundle(Framework("atlas-mini.json"), o));
+  EXPECT_THAT(clean.reidentified, IsEmpty());
+}
+
+TEST(ContentDerivedIdTest, IgnoresWhitespaceOutsideStringsOnly) {
+  EXPECT_EQ(ContentDerivedId("relationship", R"({"a": "x y",  "b" : [1, 2]})"),
+            ContentDerivedId("relationship", R"({"a":"x y","b":[1,2]})"));
+  EXPECT_NE(ContentDerivedId("relationship", R"({"a":"x y"})"), ContentDerivedId("relationship", R"({"a":"xy"})"));
+  EXPECT_NE(ContentDerivedId("relationship", R"({"a":"x\" y"})"), ContentDerivedId("relationship", R"({"a":"x\"y"})"));
+  // Python: uuid.uuid5(UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"), '{"a":1}')
+  EXPECT_EQ(ContentDerivedId("relationship", "{ \"a\" : 1 }"), "relationship--098e0b91-cdd6-5333-94a2-5a77037e03d0");
 }
 
 }  // namespace
