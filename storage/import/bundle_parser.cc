@@ -475,6 +475,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
       return absl::InvalidArgumentError(Cat("objects[", i, "]: duplicate id ", id,
                                                      " with different content"));
     }
+    if (type == "x-mitre-collection" && opts.extension) continue;
     if (type == "x-mitre-collection") {
       collection_domain = DomainFromCollectionName(s.name);
       collection_version = std::string(s.x_mitre_version);
@@ -503,7 +504,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     index_of.emplace(id, out.objects.size());
     out.objects.push_back(std::move(s.stored));
   }
-  if (techniques == 0)
+  if (techniques == 0 && !opts.extension)
     return absl::InvalidArgumentError(
         "the bundle holds no ATT&CK technique (no attack-pattern object): it is not ATT&CK content");
   for (auto& [type, n] : counts) out.counts_by_type[std::string(type)] = n;
