@@ -373,5 +373,58 @@ TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNoth
   EXPECT_THAT(client().Call(&Ext::DeleteExtension, del, &deleted), StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(ExtensionServiceTest, OrganizationDocumentCarriesExtensions) {
+  v1::CreateOrganizationRequest create;
+  create.set_org_id("gamma");
+  create.set_release("enterprise-attack@18.0");
+  v1::Organization org;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, create, &org));
+  ASSERT_OK(Create("gamma", "main", "GAMMA"));
+  v1::ImportExtensionObjectsRequest req;
+  req.set_org_id("gamma");
+  req.set_name("main");
+  auto* f = req.add_files();
+  f->set_name("wb.json");
+  f->set_content(testing::ReadFile(testing::TestData("extensions/workbench-collection.json")));
+  v1::ImportExtensionObjectsResponse imported;
+  ASSERT_OK(client().Call(&Ext::ImportExtensionObjects, req, &imported));
+  v1::SetExtensionFieldResponse set;
+  ASSERT_OK(Set("gamma", "main", "G0001", "x_gamma_sector", "finance", false, &set));
+  const auto before = Show("gamma", "main");
+
+  v1::ExportOrganizationRequest ex;
+  ex.set_org_id("gamma");
+  v1::ExportOrganizationResponse doc;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportOrganization, ex, &doc));
+  EXPECT_THAT(doc.document(), HasSubstr("\"extensions\""));
+  v1::DeleteOrganizationRequest del;
+  del.set_org_id("gamma");
+  v1::DeleteOrganizationResponse deleted;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, del, &deleted));
+  v1::ImportOrganizationResponse back;
+  ASSERT_OK(client().ImportOrganization(doc.document(), &back));
+
+  const auto after = Show("gamma", "main");
+  EXPECT_EQ(after.extension().version(), before.extension().version());
+  EXPECT_EQ(after.extension().prefix(), "GAMMA");
+  ASSERT_EQ(after.objects_size(), 2);
+  for (int i = 0; i < after.objects_size(); ++i) EXPECT_EQ(after.objects(i).stix_json(), before.objects(i).stix_json());
+  v1::GetExtensionHistoryRequest h;
+  h.set_org_id("gamma");
+  h.set_name("main");
+  v1::GetExtensionHistoryResponse hist;
+  ASSERT_OK(client().Call(&Ext::GetExtensionHistory, h, &hist));
+  ASSERT_EQ(hist.changes_size(), 2);
+  EXPECT_EQ(hist.changes(1).action(), "edited");
+  EXPECT_THAT(hist.changes(1).fields(), ElementsAre("x_gamma_sector"));
+  // The next custom ID continues where the exported extension stopped.
+  v1::ImportExtensionObjectsResponse more;
+  std::string bundle = testing::ReadFile(testing::TestData("extensions/acme-main.json"));
+  req.mutable_files(0)->set_content(bundle);
+  // acme-main's technique claims ACME-T0001, outside GAMMA-: refused, nothing written.
+  EXPECT_THAT(client().Call(&Ext::ImportExtensionObjects, req, &more),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside this extension's namespace GAMMA-")));
+}
+
 }  // namespace
 }  // namespace ttpgraph
