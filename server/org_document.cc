@@ -4,6 +4,7 @@
 
 #include "server/org_convert.h"
 #include "server/token_convert.h"
+#include "storage/record.h"
 #include "storage/strings.h"
 #include "ttpgraph/v1/org_service.pb.h"
 
@@ -70,6 +71,29 @@ std::string OrgDocumentToJson(const core::OrgDocument& doc, absl::Time exported_
     x->set_data_component_name(e.data_component_name);
   }
   for (const Token& t : doc.tokens) ToProto(t, out.add_tokens());
+  for (const ExtensionStore::Full& f : doc.extensions) {
+    auto* x = out.add_extensions();
+    const Extension& e = f.extension;
+    x->set_name(e.name);
+    x->set_base_release(e.base_release);
+    x->set_prefix(e.prefix);
+    x->set_description(e.description);
+    x->set_version(e.version);
+    x->set_created_at(Time(e.created_at_unix_ms));
+    x->set_updated_at(Time(e.updated_at_unix_ms));
+    for (auto& [letter, n] : e.last_ids) (*x->mutable_last_ids())[letter] = n;
+    for (auto& o : f.objects) x->add_objects(o.json);
+    for (auto& h : f.history) {
+      auto* c = x->add_history();
+      c->set_stix_id(h.stix_id);
+      c->set_version(h.version);
+      c->set_time(Time(h.time_ms));
+      c->set_token_id(h.token_id);
+      c->set_action(h.action);
+      for (auto& field : h.fields) c->add_fields(field);
+      c->set_stix_json(h.json);
+    }
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
@@ -153,6 +177,39 @@ absl::StatusOr<core::OrgDocument> OrgDocumentFromJson(std::string_view json) {
     (void)ParseTime(x.expires_at(), "", &t.expires_at_unix_ms);
     (void)ParseTime(x.last_used(), "", &t.last_used_unix_ms);
     doc.tokens.push_back(std::move(t));
+  }
+  for (int i = 0; i < in.extensions_size(); ++i) {
+    const auto& x = in.extensions(i);
+    const std::string where = Cat("extensions[", i, "]");
+    ExtensionStore::Full f;
+    Extension& e = f.extension;
+    e.name = x.name();
+    e.base_release = x.base_release();
+    e.prefix = x.prefix();
+    e.description = x.description();
+    e.version = x.version();
+    if (auto s = ParseTime(x.created_at(), where + ".created_at", &e.created_at_unix_ms); !s.ok()) return s;
+    if (auto s = ParseTime(x.updated_at(), where + ".updated_at", &e.updated_at_unix_ms); !s.ok()) return s;
+    for (auto& [letter, n] : x.last_ids()) e.last_ids[letter] = n;
+    for (int k = 0; k < x.objects_size(); ++k) {
+      // The STIX id is the object's own (checked by the import).
+      auto r = ExtractRecordFromJson(x.objects(k));
+      if (!r.ok()) return absl::InvalidArgumentError(Cat(where, ".objects[", k, "]: ", r.status().message()));
+      f.objects.push_back({r->stix_id, x.objects(k)});
+    }
+    for (int k = 0; k < x.history_size(); ++k) {
+      const auto& c = x.history(k);
+      ExtensionObjectChange h;
+      h.stix_id = c.stix_id();
+      h.version = c.version();
+      if (auto s = ParseTime(c.time(), Cat(where, ".history[", k, "].time"), &h.time_ms); !s.ok()) return s;
+      h.token_id = c.token_id();
+      h.action = c.action();
+      h.fields.assign(c.fields().begin(), c.fields().end());
+      h.json = c.stix_json();
+      f.history.push_back(std::move(h));
+    }
+    doc.extensions.push_back(std::move(f));
   }
   return doc;
 }

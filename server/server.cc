@@ -26,6 +26,7 @@
 #include "server/report_service.h"
 #include "server/taxii.h"
 #include "server/token_service.h"
+#include "server/extension_service.h"
 #include "server/core/tokens.h"
 #include "storage/strings.h"
 
@@ -171,13 +172,15 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   s->audit_service_ = std::make_unique<AuditServiceImpl>(app);
   s->report_service_ = std::make_unique<ReportServiceImpl>(app);
   s->backup_service_ = std::make_unique<BackupServiceImpl>(app);
+  s->extension_service_ = std::make_unique<ExtensionServiceImpl>(app);
 
   s->health_service_ = std::make_unique<HealthService>(std::set<std::string>{
       v1::ReleaseService::service_full_name(), v1::KnowledgeService::service_full_name(),
       v1::OrgService::service_full_name(), v1::AnalysisService::service_full_name(),
       v1::DefenseService::service_full_name(), v1::TokenService::service_full_name(),
       v1::AuditService::service_full_name(), v1::ReportService::service_full_name(),
-      v1::BackupService::service_full_name()}, options.limits.max_health_watches);
+      v1::BackupService::service_full_name(), v1::ExtensionService::service_full_name()},
+      options.limits.max_health_watches);
   Store* writes = s->store_.get();
   s->health_service_->SetWritable([writes] { return writes->WriteHealth().ok(); });
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -204,6 +207,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->report_service_.get());
   builder.RegisterService(s->backup_service_.get());
+  builder.RegisterService(s->extension_service_.get());
   builder.RegisterService(s->health_service_.get());
   s->queries_ = std::make_unique<AsyncQueues>(&app);
   int threads = options.query_threads;

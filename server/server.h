@@ -82,6 +82,7 @@ class TokenServiceImpl;
 class AuditServiceImpl;
 class ReportServiceImpl;
 class BackupServiceImpl;
+class ExtensionServiceImpl;
 class HealthService;
 class HttpListener;
 class Metrics;
@@ -124,6 +125,7 @@ class TtpgraphServer {
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<ReportServiceImpl> report_service_;
   std::unique_ptr<BackupServiceImpl> backup_service_;
+  std::unique_ptr<ExtensionServiceImpl> extension_service_;
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<AsyncQueues> queries_;  // outlives server_
   std::unique_ptr<grpc::Server> server_;

@@ -302,7 +302,8 @@ absl::StatusOr<OrgStore::DeleteOrgResult> OrgStore::DeleteOrg(const OrgId& org, 
 }
 
 absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::vector<Detection> detections,
-                                                 std::vector<InventoryEntry> inventory, const AuditEntry* audit) {
+                                                 std::vector<InventoryEntry> inventory, const AuditEntry* audit,
+                                                 std::vector<Store::KvOp> extra) {
   const OrgId org(init.id);
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;  // before its detections' errors
   std::set<std::string_view> ids;
@@ -345,6 +346,11 @@ absl::StatusOr<Organization> OrgStore::ImportOrg(const Organization& init, std::
   }
   if (!inventory.empty()) ops.push_back({Store::KvOp::kPut, InventoryKey(org), EncodeInventory(inventory)});
   ops.push_back({Store::KvOp::kPut, OrgKey(org), EncodeOrganization(o)});
+  for (Store::KvOp& op : extra) {
+    if (op.key.compare(0, prefix.size(), prefix) != 0)
+      return absl::InternalError(Cat("an organization import may write only under ", prefix, ", not ", op.key));
+    ops.push_back(std::move(op));
+  }
   if (auto s = store_->KvWrite(ops, audit); !s.ok()) return s;
   return o;
 }

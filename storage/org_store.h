@@ -161,8 +161,11 @@ class OrgStore {
   // and a new incarnation are set here. ALREADY_EXISTS when it exists,
   // INVALID_ARGUMENT for a malformed id or two detections with one id,
   // RESOURCE_EXHAUSTED past a limit; nothing is written then.
+  // `extra` are further writes under the organization's prefix in the same
+  // batch (its extensions: ExtensionStore::ImportOps).
   absl::StatusOr<Organization> ImportOrg(const Organization& o, std::vector<Detection> detections,
-                                         std::vector<InventoryEntry> inventory, const AuditEntry* audit = nullptr);
+                                         std::vector<InventoryEntry> inventory, const AuditEntry* audit = nullptr,
+                                         std::vector<Store::KvOp> extra = {});
   // All organizations by id (the admin listing: the one call not scoped to one
   // organization; it reads only organization records, never their data).
   absl::StatusOr<std::vector<Organization>> ListOrgs() const;

@@ -139,6 +139,7 @@ Client::Client(ClientOptions options, std::shared_ptr<grpc::ChannelCredentials> 
   audit_ = v1::AuditService::NewStub(channel_);
   reports_ = v1::ReportService::NewStub(channel_);
   backups_ = v1::BackupService::NewStub(channel_);
+  extensions_ = v1::ExtensionService::NewStub(channel_);
   health_ = health::Health::NewStub(channel_);
 }
 

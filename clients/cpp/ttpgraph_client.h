@@ -1,6 +1,6 @@
 // ttpgraph C++ client: one Client for every service of proto/ttpgraph/v1
 // (ReleaseService, KnowledgeService, OrgService, AnalysisService,
-// DefenseService, TokenService, AuditService, ReportService) and grpc.health.v1.Health, with a deadline on every call,
+// DefenseService, TokenService, AuditService, ReportService, BackupService, ExtensionService) and grpc.health.v1.Health, with a deadline on every call,
 // paging loops and the chunked uploads.
 //
 //   ttpgraph::ClientOptions o;
@@ -47,6 +47,7 @@
 #include "ttpgraph/v1/audit_service.grpc.pb.h"
 #include "ttpgraph/v1/report_service.grpc.pb.h"
 #include "ttpgraph/v1/backup_service.grpc.pb.h"
+#include "ttpgraph/v1/extension_service.grpc.pb.h"
 
 namespace ttpgraph {
 
@@ -116,6 +117,7 @@ class Client {
   v1::AuditService::Stub& audit() { return *audit_; }
   v1::ReportService::Stub& reports() { return *reports_; }
   v1::BackupService::Stub& backups() { return *backups_; }
+  v1::ExtensionService::Stub& extensions() { return *extensions_; }
   health::Health::Stub& health() { return *health_; }
   const ClientOptions& options() const { return options_; }
 
@@ -192,6 +194,7 @@ class Client {
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::BackupService::Stub> backups_;
+  std::unique_ptr<v1::ExtensionService::Stub> extensions_;
   std::unique_ptr<health::Health::Stub> health_;
 };
 
@@ -213,6 +216,8 @@ template <>
 inline v1::ReportService::Stub& Client::StubFor<v1::ReportService::Stub>() { return *reports_; }
 template <>
 inline v1::BackupService::Stub& Client::StubFor<v1::BackupService::Stub>() { return *backups_; }
+template <>
+inline v1::ExtensionService::Stub& Client::StubFor<v1::ExtensionService::Stub>() { return *extensions_; }
 template <>
 inline health::Health::Stub& Client::StubFor<health::Health::Stub>() { return *health_; }
 

@@ -30,6 +30,7 @@ Application::Application(Store* store, const ServerLimits& limits)
       releases_(store, RegistryFor(limits)),
       defense_(store),
       orgs_(store, OrgStoreLimits{limits.max_detections_per_org, limits.max_inventory_entries, limits.max_organizations}),
+      extensions_(store),
       org_views_(&orgs_, limits.org_view_cache_entries),
       tokens_(store),
       auth_(&tokens_),

@@ -36,6 +36,7 @@
 #include "server/core/sync.h"
 #include "server/core/telemetry.h"
 #include "storage/import/sigma_logsource_map.h"
+#include "storage/extension_store.h"
 #include "storage/org_store.h"
 #include "storage/store.h"
 #include "storage/token_store.h"
@@ -50,6 +51,8 @@ class Application {
   ReleaseRegistry& releases() { return releases_; }
   DefenseCatalog& defense() { return defense_; }
   OrgStore& orgs() { return orgs_; }
+  // Every organization's custom extensions (issue 12): core/extensions.h.
+  ExtensionStore& extensions() { return extensions_; }
   OrgViews& org_views() { return org_views_; }
   DiffCache& diffs() { return diffs_; }
   NextReleaseCache& next_releases() { return next_releases_; }
@@ -75,6 +78,7 @@ class Application {
   ReleaseRegistry releases_;
   DefenseCatalog defense_;
   OrgStore orgs_;
+  ExtensionStore extensions_;
   OrgViews org_views_;
   DiffCache diffs_;
   NextReleaseCache next_releases_;

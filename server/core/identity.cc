@@ -98,6 +98,16 @@ const std::vector<MethodPolicy>& Table() {
       {"ttpgraph.v1.AuditService/ListAuditEvents", R, true, false},
       // ReportService: the organization's report, a read.
       {"ttpgraph.v1.ReportService/GetCoverageReport", R, true, false},
+      // ExtensionService (issue 12): readers read their organization's extensions, editors
+      // write them, admins any organization's.
+      {"ttpgraph.v1.ExtensionService/CreateExtension", E, true, true},
+      {"ttpgraph.v1.ExtensionService/ListExtensions", R, true, false},
+      {"ttpgraph.v1.ExtensionService/GetExtension", R, true, false},
+      {"ttpgraph.v1.ExtensionService/DeleteExtension", E, true, true},
+      {"ttpgraph.v1.ExtensionService/ImportExtensionObjects", E, true, true},
+      {"ttpgraph.v1.ExtensionService/SetExtensionField", E, true, true},
+      {"ttpgraph.v1.ExtensionService/GetExtensionHistory", R, true, false},
+      {"ttpgraph.v1.ExtensionService/ExportExtension", R, true, false},
   };
   return kTable;
 }

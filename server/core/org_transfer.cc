@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "server/core/organizations.h"
+#include "storage/import/bundle_parser.h"
+#include "storage/status_macros.h"
 #include "storage/strings.h"
 
 namespace ttpgraph::core {
@@ -37,6 +39,19 @@ absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& or
     doc.org = std::move(*after);
     doc.detections = std::move(*detections);
     doc.inventory = std::move(*inventory);
+    auto extensions = app.extensions().List(org);
+    if (!extensions.ok()) return extensions.status();
+    for (Extension& e : *extensions) {
+      ExtensionStore::Full full;
+      auto objects = app.extensions().Objects(org, e.name);
+      if (!objects.ok()) return objects.status();
+      auto history = app.extensions().History(org, e.name, "");
+      if (!history.ok()) return history.status();
+      full.extension = std::move(e);
+      full.objects = std::move(*objects);
+      full.history = std::move(*history);
+      doc.extensions.push_back(std::move(full));
+    }
     auto tokens = app.tokens().List();
     if (!tokens.ok()) return tokens.status();
     for (Token& t : *tokens) {
@@ -79,7 +94,25 @@ absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument do
     if (e.data_component.empty() == e.log_source_name.empty())
       return absl::InvalidArgumentError(Cat("inventory[", i, "]: give either a data component or a log source name"));
   }
-  return app.orgs().ImportOrg(doc.org, std::move(doc.detections), std::move(doc.inventory), audit);
+  for (size_t i = 0; i < doc.extensions.size(); ++i) {
+    const ExtensionStore::Full& x = doc.extensions[i];
+    const std::string where = Cat("extensions[", i, "]");
+    if (auto s = ValidateExtensionName(x.extension.name); !s.ok())
+      return absl::InvalidArgumentError(Cat(where, ".name: ", s.message()));
+    for (size_t j = 0; j < i; ++j)
+      if (doc.extensions[j].extension.name == x.extension.name)
+        return absl::InvalidArgumentError(Cat(where, ".name: '", x.extension.name, "' is also extensions[", j, "]"));
+    if (auto s = CheckRelease(app, x.extension.base_release, where + ".base_release"); !s.ok()) return s;
+    for (size_t k = 0; k < x.objects.size(); ++k) {
+      auto r = ExtractRecordFromJson(x.objects[k].json);
+      if (!r.ok()) return absl::InvalidArgumentError(Cat(where, ".objects[", k, "]: ", r.status().message()));
+      if (!IsStixId(r->stix_id, r->type))
+        return absl::InvalidArgumentError(Cat(where, ".objects[", k, "]: id '", r->stix_id, "' is not TYPE--UUID"));
+    }
+  }
+  TTP_ASSIGN_OR_RETURN(auto extension_ops, ExtensionStore::ImportOps(OrgId(id), doc.extensions));
+  return app.orgs().ImportOrg(doc.org, std::move(doc.detections), std::move(doc.inventory), audit,
+                              std::move(extension_ops));
 }
 
 }  // namespace ttpgraph::core

@@ -25,6 +25,7 @@ struct OrgDocument {
   std::vector<Detection> detections;
   std::vector<InventoryEntry> inventory;
   std::vector<Token> tokens;  // the organization's, without secret_sha256
+  std::vector<ExtensionStore::Full> extensions;  // custom extensions with objects and history (issue 12)
 };
 
 // One consistent read of the organization (its generation is the same before
@@ -32,9 +33,10 @@ struct OrgDocument {
 // organization; ABORTED when it kept changing.
 absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& org);
 
-// Creates `doc.org` with its detections and inventory. Like every import it
-// first takes a slot of the import gate (core/import_gate.h), within the
-// deadline of `limits`. Errors, each before anything is written, name the
+// Creates `doc.org` with its detections, inventory and extensions (each
+// extension's base release must be here and its objects STIX). Like every
+// import it first takes a slot of the import gate (core/import_gate.h), within
+// the deadline of `limits`. Errors, each before anything is written, name the
 // document's JSON path: INVALID_ARGUMENT for a malformed organization id,
 // detection or inventory entry, NOT_FOUND for a release (the organization's or
 // a detection's) this server does not hold, ALREADY_EXISTS when the

@@ -587,6 +587,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
       out.reidentified.push_back({i, std::string(type), std::string(id), new_id});
       id = new_ids.emplace_back(std::move(new_id));
     }
+    if (type == "x-mitre-collection" && opts.extension) continue;
     if (type == "x-mitre-collection") {
       collection_domain = DomainFromCollectionName(s.name);
       collection_version = std::string(s.x_mitre_version);
@@ -613,7 +614,7 @@ absl::StatusOr<ParsedBundle> ParseBundle(std::string_view json, const BundlePars
     index_of.emplace(id, out.objects.size());
     out.objects.push_back(std::move(s.stored));
   }
-  if (techniques == 0)
+  if (techniques == 0 && !opts.extension)
     return absl::InvalidArgumentError(
         "the bundle holds no ATT&CK technique (no attack-pattern object): it is not ATT&CK content");
   for (auto& [type, n] : counts) out.counts_by_type[std::string(type)] = n;

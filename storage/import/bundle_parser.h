@@ -62,6 +62,10 @@ struct BundleParseOptions {
   // the bytes after the text are readable: with 64 spare bytes the parser
   // works in place instead of copying. Default: 0 (copy).
   size_t buffer_capacity = 0;
+  // An extension's objects (issue 12) rather than a release: no technique is
+  // required, and an x-mitre-collection of any name (a Workbench collection)
+  // is accepted and left out of `objects`. Default: false.
+  bool extension = false;
 };
 
 // The namespace of the ids lenient import derives from content: STIX 2.1's

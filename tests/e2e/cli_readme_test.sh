@@ -94,7 +94,7 @@ done <"$WORK/examples.tsv"
 
 # The documents the examples wrote: each a Navigator 4.5 layer, a coverage report (HTML with
 # its heatmap, Markdown with its tactic table, or JSON), or an organization document of
-# `org export`.
+# `org export`, or an extension's export (a bundle behind its x-mitre-collection, a collection index).
 written=0
 for f in "$WORK"/run/*; do
   [ -e "$f" ] || continue
@@ -107,6 +107,8 @@ for f in "$WORK"/run/*; do
 d = json.load(open(sys.argv[1]))
 print("a JSON coverage report" if d.get("format") == "ttpgraph.coverage-report" else
       "an organization document" if (d.get("format"), d.get("version")) == ("ttpgraph.organization", 1) else
+      "an extension bundle" if d.get("type") == "bundle" and d["objects"][0]["type"] == "x-mitre-collection" else
+      "a collection index" if d.get("collections") else
       "a Navigator 4.5 layer" if d["versions"]["layer"] == "4.5" else "")' "$f" 2>/dev/null) ;;
   esac
   if [ $? = 0 ] && [ -n "$kind" ]; then

@@ -159,6 +159,21 @@ TEST(AccessMatrixTest, EveryMethodAsEveryIdentity) {
   EXPECT_TRUE(report->org_scoped);
   EXPECT_FALSE(report->writes);
 
+  // Issue 12, independently of the table: readers read their organization's
+  // extensions, editors write them; every call names the organization.
+  const std::map<std::string, Role> kExtensionRoles = {
+      {"CreateExtension", Role::kEditor},   {"ListExtensions", Role::kReader},
+      {"GetExtension", Role::kReader},      {"DeleteExtension", Role::kEditor},
+      {"ImportExtensionObjects", Role::kEditor}, {"SetExtensionField", Role::kEditor},
+      {"GetExtensionHistory", Role::kReader}, {"ExportExtension", Role::kReader}};
+  for (const auto& [method, role] : kExtensionRoles) {
+    const core::MethodPolicy* p = core::PolicyFor("ttpgraph.v1.ExtensionService/" + method);
+    ASSERT_NE(p, nullptr) << method;
+    EXPECT_EQ(p->min_role, role) << method;
+    EXPECT_TRUE(p->org_scoped) << method;
+    EXPECT_EQ(p->writes, role == Role::kEditor) << method;
+  }
+
   std::map<std::string, int> writes_called;
   int methods = 0;
   std::vector<const google::protobuf::MethodDescriptor*> all;

@@ -262,6 +262,7 @@ const CommandTable& Table() {
     AddReportCommands(t);
     AddAccessCommands(t);
     AddBackupCommands(t);
+    AddExtensionCommands(t);
     AddMetaCommands(t);
     return t;
   }();

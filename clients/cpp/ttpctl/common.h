@@ -24,6 +24,7 @@ void AddDefenseCommands(CommandTable& t);
 void AddAccessCommands(CommandTable& t);  // token, audit
 void AddReportCommands(CommandTable& t);
 void AddBackupCommands(CommandTable& t);
+void AddExtensionCommands(CommandTable& t);
 
 // ---- flags shared by several commands: defined once, spelled once ----------
 // --release for knowledge queries. Default: enterprise-attack@latest.

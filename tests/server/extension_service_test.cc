@@ -1,0 +1,430 @@
+// ExtensionService over gRPC on an in-process server with the mini 18.0
+// release and the hand-made bundles of tests/testdata/extensions (README.md
+// there): create, import (custom IDs assigned, Workbench collections), set and
+// unset x_ fields, history, export and its round trip, delete; every refusal
+// with its code and message and nothing written; tenant isolation.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "storage/strings.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/test_env.h"
+#include "ttpgraph/v1/extension_service.grpc.pb.h"
+#include "ttpgraph/v1/org_service.grpc.pb.h"
+#include "ttpgraph/v1/token_service.grpc.pb.h"
+
+namespace ttpgraph {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::StatusIs;
+namespace v1 = ::ttpgraph::v1;
+using Ext = v1::ExtensionService::Stub;
+
+constexpr char kG0001[] = "intrusion-set--9a000000-0000-4000-8000-000000000001";
+constexpr char kCustomTech[] = "attack-pattern--ac000000-0000-4000-8000-000000000001";
+constexpr char kCustomGroup[] = "intrusion-set--ac000000-0000-4000-8000-000000000002";
+
+class ExtensionServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new testing::TestServer();
+    ASSERT_OK(testing::ImportFile(server_->client(), testing::TestData("mini_attack/mini-v18.json"),
+                                  "enterprise-attack", "18.0"));
+    for (const char* org : {"acme", "beta"}) {
+      v1::CreateOrganizationRequest req;
+      req.set_org_id(org);
+      req.set_release("enterprise-attack@18.0");
+      v1::Organization o;
+      ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o));
+    }
+  }
+  static void TearDownTestSuite() { delete server_; }
+  static Client& client() { return server_->client(); }
+
+  static absl::Status Create(const std::string& org, const std::string& name, const std::string& prefix = "ACME",
+                             v1::Extension* out = nullptr) {
+    v1::CreateExtensionRequest req;
+    req.set_org_id(org);
+    req.set_name(name);
+    req.set_release("enterprise-attack@latest");
+    req.set_prefix(prefix);
+    v1::Extension e;
+    return client().Call(&Ext::CreateExtension, req, out ? out : &e);
+  }
+  static absl::Status Import(const std::string& org, const std::string& name, const std::vector<std::string>& files,
+                             v1::ImportExtensionObjectsResponse* resp) {
+    v1::ImportExtensionObjectsRequest req;
+    req.set_org_id(org);
+    req.set_name(name);
+    for (auto& f : files) {
+      auto* file = req.add_files();
+      file->set_name(f);
+      file->set_content(testing::ReadFile(testing::TestData("extensions/" + f)));
+    }
+    return client().Call(&Ext::ImportExtensionObjects, req, resp);
+  }
+  static v1::GetExtensionResponse Show(const std::string& org, const std::string& name) {
+    v1::GetExtensionRequest req;
+    req.set_org_id(org);
+    req.set_name(name);
+    req.set_include_json(true);
+    v1::GetExtensionResponse resp;
+    EXPECT_OK(client().Call(&Ext::GetExtension, req, &resp));
+    return resp;
+  }
+  static absl::Status Set(const std::string& org, const std::string& name, const std::string& object,
+                          const std::string& field, const std::string& value, bool unset,
+                          v1::SetExtensionFieldResponse* resp) {
+    v1::SetExtensionFieldRequest req;
+    req.set_org_id(org);
+    req.set_name(name);
+    req.set_object_id(object);
+    req.set_field(field);
+    req.set_value(value);
+    req.set_unset(unset);
+    return client().Call(&Ext::SetExtensionField, req, resp);
+  }
+  static std::map<std::string, const v1::ExtensionObject*> ById(const v1::GetExtensionResponse& r) {
+    std::map<std::string, const v1::ExtensionObject*> m;
+    for (auto& o : r.objects()) m[o.stix_id()] = &o;
+    return m;
+  }
+
+  static testing::TestServer* server_;
+};
+testing::TestServer* ExtensionServiceTest::server_ = nullptr;
+
+TEST_F(ExtensionServiceTest, CreateResolvesTheReleaseAndRefusesADuplicate) {
+  v1::Extension e;
+  ASSERT_OK(Create("acme", "create", "ACME", &e));
+  EXPECT_EQ(e.org_id(), "acme");
+  EXPECT_EQ(e.base_release(), "enterprise-attack@18.0");
+  EXPECT_EQ(e.prefix(), "ACME");
+  EXPECT_EQ(e.version(), 1);
+  EXPECT_EQ(e.object_count(), 0);
+  EXPECT_THAT(Create("acme", "create"), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("'create'")));
+  EXPECT_THAT(Create("acme", "Bad Name"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("extension name 'Bad Name'")));
+  EXPECT_THAT(Create("acme", "p", "acme-lower"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prefix 'acme-lower'")));
+  EXPECT_THAT(Create("nobody", "x"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("organization 'nobody'")));
+  v1::CreateExtensionRequest req;
+  req.set_org_id("acme");
+  req.set_name("norelease");
+  req.set_release("enterprise-attack@9.9");
+  v1::Extension out;
+  EXPECT_THAT(client().Call(&Ext::CreateExtension, req, &out), StatusIs(absl::StatusCode::kNotFound));
+  // The default prefix is the organization's id in capitals.
+  req.set_release("enterprise-attack@18.0");
+  ASSERT_OK(client().Call(&Ext::CreateExtension, req, &out));
+  EXPECT_EQ(out.prefix(), "ACME");
+}
+
+TEST_F(ExtensionServiceTest, ImportAssignsIdsKeepsXFieldsAndHistory) {
+  ASSERT_OK(Create("acme", "main"));
+  v1::ImportExtensionObjectsResponse r;
+  ASSERT_OK(Import("acme", "main", {"acme-main.json"}, &r));
+  EXPECT_EQ(r.added(), 4);  // technique, group, two relationships
+  EXPECT_EQ(r.edited(), 1);  // G0001
+  EXPECT_EQ(r.unchanged(), 0);
+  ASSERT_EQ(r.assigned_ids_size(), 1);
+  EXPECT_EQ(r.assigned_ids(0).stix_id(), kCustomGroup);
+  EXPECT_EQ(r.assigned_ids(0).attack_id(), "ACME-G0001");
+  EXPECT_EQ(r.extension().version(), 2);
+  EXPECT_EQ(r.extension().object_count(), 5);
+
+  auto shown = Show("acme", "main");
+  auto by_id = ById(shown);
+  ASSERT_EQ(by_id.size(), 5u);
+  EXPECT_EQ(by_id[kCustomTech]->attack_id(), "ACME-T0001");
+  EXPECT_TRUE(by_id[kCustomTech]->custom());
+  EXPECT_EQ(by_id[kCustomTech]->x_fields().at("x_acme_priority"), "1");
+  EXPECT_EQ(by_id[kCustomGroup]->attack_id(), "ACME-G0001");
+  EXPECT_EQ(by_id[kCustomGroup]->x_fields().at("x_acme_sector"), "[\"finance\"]");
+  EXPECT_FALSE(by_id[kG0001]->custom());
+  EXPECT_EQ(by_id[kG0001]->attack_id(), "G0001");
+  EXPECT_EQ(by_id[kG0001]->x_fields().at("x_acme_sector"), "[\"energy\",\"finance\"]");
+  EXPECT_EQ(by_id[kG0001]->modified(), "2026-11-02T00:00:00.000Z");
+
+  // The same bundle again changes nothing and writes no version.
+  v1::ImportExtensionObjectsResponse again;
+  ASSERT_OK(Import("acme", "main", {"acme-main.json"}, &again));
+  EXPECT_EQ(again.added(), 0);
+  EXPECT_EQ(again.edited(), 0);
+  EXPECT_EQ(again.unchanged(), 5);
+  EXPECT_EQ(again.extension().version(), 2);
+
+  v1::GetExtensionHistoryRequest h;
+  h.set_org_id("acme");
+  h.set_name("main");
+  h.set_object_id("G0001");
+  v1::GetExtensionHistoryResponse hist;
+  ASSERT_OK(client().Call(&Ext::GetExtensionHistory, h, &hist));
+  ASSERT_EQ(hist.changes_size(), 1);
+  EXPECT_EQ(hist.changes(0).action(), "edited");
+  EXPECT_EQ(hist.changes(0).version(), 2);
+  EXPECT_THAT(hist.changes(0).fields(), ElementsAre("x_acme_sector"));
+  EXPECT_EQ(hist.changes(0).token_id(), server_->admin_token().substr(5, 16));
+}
+
+TEST_F(ExtensionServiceTest, SetAndUnsetAFieldMakeNewVersions) {
+  ASSERT_OK(Create("acme", "set"));
+  v1::SetExtensionFieldResponse r;
+  ASSERT_OK(Set("acme", "set", "G0001", "x_acme_sector", "finance", false, &r));
+  EXPECT_EQ(r.object().attack_id(), "G0001");
+  EXPECT_FALSE(r.object().custom());
+  EXPECT_EQ(r.object().x_fields().at("x_acme_sector"), "\"finance\"");
+  EXPECT_EQ(r.extension().version(), 2);
+  EXPECT_GT(r.object().modified(), "2025-04-15T00:00:00.000Z");  // later than MITRE's
+  ASSERT_OK(Set("acme", "set", kG0001, "x_acme_targets", "[\"bank\",\"insurer\"]", false, &r));
+  EXPECT_EQ(r.object().x_fields().at("x_acme_targets"), "[\"bank\",\"insurer\"]");
+  EXPECT_EQ(r.object().x_fields().at("x_acme_sector"), "\"finance\"");
+  ASSERT_OK(Set("acme", "set", "G0001", "x_acme_sector", "", true, &r));
+  EXPECT_EQ(r.object().x_fields().count("x_acme_sector"), 0u);
+  EXPECT_EQ(r.extension().version(), 4);
+
+  v1::GetExtensionHistoryRequest h;
+  h.set_org_id("acme");
+  h.set_name("set");
+  v1::GetExtensionHistoryResponse hist;
+  ASSERT_OK(client().Call(&Ext::GetExtensionHistory, h, &hist));
+  ASSERT_EQ(hist.changes_size(), 3);
+  EXPECT_THAT(hist.changes(0).fields(), ElementsAre("x_acme_sector"));
+  EXPECT_THAT(hist.changes(1).fields(), ElementsAre("x_acme_targets"));
+  EXPECT_THAT(hist.changes(2).fields(), ElementsAre("x_acme_sector"));
+
+  // Refusals, each leaving version 4.
+  EXPECT_THAT(Set("acme", "set", "G0001", "sector", "x", false, &r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("x_acme_sector")));
+  EXPECT_THAT(Set("acme", "set", "G0001", "x_mitre_version", "9.9", false, &r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("never x_mitre_")));
+  EXPECT_THAT(Set("acme", "set", "G0001", "x_acme_none", "", true, &r),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no field 'x_acme_none'")));
+  EXPECT_THAT(Set("acme", "set", "G9999", "x_acme_a", "1", false, &r),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("G9999")));
+  EXPECT_THAT(Set("acme", "set", "T1030", "x_acme_a", "1", false, &r),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("names 2 objects")));
+  EXPECT_EQ(Show("acme", "set").extension().version(), 4);
+}
+
+TEST_F(ExtensionServiceTest, BadBundlesAreRefusedWithNothingWritten) {
+  ASSERT_OK(Create("acme", "bad"));
+  struct Case {
+    std::vector<std::string> files;
+    absl::StatusCode code;
+    std::string message;
+  } cases[] = {
+      {{"bad-namespace.json"}, absl::StatusCode::kInvalidArgument,
+       "claims the ATT&CK ID T9999, outside this extension's namespace ACME-"},
+      {{"bad-relationship.json"}, absl::StatusCode::kInvalidArgument,
+       "target_ref attack-pattern--ffffffff-0000-4000-8000-000000000001 is in neither enterprise-attack@18.0 nor "
+       "extension 'bad'"},
+      {{"bad-field.json"}, absl::StatusCode::kInvalidArgument,
+       "adds the field 'sector' to enterprise-attack@18.0's G0001: custom fields on MITRE objects need an x_ prefix"},
+      {{"bad-stix.json"}, absl::StatusCode::kInvalidArgument, "bad-stix.json: objects[0]: id \"attack-pattern--not-a-uuid\""},
+      // One good file and one bad: neither lands.
+      {{"acme-main.json", "bad-namespace.json"}, absl::StatusCode::kInvalidArgument, "T9999"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.files.back());
+    v1::ImportExtensionObjectsResponse r;
+    EXPECT_THAT(Import("acme", "bad", c.files, &r), StatusIs(c.code, HasSubstr(c.message)));
+  }
+  auto shown = Show("acme", "bad");
+  EXPECT_EQ(shown.extension().version(), 1);
+  EXPECT_EQ(shown.objects_size(), 0);
+  v1::GetExtensionHistoryRequest h;
+  h.set_org_id("acme");
+  h.set_name("bad");
+  v1::GetExtensionHistoryResponse hist;
+  ASSERT_OK(client().Call(&Ext::GetExtensionHistory, h, &hist));
+  EXPECT_EQ(hist.changes_size(), 0);
+}
+
+TEST_F(ExtensionServiceTest, WorkbenchCollectionImportsWithoutMitresUnchangedObjects) {
+  ASSERT_OK(Create("acme", "wb"));
+  v1::ImportExtensionObjectsResponse r;
+  ASSERT_OK(Import("acme", "wb", {"workbench-collection.json"}, &r));
+  EXPECT_EQ(r.added(), 1);      // ACME Dropper
+  EXPECT_EQ(r.unchanged(), 1);  // G0001 as MITRE has it
+  ASSERT_EQ(r.assigned_ids_size(), 1);
+  EXPECT_EQ(r.assigned_ids(0).attack_id(), "ACME-S0001");
+  EXPECT_EQ(Show("acme", "wb").objects_size(), 1);
+}
+
+TEST_F(ExtensionServiceTest, ExportIsACollectionBundleThatImportsBack) {
+  ASSERT_OK(Create("acme", "exp"));
+  v1::ImportExtensionObjectsResponse r;
+  ASSERT_OK(Import("acme", "exp", {"acme-main.json"}, &r));
+  for (bool merged : {false, true}) {
+    SCOPED_TRACE(merged ? "merged" : "alone");
+    v1::ExportExtensionRequest req;
+    req.set_org_id("acme");
+    req.set_name("exp");
+    req.set_merged(merged);
+    v1::ExportExtensionResponse resp;
+    ASSERT_OK(client().Call(&Ext::ExportExtension, req, &resp));
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(resp.document()).get(doc), simdjson::SUCCESS);
+    simdjson::dom::array objects = doc["objects"].get_array();
+    std::string_view first_type = objects.at(0)["type"].get_string();
+    EXPECT_EQ(first_type, "x-mitre-collection");
+    EXPECT_EQ(objects.at(0)["x_mitre_contents"].get_array().size(), objects.size() - 1);
+    // Merged: mini 18.0's 70 objects with G0001 replaced by its edit, plus the 4 new ones.
+    EXPECT_EQ(objects.size() - 1, merged ? 74u : 5u);
+    for (auto o : objects) {
+      std::string_view spec = o["spec_version"].get_string();
+      EXPECT_EQ(spec, "2.1");
+    }
+  }
+  // The extension alone imports into another extension as it is.
+  v1::ExportExtensionRequest req;
+  req.set_org_id("acme");
+  req.set_name("exp");
+  v1::ExportExtensionResponse resp;
+  ASSERT_OK(client().Call(&Ext::ExportExtension, req, &resp));
+  ASSERT_OK(Create("acme", "copy"));
+  v1::ImportExtensionObjectsRequest ireq;
+  ireq.set_org_id("acme");
+  ireq.set_name("copy");
+  auto* f = ireq.add_files();
+  f->set_name("exp.json");
+  f->set_content(resp.document());
+  v1::ImportExtensionObjectsResponse back;
+  ASSERT_OK(client().Call(&Ext::ImportExtensionObjects, ireq, &back));
+  EXPECT_EQ(back.added(), 4);
+  EXPECT_EQ(back.edited(), 1);
+  EXPECT_EQ(back.assigned_ids_size(), 0);  // ACME-G0001 came with the export
+  auto a = Show("acme", "exp"), b = Show("acme", "copy");
+  ASSERT_EQ(a.objects_size(), b.objects_size());
+  for (int i = 0; i < a.objects_size(); ++i) {
+    EXPECT_EQ(a.objects(i).attack_id(), b.objects(i).attack_id());
+    std::map<std::string, std::string> xa(a.objects(i).x_fields().begin(), a.objects(i).x_fields().end()),
+        xb(b.objects(i).x_fields().begin(), b.objects(i).x_fields().end());
+    EXPECT_EQ(xa, xb);
+  }
+
+  // The collection index names the collection at its version.
+  req.set_collection_index(true);
+  req.set_url("https://cti.acme.example/exp.json");
+  ASSERT_OK(client().Call(&Ext::ExportExtension, req, &resp));
+  simdjson::dom::parser parser;
+  simdjson::dom::element idx;
+  ASSERT_EQ(parser.parse(resp.document()).get(idx), simdjson::SUCCESS);
+  simdjson::dom::element version = idx["collections"].at(0)["versions"].at(0);
+  EXPECT_EQ(std::string_view(version["version"].get_string()), "2.0");
+  EXPECT_EQ(std::string_view(version["url"].get_string()), "https://cti.acme.example/exp.json");
+}
+
+TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNothing) {
+  ASSERT_OK(Create("beta", "main", "BETA"));
+  v1::ListExtensionsRequest list;
+  list.set_org_id("beta");
+  v1::ListExtensionsResponse listed;
+  ASSERT_OK(client().Call(&Ext::ListExtensions, list, &listed));
+  ASSERT_EQ(listed.extensions_size(), 1);
+  EXPECT_EQ(listed.extensions(0).name(), "main");
+
+  // acme's editor may not touch beta's extensions; beta's reader may read but not write.
+  auto token = [&](v1::TokenRole role, const std::string& org) {
+    v1::CreateTokenRequest req;
+    req.set_role(role);
+    req.set_org_id(org);
+    v1::CreateTokenResponse resp;
+    EXPECT_OK(client().Call(&v1::TokenService::Stub::CreateToken, req, &resp));
+    return resp.secret();
+  };
+  ClientOptions o;
+  o.target = server_->address();
+  o.token = token(v1::TOKEN_ROLE_EDITOR, "acme");
+  ASSERT_OK_AND_ASSIGN(auto acme_editor, Client::Connect(o));
+  v1::GetExtensionRequest get;
+  get.set_org_id("beta");
+  get.set_name("main");
+  v1::GetExtensionResponse got;
+  EXPECT_THAT(acme_editor->Call(&Ext::GetExtension, get, &got), StatusIs(absl::StatusCode::kPermissionDenied));
+  o.token = token(v1::TOKEN_ROLE_READER, "beta");
+  ASSERT_OK_AND_ASSIGN(auto beta_reader, Client::Connect(o));
+  EXPECT_OK(beta_reader->Call(&Ext::GetExtension, get, &got));
+  v1::SetExtensionFieldRequest set;
+  set.set_org_id("beta");
+  set.set_name("main");
+  set.set_object_id("G0001");
+  set.set_field("x_beta_a");
+  set.set_value("1");
+  v1::SetExtensionFieldResponse sr;
+  EXPECT_THAT(beta_reader->Call(&Ext::SetExtensionField, set, &sr), StatusIs(absl::StatusCode::kPermissionDenied));
+
+  v1::DeleteExtensionRequest del;
+  del.set_org_id("beta");
+  del.set_name("main");
+  v1::Extension deleted;
+  ASSERT_OK(client().Call(&Ext::DeleteExtension, del, &deleted));
+  EXPECT_THAT(client().Call(&Ext::GetExtension, get, &got),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("organization 'beta' has no extension 'main'")));
+  EXPECT_THAT(client().Call(&Ext::DeleteExtension, del, &deleted), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ExtensionServiceTest, OrganizationDocumentCarriesExtensions) {
+  v1::CreateOrganizationRequest create;
+  create.set_org_id("gamma");
+  create.set_release("enterprise-attack@18.0");
+  v1::Organization org;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, create, &org));
+  ASSERT_OK(Create("gamma", "main", "GAMMA"));
+  v1::ImportExtensionObjectsRequest req;
+  req.set_org_id("gamma");
+  req.set_name("main");
+  auto* f = req.add_files();
+  f->set_name("wb.json");
+  f->set_content(testing::ReadFile(testing::TestData("extensions/workbench-collection.json")));
+  v1::ImportExtensionObjectsResponse imported;
+  ASSERT_OK(client().Call(&Ext::ImportExtensionObjects, req, &imported));
+  v1::SetExtensionFieldResponse set;
+  ASSERT_OK(Set("gamma", "main", "G0001", "x_gamma_sector", "finance", false, &set));
+  const auto before = Show("gamma", "main");
+
+  v1::ExportOrganizationRequest ex;
+  ex.set_org_id("gamma");
+  v1::ExportOrganizationResponse doc;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::ExportOrganization, ex, &doc));
+  EXPECT_THAT(doc.document(), HasSubstr("\"extensions\""));
+  v1::DeleteOrganizationRequest del;
+  del.set_org_id("gamma");
+  v1::DeleteOrganizationResponse deleted;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteOrganization, del, &deleted));
+  v1::ImportOrganizationResponse back;
+  ASSERT_OK(client().ImportOrganization(doc.document(), &back));
+
+  const auto after = Show("gamma", "main");
+  EXPECT_EQ(after.extension().version(), before.extension().version());
+  EXPECT_EQ(after.extension().prefix(), "GAMMA");
+  ASSERT_EQ(after.objects_size(), 2);
+  for (int i = 0; i < after.objects_size(); ++i) EXPECT_EQ(after.objects(i).stix_json(), before.objects(i).stix_json());
+  v1::GetExtensionHistoryRequest h;
+  h.set_org_id("gamma");
+  h.set_name("main");
+  v1::GetExtensionHistoryResponse hist;
+  ASSERT_OK(client().Call(&Ext::GetExtensionHistory, h, &hist));
+  ASSERT_EQ(hist.changes_size(), 2);
+  EXPECT_EQ(hist.changes(1).action(), "edited");
+  EXPECT_THAT(hist.changes(1).fields(), ElementsAre("x_gamma_sector"));
+  // The next custom ID continues where the exported extension stopped.
+  v1::ImportExtensionObjectsResponse more;
+  std::string bundle = testing::ReadFile(testing::TestData("extensions/acme-main.json"));
+  req.mutable_files(0)->set_content(bundle);
+  // acme-main's technique claims ACME-T0001, outside GAMMA-: refused, nothing written.
+  EXPECT_THAT(client().Call(&Ext::ImportExtensionObjects, req, &more),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outside this extension's namespace GAMMA-")));
+}
+
+}  // namespace
+}  // namespace ttpgraph
