@@ -169,6 +169,7 @@ void ToProto(const core::MigrationAnswer& a, size_t begin, size_t end, v1::Migra
   const ReleaseGraph &from = a.diff->from->graph(), &to = a.diff->to->graph();
   const MigrationPlan& p = a.plan;
   out->set_org_id(a.org.id);
+  out->set_org_generation(a.org.generation);
   out->set_from_release(from.id().Name());
   out->set_to_release(to.id().Name());
   out->set_detections_in_scope(p.detections_in_scope);

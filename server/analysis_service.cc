@@ -239,9 +239,13 @@ grpc::Status AnalysisServiceImpl::PlanMigration(grpc::ServerContext* ctx, const 
 grpc::Status AnalysisServiceImpl::ApplyMigration(grpc::ServerContext* ctx, const v1::ApplyMigrationRequest* req,
                                                  v1::ApplyMigrationResponse* resp) {
   return Serve(ctx, app_, "ttpgraph.v1.AnalysisService/ApplyMigration", req, [&](const Call& call) -> absl::Status {
+    if (req->expected_generation() < 0)
+      return absl::InvalidArgumentError(Cat("expected_generation: ", req->expected_generation(),
+                                            " is negative; give 0 or the plan's org_generation"));
     TTP_ASSIGN_OR_RETURN(core::AppliedMigration a,
                          core::ApplyMigration(app_, OrgId(req->org_id()), req->from_release(), req->to_release(),
-                                              DetectionIds(*req), req->apply(), call.limits, &call.audit));
+                                              DetectionIds(*req), req->apply(), call.limits, &call.audit,
+                                              req->expected_generation()));
     ToProto(a.plan, 0, a.plan.listed.size(), resp->mutable_plan());
     for (const std::string& id : a.written_ids) resp->add_written_ids(id);
     resp->set_applied(a.applied);

@@ -102,6 +102,10 @@ std::vector<Flag> Flags(ServerOptions& o) {
          return true;
        }},
       {"--max-objects", "N", "most objects per bundle; default 200000", count(&l.max_objects)},
+      {"--graph-memory-mb", "N",
+       "memory the built release graphs (with their indexes and kept answers) may hold, MiB; past it the least "
+       "recently used are dropped and rebuilt on their next use; default 2048",
+       mib(&l.release_memory_budget_bytes)},
       {"--max-json-depth", "N", "deepest JSON nesting; default 64", count(&l.max_json_depth)},
       {"--max-import-mb", "N", "largest detection import stream, every message counted, MiB; default 256",
        mib(&l.max_import_bytes)},

@@ -97,6 +97,13 @@ class Metrics::StateCollector final : public prometheus::Collectable {
     auto& graph_bytes = out.emplace_back(
         Family("ttpgraph_graph_bytes", "Approximate bytes of the release graphs held in memory", MetricType::Gauge));
     Add(graph_bytes, graphs.bytes);
+    Add(out.emplace_back(Family("ttpgraph_graph_budget_bytes",
+                                "Bytes the release graphs may hold (--graph-memory-mb)", MetricType::Gauge)),
+        app_->releases().options().memory_budget_bytes);
+    Add(out.emplace_back(Family("ttpgraph_graphs_evicted_total",
+                                "Release graphs dropped for the memory budget (rebuilt on their next use)",
+                                MetricType::Counter)),
+        graphs.evicted);
 
     const core::OrgViews::Stats views = app_->org_views().stats();
     const core::DiffCache::Stats diffs = app_->diffs().stats();
@@ -107,6 +114,7 @@ class Metrics::StateCollector final : public prometheus::Collectable {
     Add(entries, diffs.entries, {{"cache", "diffs"}});
     Add(entries, defense.d3fend_versions, {{"cache", "d3fend"}});
     Add(entries, defense.atomic_indexes, {{"cache", "atomic"}});
+    Add(entries, app_->next_releases().stats().entries, {{"cache", "next_release_plans"}});
     auto& hits = out.emplace_back(
         Family("ttpgraph_cache_hits_total", "Lookups answered from the cache", MetricType::Counter));
     Add(hits, graphs.hits, {{"cache", "release_graphs"}});

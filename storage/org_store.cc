@@ -229,15 +229,17 @@ std::string OrgStore::InventoryKey(const OrgId& org) { return Cat("org/", org.st
 
 // ---- organizations ---------------------------------------------------------
 
-absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org) const {
+absl::StatusOr<Organization> OrgStore::GetOrgLocked(const OrgId& org, const StoreSnapshot* at) const {
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
-  auto v = store_->KvGet(OrgKey(org));
+  auto v = store_->KvGet(OrgKey(org), at);
   if (absl::IsNotFound(v.status())) return UnknownOrg(org);
   if (!v.ok()) return v.status();
   return DecodeOrganization(*v);
 }
 
-absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org) const { return GetOrgLocked(org); }
+absl::StatusOr<Organization> OrgStore::GetOrg(const OrgId& org, const StoreSnapshot* at) const {
+  return GetOrgLocked(org, at);
+}
 
 absl::StatusOr<Organization> OrgStore::NewOrgLocked(const OrgId& org, const Organization& init) const {
   if (auto s = ValidateOrgId(org.str()); !s.ok()) return s;
@@ -469,11 +471,12 @@ absl::StatusOr<std::vector<OrgStore::PutOutcome>> OrgStore::PutDetections(const 
   return outcomes;
 }
 
-absl::StatusOr<Detection> OrgStore::GetDetection(const OrgId& org, std::string_view id) const {
-  auto o = GetOrgLocked(org);
+absl::StatusOr<Detection> OrgStore::GetDetection(const OrgId& org, std::string_view id,
+                                                 const StoreSnapshot* at) const {
+  auto o = GetOrgLocked(org, at);
   if (!o.ok()) return o.status();
   if (auto s = ValidateDetectionId(id); !s.ok()) return s;
-  auto v = store_->KvGet(DetectionKey(org, id));
+  auto v = store_->KvGet(DetectionKey(org, id), at);
   if (absl::IsNotFound(v.status()))
     return absl::NotFoundError(Cat("no detection '", id, "' in organization '", org.str(), "'"));
   if (!v.ok()) return v.status();
@@ -481,11 +484,19 @@ absl::StatusOr<Detection> OrgStore::GetDetection(const OrgId& org, std::string_v
 }
 
 namespace {
+// `at`, or a snapshot of its own held by `own`: the organization's record and
+// the keys read after it are of one version.
+const StoreSnapshot* ReadPoint(const Store& store, const StoreSnapshot* at, std::unique_ptr<const StoreSnapshot>* own) {
+  if (at) return at;
+  *own = store.Snapshot();
+  return own->get();
+}
+
 // Decodes every stored detection of an organization with `decode` (the full
 // record or its brief), stopping at the first undecodable one.
 template <typename T, typename Decode>
 absl::StatusOr<std::vector<T>> ScanDetections(const Store& store, const std::string& prefix, int64_t expected,
-                                              Decode decode) {
+                                              const StoreSnapshot* at, Decode decode) {
   std::vector<T> out;
   out.reserve(static_cast<size_t>(std::max<int64_t>(0, expected)));
   absl::Status err;
@@ -497,24 +508,29 @@ absl::StatusOr<std::vector<T>> ScanDetections(const Store& store, const std::str
     }
     out.push_back(std::move(*d));
     return true;
-  });
+  }, at);
   if (!s.ok()) return s;
   if (!err.ok()) return err;
   return out;
 }
 }  // namespace
 
-absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org) const {
-  auto o = GetOrgLocked(org);
+absl::StatusOr<std::vector<Detection>> OrgStore::ListDetections(const OrgId& org, const StoreSnapshot* at) const {
+  std::unique_ptr<const StoreSnapshot> own;
+  at = ReadPoint(*store_, at, &own);
+  auto o = GetOrgLocked(org, at);
   if (!o.ok()) return o.status();
-  return ScanDetections<Detection>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count,
+  return ScanDetections<Detection>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count, at,
                                    [](std::string_view v) { return DecodeDetection(v); });
 }
 
-absl::StatusOr<std::vector<DetectionBrief>> OrgStore::ListDetectionBriefs(const OrgId& org) const {
-  auto o = GetOrgLocked(org);
+absl::StatusOr<std::vector<DetectionBrief>> OrgStore::ListDetectionBriefs(const OrgId& org,
+                                                                         const StoreSnapshot* at) const {
+  std::unique_ptr<const StoreSnapshot> own;
+  at = ReadPoint(*store_, at, &own);
+  auto o = GetOrgLocked(org, at);
   if (!o.ok()) return o.status();
-  return ScanDetections<DetectionBrief>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count,
+  return ScanDetections<DetectionBrief>(*store_, Cat(DataPrefix(org), "det/"), o->detection_count, at,
                                         [](std::string_view v) { return DecodeDetectionBrief(v); });
 }
 
@@ -542,10 +558,12 @@ absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::strin
 
 // ---- inventory ---------------------------------------------------------------
 
-absl::StatusOr<std::vector<InventoryEntry>> OrgStore::GetInventory(const OrgId& org) const {
-  auto o = GetOrgLocked(org);
+absl::StatusOr<std::vector<InventoryEntry>> OrgStore::GetInventory(const OrgId& org, const StoreSnapshot* at) const {
+  std::unique_ptr<const StoreSnapshot> own;
+  at = ReadPoint(*store_, at, &own);
+  auto o = GetOrgLocked(org, at);
   if (!o.ok()) return o.status();
-  auto v = store_->KvGet(InventoryKey(org));
+  auto v = store_->KvGet(InventoryKey(org), at);
   if (absl::IsNotFound(v.status())) return std::vector<InventoryEntry>{};
   if (!v.ok()) return v.status();
   return DecodeInventory(*v);

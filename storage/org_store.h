@@ -148,7 +148,11 @@ class OrgStore {
   // `init` gives display_name and release; id, counts and times are set here.
   absl::StatusOr<Organization> CreateOrg(const OrgId& org, const Organization& init,
                                          const AuditEntry* audit = nullptr);
-  absl::StatusOr<Organization> GetOrg(const OrgId& org) const;
+  // Reads take an optional StoreSnapshot (Snapshot()): reads given the same
+  // one see one version of the organization (record, detections, inventory),
+  // whatever writes commit meanwhile.
+  std::unique_ptr<const StoreSnapshot> Snapshot() const { return store_->Snapshot(); }
+  absl::StatusOr<Organization> GetOrg(const OrgId& org, const StoreSnapshot* at = nullptr) const;
   // Empty strings leave a field unchanged.
   absl::StatusOr<Organization> UpdateOrg(const OrgId& org, const std::string& display_name,
                                          const std::string& release, const AuditEntry* audit = nullptr);
@@ -183,15 +187,17 @@ class OrgStore {
   absl::StatusOr<std::vector<PutOutcome>> PutDetections(const OrgId& org, std::vector<Detection> ds, bool dry_run,
                                                         int64_t expected_generation = -1,
                                                         const AuditEntry* audit = nullptr);
-  absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id) const;
+  absl::StatusOr<Detection> GetDetection(const OrgId& org, std::string_view id,
+                                         const StoreSnapshot* at = nullptr) const;
   // Every detection of the organization, by id.
-  absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org) const;
+  absl::StatusOr<std::vector<Detection>> ListDetections(const OrgId& org, const StoreSnapshot* at = nullptr) const;
   // The same as DetectionBrief, by id.
-  absl::StatusOr<std::vector<DetectionBrief>> ListDetectionBriefs(const OrgId& org) const;
+  absl::StatusOr<std::vector<DetectionBrief>> ListDetectionBriefs(const OrgId& org,
+                                                                  const StoreSnapshot* at = nullptr) const;
   absl::StatusOr<Detection> DeleteDetection(const OrgId& org, std::string_view id,
                                             const AuditEntry* audit = nullptr);
 
-  absl::StatusOr<std::vector<InventoryEntry>> GetInventory(const OrgId& org) const;
+  absl::StatusOr<std::vector<InventoryEntry>> GetInventory(const OrgId& org, const StoreSnapshot* at = nullptr) const;
   // kSet replaces the inventory; kAdd adds entries not present (same target);
   // kRemove removes entries with the same target, NOT_FOUND when one is absent.
   absl::StatusOr<std::vector<InventoryEntry>> UpdateInventory(const OrgId& org, InventoryOp op,
@@ -205,7 +211,7 @@ class OrgStore {
   static std::string InventoryKey(const OrgId& org);
 
  private:
-  absl::StatusOr<Organization> GetOrgLocked(const OrgId& org) const;
+  absl::StatusOr<Organization> GetOrgLocked(const OrgId& org, const StoreSnapshot* at = nullptr) const;
   // The record of a new organization (times now, generation 1, a new
   // incarnation): ALREADY_EXISTS when it exists, RESOURCE_EXHAUSTED past
   // max_organizations. Called under write_mu_.

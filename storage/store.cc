@@ -47,6 +47,12 @@ rocksdb::CompressionType BestCompression() {
   return rocksdb::kNoCompression;
 }
 
+rocksdb::ReadOptions ReadAt(const StoreSnapshot* at) {
+  rocksdb::ReadOptions ro;
+  if (at) ro.snapshot = at->get();
+  return ro;
+}
+
 // Digest of a release's content: sha256 over its sorted object keys, which
 // themselves carry each object's content digest.
 template <typename Keys, typename KeyOf>
@@ -319,6 +325,14 @@ absl::Status Store::ResumeWrites() {
                                       "): restart ttpgraphd, which recovers every write that was answered OK"));
   absl::MutexLock l(&health_->mu);
   health_->error = absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status Store::CompactAll() {
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* cf : handles_)
+    if (auto s = db_->CompactRange(co, cf, nullptr, nullptr); !s.ok()) return FromRocks(s, "compacting");
   return absl::OkStatus();
 }
 
@@ -628,9 +642,15 @@ absl::StatusOr<ReleaseId> Store::Resolve(const ReleaseRef& ref) const {
   return internal::DecodeReleaseKey(it->key().ToStringView());
 }
 
-absl::StatusOr<std::vector<std::string>> Store::ReleaseObjectKeys(const ReleaseId& id) const {
+StoreSnapshot::~StoreSnapshot() { db_->ReleaseSnapshot(snapshot_); }
+
+std::unique_ptr<const StoreSnapshot> Store::Snapshot() const {
+  return std::unique_ptr<const StoreSnapshot>(new StoreSnapshot(db_.get(), db_->GetSnapshot()));
+}
+
+absl::StatusOr<std::vector<std::string>> Store::ReleaseObjectKeys(const ReleaseId& id, const StoreSnapshot* at) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), release_objects_, internal::ReleaseKey(id), &value);
+  auto s = db_->Get(ReadAt(at), release_objects_, internal::ReleaseKey(id), &value);
   if (s.IsNotFound()) return absl::NotFoundError(Cat("release ", id.Name(), " is not imported"));
   if (!s.ok()) return FromRocks(s, "reading release manifest");
   if (value.empty()) return std::vector<std::string>{};
@@ -674,9 +694,10 @@ absl::StatusOr<Store::DeleteResult> Store::DeleteRelease(const ReleaseId& id, co
 }
 
 absl::StatusOr<std::vector<StoredObject>> Store::LoadReleaseObjects(const ReleaseId& id) const {
-  auto keys = ReleaseObjectKeys(id);
+  auto snapshot = Snapshot();  // the manifest and its objects as of one moment
+  auto keys = ReleaseObjectKeys(id, snapshot.get());
   if (!keys.ok()) return keys.status();
-  auto json = GetObjects(*keys);
+  auto json = GetObjectsAt(*keys, snapshot.get());
   if (!json.ok()) return json.status();
   std::vector<StoredObject> out(keys->size());
   for (size_t i = 0; i < keys->size(); ++i) out[i] = StoredObject{std::move((*keys)[i]), std::move((*json)[i])};
@@ -684,12 +705,15 @@ absl::StatusOr<std::vector<StoredObject>> Store::LoadReleaseObjects(const Releas
 }
 
 absl::StatusOr<std::vector<KeyedRecord>> Store::LoadReleaseRecords(const ReleaseId& id) const {
-  auto keys = ReleaseObjectKeys(id);
+  // The manifest and its records as of one moment: a replace or delete
+  // committing meanwhile (it frees records no other release holds) is not seen.
+  auto snapshot = Snapshot();
+  auto keys = ReleaseObjectKeys(id, snapshot.get());
   if (!keys.ok()) return keys.status();
   // One forward scan, merged with the release's sorted keys: the records of
   // other releases sit between them, and stepping over a few is much cheaper
   // than a point lookup per key across every table file.
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = ReadAt(snapshot.get());
   ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, records_));
   std::vector<KeyedRecord> out(keys->size());
@@ -711,10 +735,38 @@ absl::StatusOr<std::vector<KeyedRecord>> Store::LoadReleaseRecords(const Release
 }
 
 absl::StatusOr<std::vector<std::string>> Store::GetObjects(const std::vector<std::string>& keys) const {
+  return GetObjectsAt(keys, nullptr);
+}
+
+absl::StatusOr<std::vector<std::string>> Store::GetReleaseObjects(const std::vector<ReleaseId>& releases,
+                                                                  const std::vector<std::string>& keys) const {
+  auto snapshot = Snapshot();
+  auto json = GetObjectsAt(keys, snapshot.get());
+  if (json.ok() || !absl::IsDataLoss(json.status())) return json;
+  // Missing: freed by a replace or delete that committed after the graphs
+  // these keys came from were built, or really lost (a release holds it).
+  std::vector<std::string> held, names;
+  for (const ReleaseId& r : releases) {
+    names.push_back(r.Name());
+    auto manifest = ReleaseObjectKeys(r, snapshot.get());
+    if (absl::IsNotFound(manifest.status())) continue;
+    if (!manifest.ok()) return manifest.status();
+    held.insert(held.end(), manifest->begin(), manifest->end());
+  }
+  std::sort(held.begin(), held.end());
+  for (const std::string& key : keys)
+    if (!std::binary_search(held.begin(), held.end(), key))
+      return absl::AbortedError(Cat("release ", Join(names, " or "),
+                                    " was replaced or deleted while this call read it; retry"));
+  return json;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::GetObjectsAt(const std::vector<std::string>& keys,
+                                                             const StoreSnapshot* at) const {
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = ReadAt(at);
   ro.fill_cache = false;  // a whole release is read once per graph build
   db_->MultiGet(ro, objects_, keys.size(), slices.data(), values.data(), statuses.data(), /*sorted_input=*/false);
   std::vector<std::string> out(keys.size());
@@ -751,19 +803,20 @@ absl::Status Store::KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audi
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Store::KvGet(std::string_view key) const {
+absl::StatusOr<std::string> Store::KvGet(std::string_view key, const StoreSnapshot* at) const {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), kv_, rocksdb::Slice(key.data(), key.size()), &value);
+  auto s = db_->Get(ReadAt(at), kv_, rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return absl::NotFoundError(Cat("no key ", key));
   if (!s.ok()) return FromRocks(s, "reading");
   return value;
 }
 
-absl::StatusOr<std::vector<std::optional<std::string>>> Store::KvMultiGet(const std::vector<std::string>& keys) const {
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::KvMultiGet(const std::vector<std::string>& keys,
+                                                                            const StoreSnapshot* at) const {
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), kv_, keys.size(), slices.data(), values.data(), statuses.data());
+  db_->MultiGet(ReadAt(at), kv_, keys.size(), slices.data(), values.data(), statuses.data());
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].ok()) out[i] = std::string(values[i].data(), values[i].size());
@@ -773,8 +826,9 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::KvMultiGet(const 
 }
 
 absl::Status Store::KvScan(std::string_view prefix,
-                           const std::function<bool(std::string_view, std::string_view)>& fn) const {
-  rocksdb::ReadOptions ro;
+                           const std::function<bool(std::string_view, std::string_view)>& fn,
+                           const StoreSnapshot* at) const {
+  rocksdb::ReadOptions ro = ReadAt(at);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, kv_));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     std::string_view k = it->key().ToStringView();

@@ -43,10 +43,30 @@ class DB;
 class Env;
 class Status;
 class ColumnFamilyHandle;
+class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
 
 namespace ttpgraph {
+
+// One point in time of the store (a RocksDB snapshot): reads given it see
+// every write committed before Store::Snapshot() and none after, so a read
+// that combines several keys (an organization with its detections and
+// inventory) never mixes two versions. Release it soon: RocksDB keeps what it
+// pins. Must not outlive the Store.
+class StoreSnapshot {
+ public:
+  ~StoreSnapshot();
+  StoreSnapshot(const StoreSnapshot&) = delete;
+  StoreSnapshot& operator=(const StoreSnapshot&) = delete;
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  friend class Store;
+  StoreSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
 
 class Store {
  public:
@@ -84,13 +104,24 @@ class Store {
   // Removes a release and every object no other release holds.
   absl::StatusOr<DeleteResult> DeleteRelease(const ReleaseId& id, const AuditEntry* audit = nullptr);
 
-  // The objects of a release (key and JSON), in key order.
+  // The objects of a release (key and JSON), in key order. Like
+  // LoadReleaseRecords, one snapshot: a concurrent replace or delete gives the
+  // release as it was or NOT_FOUND, never DATA_LOSS or a mix.
   absl::StatusOr<std::vector<StoredObject>> LoadReleaseObjects(const ReleaseId& id) const;
   // The graph records of a release's objects (storage/record.h), in key order.
   // This is what a graph build reads: a few MB instead of the objects' JSON.
   absl::StatusOr<std::vector<KeyedRecord>> LoadReleaseRecords(const ReleaseId& id) const;
   // JSON of stored objects by key; DATA_LOSS if any is missing.
   absl::StatusOr<std::vector<std::string>> GetObjects(const std::vector<std::string>& keys) const;
+  // The same for objects of `releases` (keys from graphs of them): when one
+  // is missing because a release was replaced or deleted meanwhile, ABORTED
+  // saying so (a retry reads the release as it is now); DATA_LOSS only when
+  // one of the releases still holds the missing object.
+  absl::StatusOr<std::vector<std::string>> GetReleaseObjects(const std::vector<ReleaseId>& releases,
+                                                             const std::vector<std::string>& keys) const;
+
+  // The store as it is now, for reads that combine several keys (StoreSnapshot).
+  std::unique_ptr<const StoreSnapshot> Snapshot() const;
 
   // ---- Generic key-value space for the other stores (organizations, D3FEND,
   // ...), in its own column family. Each store owns a key prefix such as
@@ -102,14 +133,17 @@ class Store {
   };
   // Applies all ops in one atomic, durable batch (with the audit record, when given).
   absl::Status KvWrite(const std::vector<KvOp>& ops, const AuditEntry* audit = nullptr);
+  // Reads see the store as it is, or at `at` when given (StoreSnapshot).
   // NOT_FOUND when the key is absent.
-  absl::StatusOr<std::string> KvGet(std::string_view key) const;
+  absl::StatusOr<std::string> KvGet(std::string_view key, const StoreSnapshot* at = nullptr) const;
   // Values of several keys; a missing key gives std::nullopt in its slot.
-  absl::StatusOr<std::vector<std::optional<std::string>>> KvMultiGet(const std::vector<std::string>& keys) const;
+  absl::StatusOr<std::vector<std::optional<std::string>>> KvMultiGet(const std::vector<std::string>& keys,
+                                                                     const StoreSnapshot* at = nullptr) const;
   // Calls fn(key, value) for each key starting with `prefix`, in key order,
   // until fn returns false.
   absl::Status KvScan(std::string_view prefix,
-                      const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                      const StoreSnapshot* at = nullptr) const;
 
   // A consistent online backup of the whole store into `backup_dir` (created
   // when missing; storage/backup.h): what every committed write left, while
@@ -143,12 +177,18 @@ class Store {
   // (requested by an import, or at open for files a close left uncompressed)
   // is done: for measuring the store at rest.
   void WaitForCompaction();
+  // Compacts every column family down to its last level, compressed (for
+  // measuring the store at rest: benchmarks, not the serving path).
+  absl::Status CompactAll();
 
  private:
   // Puts the audit record (and its organization index) into `batch`.
   void AddAudit(const AuditEntry* audit, rocksdb::WriteBatch* batch);
   Store() = default;
-  absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id) const;
+  absl::StatusOr<std::vector<std::string>> ReleaseObjectKeys(const ReleaseId& id,
+                                                             const StoreSnapshot* at = nullptr) const;
+  absl::StatusOr<std::vector<std::string>> GetObjectsAt(const std::vector<std::string>& keys,
+                                                        const StoreSnapshot* at) const;
   void CompactImported();
   // Records a failed write's RocksDB status: space and I/O errors stop writes.
   absl::Status WriteFailed(const rocksdb::Status& s, std::string_view what);

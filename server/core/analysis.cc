@@ -64,7 +64,7 @@ absl::StatusOr<std::shared_ptr<const DiffEntry>> Diff(Application& app, std::str
   if (auto hit = app.diffs().Find(**from, **to, paths)) return hit;
   const ReleaseGraph &fg = (*from)->graph(), &tg = (*to)->graph();
   std::vector<std::string> keys = DiffContentKeys(fg, tg);
-  auto json = app.store().GetObjects(keys);
+  auto json = app.store().GetReleaseObjects({fg.id(), tg.id()}, keys);
   if (!json.ok()) return json.status();
   DiffContent content;
   content.reserve(keys.size());
@@ -167,16 +167,21 @@ absl::StatusOr<MigrationAnswer> PlanMigration(Application& app, const OrgId& org
     if (auto s = ValidateDetectionId(detection_ids[i]); !s.ok())
       return absl::InvalidArgumentError(Cat("detection_ids[", i, "]: ", s.message()));
   MigrationAnswer a;
-  auto record = app.orgs().GetOrg(org);
+  // The record, detections and inventory as of one moment: the plan's
+  // generation is the one its detections were read at (ApplyMigration's
+  // compare-and-set relies on it).
+  auto at = app.orgs().Snapshot();
+  auto record = app.orgs().GetOrg(org, at.get());
   if (!record.ok()) return record.status();
   a.org = std::move(*record);
+  auto all = app.orgs().ListDetections(org, at.get());
+  if (!all.ok()) return all.status();
+  auto inventory = app.orgs().GetInventory(org, at.get());
+  if (!inventory.ok()) return inventory.status();
+  at.reset();
   auto diff = Diff(app, from, to, UsagePaths{}, limits);
   if (!diff.ok()) return diff.status();
   a.diff = std::move(*diff);
-  auto all = app.orgs().ListDetections(org);
-  if (!all.ok()) return all.status();
-  auto inventory = app.orgs().GetInventory(org);
-  if (!inventory.ok()) return inventory.status();
   if (detection_ids.empty()) {
     a.detections = *all;
   } else {
@@ -210,11 +215,19 @@ absl::StatusOr<MigrationAnswer> PlanMigration(Application& app, const OrgId& org
 
 absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& org, std::string_view from,
                                                 std::string_view to, const std::vector<std::string>& detection_ids,
-                                                bool apply, const QueryLimits& limits, AuditEntry* audit) {
+                                                bool apply, const QueryLimits& limits, AuditEntry* audit,
+                                                int64_t expected_generation) {
   AppliedMigration out;
   auto plan = PlanMigration(app, org, from, to, detection_ids, limits);
   if (!plan.ok()) return plan.status();
   out.plan = std::move(*plan);
+  auto changed = [&](int64_t now) {
+    return absl::AbortedError(Cat("organization '", org.str(), "' changed since the plan was read (generation ",
+                                  expected_generation > 0 ? expected_generation : out.plan.org.generation, ", now ",
+                                  now, "); nothing was written: re-plan and apply again"));
+  };
+  if (expected_generation > 0 && out.plan.org.generation != expected_generation)
+    return changed(out.plan.org.generation);
   std::vector<Detection> migrated = MigratedDetections(out.plan.plan, out.plan.detections);
   for (const Detection& d : migrated) out.written_ids.push_back(d.id);
   if (!apply || migrated.empty()) return out;
@@ -223,6 +236,11 @@ absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& o
   if (audit)
     for (const std::string& id : out.written_ids) audit->Affect(id);
   auto outcomes = app.orgs().PutDetections(org, std::move(migrated), false, out.plan.org.generation, audit);
+  if (absl::IsAborted(outcomes.status())) {
+    auto now = app.orgs().GetOrg(org);
+    if (!now.ok()) return now.status();
+    return changed(now->generation);
+  }
   if (!outcomes.ok()) return outcomes.status();
   out.applied = true;
   return out;

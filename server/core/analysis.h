@@ -82,9 +82,14 @@ struct AppliedMigration {
   bool applied = false;
 };
 // Without `apply` a dry run. With it, one batch, compare-and-set on the
-// generation the plan was read at (ABORTED when the organization changed).
+// generation the plan was read at: ABORTED (nothing written; re-plan) when a
+// detection or the inventory changed since, so a concurrent edit is never
+// overwritten nor a deleted detection brought back. `expected_generation` > 0:
+// the generation of a plan read earlier (MigrationAnswer::org.generation),
+// ABORTED unless the organization is still there.
 absl::StatusOr<AppliedMigration> ApplyMigration(Application& app, const OrgId& org, std::string_view from,
                                                 std::string_view to, const std::vector<std::string>& detection_ids,
-                                                bool apply, const QueryLimits& limits, AuditEntry* audit = nullptr);
+                                                bool apply, const QueryLimits& limits, AuditEntry* audit = nullptr,
+                                                int64_t expected_generation = 0);
 
 }  // namespace ttpgraph::core

@@ -9,15 +9,25 @@
 namespace ttpgraph::core {
 namespace {
 
-RegistryOptions RegistryFor(const ServerLimits& limits) {
+RegistryOptions RegistryFor(const ServerLimits& limits, Application* app) {
   RegistryOptions o;
   o.memory_budget_bytes = limits.release_memory_budget_bytes;
-  o.on_build = [](const RegistryOptions::BuildInfo& b) {
+  // Each build says what every cache holds (the same figures /metrics gives):
+  // a build is when memory grows. Called before the new graph is kept.
+  o.on_build = [app, budget = limits.release_memory_budget_bytes](const RegistryOptions::BuildInfo& b) {
+    const ReleaseRegistry::Stats graphs = app->releases().stats();
     LogInfo("graph built", {{"release", b.id.Name()},
                             {"read_ms", std::to_string(b.read_ms)},
                             {"build_ms", std::to_string(b.build_ms)},
                             {"nodes", std::to_string(b.nodes)},
-                            {"bytes", std::to_string(b.bytes)}});
+                            {"bytes", std::to_string(b.bytes)},
+                            {"graphs_held", std::to_string(graphs.releases)},
+                            {"graphs_bytes", std::to_string(graphs.bytes)},
+                            {"graphs_budget_bytes", std::to_string(budget)},
+                            {"graphs_evicted", std::to_string(graphs.evicted)},
+                            {"org_views", std::to_string(app->org_views().stats().entries)},
+                            {"diffs", std::to_string(app->diffs().stats().entries)},
+                            {"next_release_plans", std::to_string(app->next_releases().stats().entries)}});
   };
   return o;
 }
@@ -27,7 +37,7 @@ RegistryOptions RegistryFor(const ServerLimits& limits) {
 Application::Application(Store* store, const ServerLimits& limits)
     : store_(store),
       limits_(limits),
-      releases_(store, RegistryFor(limits)),
+      releases_(store, RegistryFor(limits, this)),
       defense_(store),
       orgs_(store, OrgStoreLimits{limits.max_detections_per_org, limits.max_inventory_entries, limits.max_organizations}),
       extensions_(store),

@@ -34,7 +34,7 @@ absl::StatusOr<ObjectAnswer> GetObject(Application& app, std::string_view releas
   a.node = *n;
   if (g.node(*n).revoked) a.revoked_by = FollowRevokedBy(g, *n, limits);
   a.parent = g.ParentOf(*n);
-  auto json = app.store().GetObjects({g.node(*n).object_key});
+  auto json = app.store().GetReleaseObjects({g.id()}, {g.node(*n).object_key});
   if (!json.ok()) return json.status();
   a.stix_json = std::move((*json)[0]);
   simdjson::dom::parser parser;

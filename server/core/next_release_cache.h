@@ -31,6 +31,13 @@ class NextReleaseCache {
   explicit NextReleaseCache(size_t capacity = 64) : capacity_(capacity) {}
   std::optional<ReportNextRelease> Find(const Key& key);
   void Put(const Key& key, const ReportNextRelease& value);
+  struct Stats {
+    size_t entries = 0;
+  };
+  Stats stats() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return Stats{entries_.size()};
+  }
 
  private:
   struct Entry {

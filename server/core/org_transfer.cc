@@ -25,44 +25,39 @@ absl::Status CheckRelease(Application& app, const std::string& release, const st
 }  // namespace
 
 absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& org) {
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    OrgDocument doc;
-    auto before = app.orgs().GetOrg(org);
-    if (!before.ok()) return before.status();
-    auto detections = app.orgs().ListDetections(org);
-    if (!detections.ok()) return detections.status();
-    auto inventory = app.orgs().GetInventory(org);
-    if (!inventory.ok()) return inventory.status();
-    auto after = app.orgs().GetOrg(org);
-    if (!after.ok()) return after.status();
-    if (after->generation != before->generation || after->incarnation != before->incarnation) continue;
-    doc.org = std::move(*after);
-    doc.detections = std::move(*detections);
-    doc.inventory = std::move(*inventory);
-    auto extensions = app.extensions().List(org);
-    if (!extensions.ok()) return extensions.status();
-    for (Extension& e : *extensions) {
-      ExtensionStore::Full full;
-      auto objects = app.extensions().Objects(org, e.name);
-      if (!objects.ok()) return objects.status();
-      auto history = app.extensions().History(org, e.name, "");
-      if (!history.ok()) return history.status();
-      full.extension = std::move(e);
-      full.objects = std::move(*objects);
-      full.history = std::move(*history);
-      doc.extensions.push_back(std::move(full));
-    }
-    auto tokens = app.tokens().List();
-    if (!tokens.ok()) return tokens.status();
-    for (Token& t : *tokens) {
-      if (t.org != org.str()) continue;
-      t.secret_sha256.clear();
-      t.last_used_unix_ms = std::max(t.last_used_unix_ms, app.auth().LastUsed(t.id));
-      doc.tokens.push_back(std::move(t));
-    }
-    return doc;
+  OrgDocument doc;
+  auto at = app.orgs().Snapshot();  // the record, detections and inventory of one generation
+  auto record = app.orgs().GetOrg(org, at.get());
+  if (!record.ok()) return record.status();
+  auto detections = app.orgs().ListDetections(org, at.get());
+  if (!detections.ok()) return detections.status();
+  auto inventory = app.orgs().GetInventory(org, at.get());
+  if (!inventory.ok()) return inventory.status();
+  doc.org = std::move(*record);
+  doc.detections = std::move(*detections);
+  doc.inventory = std::move(*inventory);
+  auto extensions = app.extensions().List(org);  // each extension read whole by its own store
+  if (!extensions.ok()) return extensions.status();
+  for (Extension& e : *extensions) {
+    ExtensionStore::Full full;
+    auto objects = app.extensions().Objects(org, e.name);
+    if (!objects.ok()) return objects.status();
+    auto history = app.extensions().History(org, e.name, "");
+    if (!history.ok()) return history.status();
+    full.extension = std::move(e);
+    full.objects = std::move(*objects);
+    full.history = std::move(*history);
+    doc.extensions.push_back(std::move(full));
   }
-  return absl::AbortedError(Cat("organization '", org.str(), "' kept changing while it was exported; try again"));
+  auto tokens = app.tokens().List();
+  if (!tokens.ok()) return tokens.status();
+  for (Token& t : *tokens) {
+    if (t.org != org.str()) continue;
+    t.secret_sha256.clear();
+    t.last_used_unix_ms = std::max(t.last_used_unix_ms, app.auth().LastUsed(t.id));
+    doc.tokens.push_back(std::move(t));
+  }
+  return doc;
 }
 
 absl::StatusOr<Organization> ImportOrganization(Application& app, OrgDocument doc, const QueryLimits& limits,

@@ -28,9 +28,9 @@ struct OrgDocument {
   std::vector<ExtensionStore::Full> extensions;  // custom extensions with objects and history (issue 12)
 };
 
-// One consistent read of the organization (its generation is the same before
-// and after; a concurrent write makes it read again). NOT_FOUND for an unknown
-// organization; ABORTED when it kept changing.
+// One consistent read of the organization (one store snapshot: a concurrent
+// write is either wholly in it or not at all). NOT_FOUND for an unknown
+// organization.
 absl::StatusOr<OrgDocument> ExportOrganization(Application& app, const OrgId& org);
 
 // Creates `doc.org` with its detections, inventory and extensions (each

@@ -5,7 +5,11 @@
 namespace ttpgraph::core {
 
 absl::StatusOr<OrgSnapshot> OrgViews::Get(const OrgId& org) {
-  auto record = orgs_->GetOrg(org);
+  // The record, detections and inventory as of one moment, so the view is the
+  // record's generation and incarnation exactly (never a mix with a write, a
+  // delete or a re-creation committing meanwhile).
+  auto at = orgs_->Snapshot();
+  auto record = orgs_->GetOrg(org, at.get());
   if (!record.ok()) return record.status();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -18,10 +22,11 @@ absl::StatusOr<OrgSnapshot> OrgViews::Get(const OrgId& org) {
     }
     ++misses_;
   }
-  auto detections = orgs_->ListDetectionBriefs(org);
+  auto detections = orgs_->ListDetectionBriefs(org, at.get());
   if (!detections.ok()) return detections.status();
-  auto inventory = orgs_->GetInventory(org);
+  auto inventory = orgs_->GetInventory(org, at.get());
   if (!inventory.ok()) return inventory.status();
+  at.reset();
   auto view = std::make_shared<const OrgView>(MakeOrgView(org.str(), std::move(*detections), std::move(*inventory)));
   std::lock_guard<std::mutex> lock(mu_);
   if (entries_.size() >= max_entries_ && !entries_.count(org.str())) {
@@ -31,7 +36,7 @@ absl::StatusOr<OrgSnapshot> OrgViews::Get(const OrgId& org) {
     entries_.erase(oldest);
   }
   // A concurrent writer may have moved on meanwhile: the entry carries the
-  // generation read before the scan, so a newer one simply misses next time.
+  // generation it was read at, so a newer one simply misses next time.
   Entry& e = entries_[org.str()];
   if (e.incarnation != record->incarnation || e.generation <= record->generation) {
     e = Entry{record->incarnation, record->generation, ++clock_, view, {}};

@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
@@ -471,6 +472,66 @@ TEST_F(GapServiceTest, MigrationTenantIsolationAndBadInput) {
   EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::PlanMigration, plan_req, &plan), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(Generation("victim"), victim_gen);
   EXPECT_THAT(Get("victim", "secret").techniques(), ElementsAre("T3002"));
+}
+
+// Applying a plan that was reviewed: the plan carries the generation its
+// detections were read at; applying with it is ABORTED (nothing written, the
+// concurrent edit kept) once a detection changed, and a deleted detection is
+// never brought back.
+TEST_F(GapServiceTest, ApplyingAReviewedPlanIsCompareAndSet) {
+  CreateOrg("cas", "enterprise-attack@2.0");
+  AddDetection("cas", "r-revoked", {"T3002"});
+  AddDetection("cas", "r-gone", {"T3002"});
+  v1::MigrationRequest preq;
+  preq.set_org_id("cas");
+  preq.set_from_release("enterprise-attack@2.0");
+  preq.set_to_release("enterprise-attack@3.0");
+  v1::MigrationPlan plan;
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &plan));
+  const int64_t gen = Generation("cas");
+  EXPECT_EQ(plan.org_generation(), gen);
+
+  // Someone deletes a detection after the plan was read.
+  v1::DeleteDetectionRequest del;
+  del.set_org_id("cas");
+  del.set_id("r-gone");
+  v1::DeleteDetectionResponse deleted;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::DeleteDetection, del, &deleted));
+  v1::ApplyMigrationRequest req;
+  req.set_org_id("cas");
+  req.set_from_release("enterprise-attack@2.0");
+  req.set_to_release("enterprise-attack@3.0");
+  req.set_apply(true);
+  req.set_expected_generation(plan.org_generation());
+  v1::ApplyMigrationResponse resp;
+  EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::ApplyMigration, req, &resp),
+              StatusIs(absl::StatusCode::kAborted,
+                       HasSubstr(absl::StrCat("organization 'cas' changed since the plan was read (generation ", gen,
+                                              ", now ", gen + 1, "); nothing was written: re-plan"))));
+  EXPECT_EQ(Generation("cas"), gen + 1);
+  EXPECT_THAT(Get("cas", "r-revoked").techniques(), ElementsAre("T3002"));
+  v1::GetDetectionRequest get;
+  get.set_org_id("cas");
+  get.set_id("r-gone");
+  v1::Detection gone;
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetDetection, get, &gone), StatusIs(absl::StatusCode::kNotFound));
+
+  // Re-planned: the new generation applies, and only what is there is written.
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::PlanMigration, preq, &plan));
+  EXPECT_EQ(plan.org_generation(), gen + 1);
+  req.set_expected_generation(plan.org_generation());
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::ApplyMigration, req, &resp));
+  EXPECT_TRUE(resp.applied());
+  EXPECT_THAT(resp.written_ids(), ElementsAre("r-revoked"));
+  EXPECT_EQ(resp.plan().org_generation(), gen + 1);
+  EXPECT_THAT(Get("cas", "r-revoked").techniques(), ElementsAre("T3010"));
+  EXPECT_THAT(client().Call(&v1::OrgService::Stub::GetDetection, get, &gone), StatusIs(absl::StatusCode::kNotFound));
+
+  // A negative generation is refused before anything is read.
+  req.set_expected_generation(-3);
+  EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::ApplyMigration, req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected_generation: -3 is negative")));
+  EXPECT_EQ(Generation("cas"), gen + 2);
 }
 
 }  // namespace

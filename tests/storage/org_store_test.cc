@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_files.h"
 
@@ -193,6 +196,84 @@ TEST_F(OrgStoreTest, BriefDecodeMatchesFullDecode) {
   EXPECT_EQ(briefs[1].id, "y");
   EXPECT_EQ(briefs[1].techniques, std::vector<std::string>{"T1001"});
   EXPECT_THAT(orgs_->ListDetectionBriefs(OrgId("ghost")), StatusIs(absl::StatusCode::kNotFound));
+}
+
+
+// Reads at one snapshot see one version of the organization: its record,
+// detections and inventory as they were, whatever was written, deleted or
+// re-created after.
+TEST_F(OrgStoreTest, SnapshotReadsSeeOneVersionAcrossDeleteAndRecreate) {
+  const OrgId org("acme");
+  ASSERT_OK_AND_ASSIGN(Organization first, orgs_->CreateOrg(org, {}));
+  ASSERT_OK(orgs_->PutDetection(org, Det("r1", {"T1001"}), OrgStore::PutMode::kCreate));
+  ASSERT_OK(orgs_->UpdateInventory(org, OrgStore::InventoryOp::kAdd, {InventoryEntry{"DC0001"}}));
+  auto at = orgs_->Snapshot();
+  ASSERT_OK(orgs_->DeleteOrg(org));
+  ASSERT_OK_AND_ASSIGN(Organization second, orgs_->CreateOrg(org, {}));
+  ASSERT_OK(orgs_->PutDetection(org, Det("r2", {"T1002"}), OrgStore::PutMode::kCreate));
+  ASSERT_NE(first.incarnation, second.incarnation);
+
+  ASSERT_OK_AND_ASSIGN(Organization then, orgs_->GetOrg(org, at.get()));
+  EXPECT_EQ(then.incarnation, first.incarnation);
+  EXPECT_EQ(then.generation, 3);
+  ASSERT_OK_AND_ASSIGN(auto dets, orgs_->ListDetections(org, at.get()));
+  ASSERT_EQ(dets.size(), 1u);
+  EXPECT_EQ(dets[0].id, "r1");
+  ASSERT_OK_AND_ASSIGN(auto briefs, orgs_->ListDetectionBriefs(org, at.get()));
+  ASSERT_EQ(briefs.size(), 1u);
+  EXPECT_EQ(briefs[0].id, "r1");
+  ASSERT_OK_AND_ASSIGN(auto inv, orgs_->GetInventory(org, at.get()));
+  ASSERT_EQ(inv.size(), 1u);
+  EXPECT_EQ(inv[0].data_component, "DC0001");
+  ASSERT_OK_AND_ASSIGN(Detection r1, orgs_->GetDetection(org, "r1", at.get()));
+  EXPECT_EQ(r1.techniques, std::vector<std::string>{"T1001"});
+
+  ASSERT_OK_AND_ASSIGN(auto now, orgs_->ListDetections(org));
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].id, "r2");
+  ASSERT_OK_AND_ASSIGN(auto inv_now, orgs_->GetInventory(org));
+  EXPECT_TRUE(inv_now.empty());
+}
+
+// While a writer rewrites every detection of an organization in one batch per
+// round (all named after the round), deletes and re-creates it, a reader at one
+// snapshot sees the record's detection_count detections, all of one round.
+TEST_F(OrgStoreTest, ConcurrentRewritesNeverReadAsAMix) {
+  const OrgId org("acme");
+  ASSERT_OK(orgs_->CreateOrg(org, {}));
+  auto round_of = [&](int round) {
+    std::vector<Detection> ds;
+    for (int i = 0; i < 5; ++i) {
+      Detection d = Det("r" + std::to_string(i), {"T1001"});
+      d.name = "round " + std::to_string(round);
+      ds.push_back(d);
+    }
+    return ds;
+  };
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int round = 1; round <= 300; ++round) {
+      if (round % 10 == 0) {
+        EXPECT_OK(orgs_->DeleteOrg(org));
+        EXPECT_OK(orgs_->CreateOrg(org, {}));
+      }
+      EXPECT_OK(orgs_->PutDetections(org, round_of(round), false));
+    }
+    stop = true;
+  });
+  int reads = 0;
+  while (!stop) {
+    auto at = orgs_->Snapshot();
+    auto o = orgs_->GetOrg(org, at.get());
+    if (absl::IsNotFound(o.status())) continue;  // between a delete and the re-create
+    ASSERT_OK(o);
+    ASSERT_OK_AND_ASSIGN(auto ds, orgs_->ListDetections(org, at.get()));
+    ASSERT_EQ(static_cast<int64_t>(ds.size()), o->detection_count);
+    for (const Detection& d : ds) ASSERT_EQ(d.name, ds[0].name) << "detections of two rounds in one read";
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0);
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <optional>
+#include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -185,6 +188,110 @@ TEST(StoreTest, KvSpace) {
     return true;
   }));
   EXPECT_THAT(seen, ::testing::ElementsAre("t/c"));
+}
+
+
+// A release read (manifest + records, or + objects) is one snapshot: while
+// another thread imports, replaces and deletes the same release over and over,
+// every read answers one whole version of it or NOT_FOUND, never DATA_LOSS and
+// never a mix of two versions' objects.
+TEST(StoreTest, ReleaseReadsUnderConcurrentReplaceAndDeleteAreWholeOrNotFound) {
+  testing::TempDir dir;
+  StoreOptions so{dir.path()};
+  so.sync_writes = false;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(so));
+  const ParsedBundle a = Mini("mini-v17.json", "17.0");
+  const ParsedBundle b = Mini("mini-v18.json", "17.0");  // other content, same release id
+  std::set<std::string> keys_a, keys_b;
+  for (auto& o : a.objects) keys_a.insert(o.key);
+  for (auto& o : b.objects) keys_b.insert(o.key);
+  ASSERT_NE(keys_a, keys_b);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int round = 0; round < 150; ++round) {
+      EXPECT_OK(store->PutRelease(a, /*replace=*/true));
+      EXPECT_OK(store->PutRelease(b, /*replace=*/true));
+      EXPECT_OK(store->DeleteRelease(a.id));
+    }
+    stop = true;
+  });
+  int whole_a = 0, whole_b = 0, absent = 0;
+  while (!stop) {
+    auto records = store->LoadReleaseRecords(a.id);
+    auto objects = store->LoadReleaseObjects(a.id);
+    for (const absl::Status& s : {records.status(), objects.status()})
+      ASSERT_TRUE(s.ok() || absl::IsNotFound(s)) << s;
+    if (records.ok()) {
+      std::set<std::string> got;
+      for (auto& r : *records) got.insert(r.key);
+      ASSERT_TRUE(got == keys_a || got == keys_b) << "records of a mix of two versions: " << got.size();
+      (got == keys_a ? whole_a : whole_b)++;
+    } else {
+      ++absent;
+    }
+    if (objects.ok()) {
+      std::set<std::string> got;
+      for (auto& o : *objects) got.insert(o.key);
+      ASSERT_TRUE(got == keys_a || got == keys_b) << "objects of a mix of two versions: " << got.size();
+    }
+  }
+  writer.join();
+  EXPECT_GT(whole_a + whole_b + absent, 0);
+}
+
+// Objects read by keys from a graph of a release that was deleted meanwhile:
+// ABORTED naming the release (a retry reads the store as it is), not DATA_LOSS.
+TEST(StoreTest, ObjectsOfADeletedReleaseAreAbortedNotDataLoss) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK_AND_ASSIGN(auto v17, store->PutRelease(Mini("mini-v17.json", "17.0"), false));
+  ASSERT_OK_AND_ASSIGN(auto v18, store->PutRelease(Mini("mini-v18.json", "18.0"), false));
+  auto keys_of = [&](const ReleaseId& id) {
+    std::vector<std::string> keys;
+    auto objects = store->LoadReleaseObjects(id);
+    EXPECT_OK(objects);
+    for (auto& o : *objects) keys.push_back(o.key);
+    return keys;
+  };
+  const std::vector<std::string> keys17 = keys_of(v17.info.id), keys18 = keys_of(v18.info.id);
+  ASSERT_OK_AND_ASSIGN(auto json, store->GetReleaseObjects({v18.info.id}, keys18));
+  EXPECT_EQ(json.size(), 70u);
+  // Deleted: its 16 objects 17.0 does not hold are freed.
+  ASSERT_OK(store->DeleteRelease(v18.info.id));
+  EXPECT_THAT(store->GetReleaseObjects({v18.info.id}, keys18),
+              StatusIs(absl::StatusCode::kAborted,
+                       HasSubstr("release enterprise-attack@18.0 was replaced or deleted while this call read it")));
+  // Replaced by other content: 17.0's 6 objects the new content lacks are freed.
+  ASSERT_OK(store->PutRelease(Mini("mini-v18.json", "17.0"), /*replace=*/true));
+  EXPECT_THAT(store->GetReleaseObjects({v17.info.id, v18.info.id}, keys17),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("enterprise-attack@17.0 or enterprise-attack@18.0")));
+  // The keys the new content holds read as before.
+  ASSERT_OK_AND_ASSIGN(json, store->GetReleaseObjects({v17.info.id}, keys18));
+  EXPECT_EQ(json.size(), 70u);
+}
+
+// A snapshot sees the key-value space as it was: later writes and deletes are not in it.
+TEST(StoreTest, KvReadsAtASnapshotSeeOneMoment) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(StoreOptions{dir.path()}));
+  ASSERT_OK(store->KvWrite({{Store::KvOp::kPut, "t/a", "1"}, {Store::KvOp::kPut, "t/b", "1"}}));
+  auto at = store->Snapshot();
+  ASSERT_OK(store->KvWrite({{Store::KvOp::kPut, "t/a", "2"}, {Store::KvOp::kDelete, "t/b", ""},
+                            {Store::KvOp::kPut, "t/c", "2"}}));
+  ASSERT_OK_AND_ASSIGN(std::string a_then, store->KvGet("t/a", at.get()));
+  EXPECT_EQ(a_then, "1");
+  ASSERT_OK_AND_ASSIGN(std::string a_now, store->KvGet("t/a"));
+  EXPECT_EQ(a_now, "2");
+  ASSERT_OK_AND_ASSIGN(auto multi, store->KvMultiGet({"t/a", "t/b", "t/c"}, at.get()));
+  EXPECT_EQ(multi[0], std::optional<std::string>("1"));
+  EXPECT_EQ(multi[1], std::optional<std::string>("1"));
+  EXPECT_EQ(multi[2], std::nullopt);
+  std::vector<std::string> scanned;
+  ASSERT_OK(store->KvScan("t/", [&](std::string_view k, std::string_view v) {
+    scanned.push_back(std::string(k) + "=" + std::string(v));
+    return true;
+  }, at.get()));
+  EXPECT_EQ(scanned, (std::vector<std::string>{"t/a=1", "t/b=1"}));
 }
 
 }  // namespace

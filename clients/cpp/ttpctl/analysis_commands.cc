@@ -329,6 +329,7 @@ int Migrate(Client& c, const Args& a) {
   req.set_to_release(a.Required("--to"));
   for (auto& d : a.List("--detections")) req.add_detection_ids(d);
   req.set_apply(a.Has("--apply"));
+  if (a.Has("--generation")) req.set_expected_generation(a.Int("--generation"));
   v1::ApplyMigrationResponse resp;
   Check(c.Call(&Stub::ApplyMigration, req, &resp));
   if (JsonOutput()) return PrintJson(resp), 0;
@@ -339,8 +340,10 @@ int Migrate(Client& c, const Args& a) {
   else if (req.apply())
     printf("\nNothing to apply: the detections are already migrated.\n");
   else
-    printf("\nDry run: %d detection%s would be rewritten; add --apply to write.\n", resp.written_ids_size(),
-           resp.written_ids_size() == 1 ? "" : "s");
+    printf("\nDry run: %d detection%s would be rewritten; add --apply to write (--apply --generation %lld applies\n"
+           "exactly this plan: ABORTED if a detection changes first).\n",
+           resp.written_ids_size(), resp.written_ids_size() == 1 ? "" : "s",
+           static_cast<long long>(resp.plan().org_generation()));
   return 0;
 }
 
@@ -417,7 +420,11 @@ void AddAnalysisCommands(CommandTable& t) {
       .Details("Re-maps only what needs no judgement (a revoked technique whose revoked-by chain ends in one\n"
                "active technique); splits, merges, tactic moves and major changes are listed for review.")
       .Flags({OrgFlag(), from, to, Value("--detections", FlagType::kList, "ID1,ID2", "only these detections").Default("", "all"),
-              Switch("--apply", "write the migration (one atomic write); without it, a dry run")})
+              Switch("--apply", "write the migration (one atomic write); without it, a dry run"),
+              Value("--generation", FlagType::kInt, "N",
+                    "apply only if the organization is still at generation N (the dry run prints it); "
+                    "ABORTED otherwise")
+                  .Default("", "not checked")})
       .Example("ttpctl --org acme migrate --from enterprise-attack@17.1 --to enterprise-attack@18.1")
       .Example("ttpctl --org acme migrate --from 17.1 --to 18.1 --apply");
 }

@@ -88,6 +88,8 @@ std::string Hint(const absl::Status& s) {
     if (absl::StartsWith(m, "no D3FEND version is imported")) return " (ttpctl d3fend import PATH)";
     if (absl::StrContains(m, "DefenseService.ImportAtomicIndex")) return " (ttpctl atomic import PATH)";
   }
+  if (s.code() == absl::StatusCode::kAborted && absl::StrContains(m, "since the plan was read"))
+    return " (run the dry run again: ttpctl --org ORG migrate --from R1 --to R2, review, then --apply --generation N)";
   if (s.code() == absl::StatusCode::kUnauthenticated && absl::StartsWith(m, "missing token"))
     return " (ttpctl --token-file FILE, $TTPGRAPH_TOKEN_FILE or $TTPGRAPH_TOKEN)";
   return "";
