@@ -60,19 +60,7 @@ absl::Status NotFound(const OrgId& org, std::string_view name) {
 }  // namespace
 
 absl::Status ValidateExtensionName(std::string_view name) {
-  auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(Cat("extension name '", name, "' ", why,
-                                          " (use 1-63 characters a-z 0-9 . _ -, starting with a letter or digit)"));
-  };
-  if (name.empty()) return absl::InvalidArgumentError("extension name is required");
-  if (name.size() > 63) return bad("is too long");
-  if (!(std::islower(static_cast<unsigned char>(name[0])) || std::isdigit(static_cast<unsigned char>(name[0]))))
-    return bad("must start with a lower-case letter or a digit");
-  for (char c : name)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
-          c == '_' || c == '-'))
-      return bad(Cat("has the character '", c, "'"));
-  return absl::OkStatus();
+  return ValidateSlug("extension name", name, "extension name is required");
 }
 
 std::string EncodeExtension(const Extension& e) {

@@ -82,21 +82,23 @@ absl::Status UnknownOrg(const OrgId& org) {
 
 }  // namespace
 
-absl::Status ValidateOrgId(std::string_view id) {
+absl::Status ValidateSlug(std::string_view what, std::string_view name, std::string_view required) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(Cat("organization id '", id, "' ", why,
+    return absl::InvalidArgumentError(Cat(what, " '", name, "' ", why,
                                           " (use 1-63 characters a-z 0-9 . _ -, starting with a letter or digit)"));
   };
-  if (id.empty()) return absl::InvalidArgumentError("org_id is required");
-  if (id.size() > 63) return bad("is too long");
-  if (!(std::islower(static_cast<unsigned char>(id[0])) || std::isdigit(static_cast<unsigned char>(id[0]))))
+  if (name.empty()) return absl::InvalidArgumentError(std::string(required));
+  if (name.size() > 63) return bad("is too long");
+  if (!(std::islower(static_cast<unsigned char>(name[0])) || std::isdigit(static_cast<unsigned char>(name[0]))))
     return bad("must start with a lower-case letter or a digit");
-  for (char c : id)
+  for (char c : name)
     if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
           c == '_' || c == '-'))
       return bad(Cat("has the character '", c, "'"));
   return absl::OkStatus();
 }
+
+absl::Status ValidateOrgId(std::string_view id) { return ValidateSlug("organization id", id, "org_id is required"); }
 
 absl::Status ValidateDetectionId(std::string_view id) {
   if (id.empty()) return absl::InvalidArgumentError("detection id is required");

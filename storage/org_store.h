@@ -45,6 +45,10 @@ struct OrgId {
 
 // INVALID_ARGUMENT unless `id` is a well-formed organization id.
 absl::Status ValidateOrgId(std::string_view id);
+// The rule of organization ids, shared by other names (extensions): 1-63 of
+// a-z 0-9 . _ -, starting with a letter or digit. `what` names it in the
+// message ("organization id"), `required` is the message for an empty one.
+absl::Status ValidateSlug(std::string_view what, std::string_view name, std::string_view required);
 // INVALID_ARGUMENT unless `id` is a usable detection id (1-256 bytes, printable, no control characters).
 absl::Status ValidateDetectionId(std::string_view id);
 
