@@ -631,7 +631,10 @@ absl::StatusOr<ReleaseId> Store::Resolve(const ReleaseRef& ref) const {
   it->SeekForPrev(upper);
   if (!it->Valid() || !it->key().starts_with(prefix)) {
     // A framework's domain is known while a release of it is stored; MITRE's always are.
-    if (!IsKnownDomain(ref.domain)) return absl::InvalidArgumentError(UnknownDomainMessage(ref.domain));
+    if (!IsKnownDomain(ref.domain))
+      return absl::InvalidArgumentError(Cat("release '", ref.domain, "@",
+                                            ref.latest ? std::string("latest") : ref.version.ToString(),
+                                            "': ", UnknownDomainMessage(ref.domain)));
     if (ref.latest) return absl::NotFoundError(Cat("no ", ref.domain, " release is imported"));
   }
   if (!ref.latest) {

@@ -144,7 +144,7 @@ TEST_F(HealthTest, ReflectionListsTheServices) {
                                    "ttpgraph.v1.KnowledgeService", "ttpgraph.v1.OrgService",
                                    "ttpgraph.v1.ReleaseService", "ttpgraph.v1.ReportService",
                                    "ttpgraph.v1.TokenService", "ttpgraph.v1.AuditService",
-                                   "ttpgraph.v1.BackupService"));
+                                   "ttpgraph.v1.BackupService", "ttpgraph.v1.ExtensionService"));
   cq.Shutdown();
   void* tag;
   bool ok;

@@ -17,16 +17,17 @@ def test_attributes_are_derived_from_the_generated_services(client):
     import ttpgraph.v1.audit_service_pb2 as au
     import ttpgraph.v1.backup_service_pb2 as b
     import ttpgraph.v1.d3fend_service_pb2 as d
+    import ttpgraph.v1.extension_service_pb2 as e
     import ttpgraph.v1.knowledge_service_pb2 as k
     import ttpgraph.v1.org_service_pb2 as o
     import ttpgraph.v1.release_service_pb2 as r
     import ttpgraph.v1.report_service_pb2 as rp
     import ttpgraph.v1.token_service_pb2 as t
-    generated = {n for m in (a, au, b, d, k, o, r, rp, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
-    assert generated == {"AnalysisService", "AuditService", "BackupService", "DefenseService", "KnowledgeService",
-                         "OrgService", "ReleaseService", "ReportService", "TokenService", "Health"}
-    assert [s[0] for s in _client.services()] == ["analysis", "audit", "backup", "defense", "health", "knowledge",
-                                                  "org", "release", "report", "token"]
+    generated = {n for m in (a, au, b, d, e, k, o, r, rp, t, health_pb2) for n in m.DESCRIPTOR.services_by_name}
+    assert generated == {"AnalysisService", "AuditService", "BackupService", "DefenseService", "ExtensionService",
+                         "KnowledgeService", "OrgService", "ReleaseService", "ReportService", "TokenService", "Health"}
+    assert [s[0] for s in _client.services()] == ["analysis", "audit", "backup", "defense", "extension", "health",
+                                                  "knowledge", "org", "release", "report", "token"]
     assert type(client.knowledge).__name__ == "KnowledgeServiceStub"
     assert type(client.health).__name__ == "HealthStub"
     for attribute, service, _ in _client.services():
