@@ -96,14 +96,16 @@ OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, 
   OrgView v;
   v.org_id = std::move(org_id);
   v.detections.reserve(detections.size());
-  for (DetectionBrief& d : detections) {
-    const bool counts = DetectionCounts(d);
-    AddUnresolved(d.unresolved_techniques, &d.techniques);
-    v.detections.push_back(OrgDetection{std::move(d.id), std::move(d.name), counts, std::move(d.techniques),
-                                        std::move(d.data_components), d.state});
-  }
+  for (DetectionBrief& d : detections) v.detections.push_back(MakeOrgDetection(std::move(d)));
   v.inventory = std::move(inventory);
   return v;
+}
+
+OrgDetection MakeOrgDetection(DetectionBrief d) {
+  const bool counts = DetectionCounts(d);
+  AddUnresolved(d.unresolved_techniques, &d.techniques);
+  return OrgDetection{std::move(d.id), std::move(d.name), counts, std::move(d.techniques), std::move(d.data_components),
+                      d.state};
 }
 
 OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections,

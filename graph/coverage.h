@@ -76,6 +76,8 @@ OrgView MakeOrgView(std::string org_id, const std::vector<Detection>& detections
                     std::vector<InventoryEntry> inventory);
 // The same from briefs (OrgStore::ListDetectionBriefs), moved in.
 OrgView MakeOrgView(std::string org_id, std::vector<DetectionBrief> detections, std::vector<InventoryEntry> inventory);
+// One detection of such a view.
+OrgDetection MakeOrgDetection(DetectionBrief d);
 
 enum class CoverageStatus : uint8_t { kBlind = 0, kLogged = 50, kDetected = 100 };
 enum class RollupPolicy : uint8_t { kNone, kAny, kAll };

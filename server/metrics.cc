@@ -126,6 +126,11 @@ class Metrics::StateCollector final : public prometheus::Collectable {
     Add(misses, graphs.builds, {{"cache", "release_graphs"}});
     Add(misses, views.misses, {{"cache", "org_views"}});
     Add(misses, diffs.misses, {{"cache", "diffs"}});
+    Add(out.emplace_back(Family("ttpgraph_org_views_patched_total",
+                                "Organization views brought forward by their single-detection writes instead "
+                                "of a read of every detection",
+                                MetricType::Counter)),
+        views.patched);
 
     const Store::EngineStats db = app_->store().Stats();
     Add(out.emplace_back(Family("ttpgraph_rocksdb_live_bytes", "Bytes of the live SST files", MetricType::Gauge)),

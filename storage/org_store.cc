@@ -407,11 +407,18 @@ absl::StatusOr<OrgStore::PutOutcome> OrgStore::PutDetection(const OrgId& org, De
   if (!exists) ++o->detection_count;
   ++o->generation;
   o->updated_at_unix_ms = now;
-  if (auto s = store_->KvWrite({{Store::KvOp::kPut, key, EncodeDetection(d)},
+  std::string encoded = EncodeDetection(d);
+  if (auto s = store_->KvWrite({{Store::KvOp::kPut, key, encoded},
                                 {Store::KvOp::kPut, OrgKey(org), EncodeOrganization(*o)}},
                                audit);
       !s.ok())
     return s;
+  if (on_change_) {
+    // A brief that does not decode leaves the listener a gap in generations:
+    // it then reads the organization again.
+    if (auto brief = DecodeDetectionBrief(encoded); brief.ok())
+      on_change_(DetectionChange{org.str(), o->incarnation, o->generation, d.id, std::move(*brief)});
+  }
   return exists ? PutOutcome::kUpdated : PutOutcome::kCreated;
 }
 
@@ -555,6 +562,7 @@ absl::StatusOr<Detection> OrgStore::DeleteDetection(const OrgId& org, std::strin
                                audit);
       !s.ok())
     return s;
+  if (on_change_) on_change_(DetectionChange{org.str(), o->incarnation, o->generation, std::string(id), std::nullopt});
   return d;
 }
 

@@ -24,6 +24,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +110,19 @@ struct DetectionBrief {
   std::vector<std::string> unresolved_techniques;
 };
 
+// One committed single-detection write (OrgStore::PutDetection or
+// DeleteDetection): the organization's generation after it, and the
+// detection's brief as stored, or none when it was deleted. A cache of decoded
+// organizations (core::OrgViews) brings its view forward with these instead
+// of reading every detection again.
+struct DetectionChange {
+  std::string org;
+  uint64_t incarnation = 0;
+  int64_t generation = 0;
+  std::string id;
+  std::optional<DetectionBrief> now;  // nullopt: deleted
+};
+
 struct InventoryEntry {
   std::string data_component;  // ATT&CK ID, STIX id or name; empty for a log source
   std::string log_source_name;
@@ -148,6 +163,12 @@ class OrgStore {
 
   // `store` must outlive the OrgStore.
   explicit OrgStore(Store* store, OrgStoreLimits limits = {}) : store_(store), limits_(limits) {}
+
+  // `f` is called after each committed PutDetection and DeleteDetection, in
+  // the order of their generations (under the write lock: keep it short).
+  // Other writes bump the generation without a call. Set it once, before the
+  // store is shared.
+  void OnDetectionChange(std::function<void(DetectionChange)> f) { on_change_ = std::move(f); }
 
   // `init` gives display_name and release; id, counts and times are set here.
   absl::StatusOr<Organization> CreateOrg(const OrgId& org, const Organization& init,
@@ -223,6 +244,7 @@ class OrgStore {
 
   Store* store_;
   OrgStoreLimits limits_;
+  std::function<void(DetectionChange)> on_change_;
   absl::Mutex write_mu_;
 };
 

@@ -45,6 +45,7 @@ Application::Application(Store* store, const ServerLimits& limits)
       tokens_(store),
       auth_(&tokens_),
       imports_(limits.max_concurrent_imports) {
+  orgs_.OnDetectionChange([this](DetectionChange c) { org_views_.Changed(std::move(c)); });
   // The table built into the server (data/sigma_logsource_map.csv at build
   // time) unless the configuration names another file.
   const std::string& path = limits.sigma_logsource_map_path;

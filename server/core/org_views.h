@@ -11,6 +11,13 @@
 //   TTP_ASSIGN_OR_RETURN(OrgSnapshot snap, views.Get(OrgId("acme")));
 //   auto compiled = views.Compiled(snap, *release_context, limits);
 //
+// A single-detection write does not throw the view away: OrgStore reports it
+// (OrgStore::OnDetectionChange, wired by Application to Changed()), the change
+// waits beside the view it follows, and the next Get copies that view with the
+// changes applied instead of reading and decoding every detection again.
+// Any other write (a batch import, inventory, a migration) leaves a gap in the
+// generations, and the next Get reads the organization.
+//
 // Least recently used organizations are dropped past `max_entries`.
 // Thread safety: safe for concurrent use.
 #pragma once
@@ -43,6 +50,9 @@ class OrgViews {
 
   // NOT_FOUND for an unknown organization, and OrgStore's errors.
   absl::StatusOr<OrgSnapshot> Get(const OrgId& org);
+  // A committed single-detection write (OrgStore::OnDetectionChange): kept
+  // when it directly follows the view held (or its kept changes).
+  void Changed(DetectionChange change);
   // The snapshot's coverage compiled against `release`, built once per
   // (snapshot, release build). DEADLINE_EXCEEDED / CANCELLED as limits say.
   absl::StatusOr<std::shared_ptr<const CompiledCoverage>> Compiled(const OrgSnapshot& snapshot,
@@ -52,6 +62,7 @@ class OrgViews {
   struct Stats {
     size_t entries = 0;
     uint64_t hits = 0, misses = 0;
+    uint64_t patched = 0;  // misses answered by applying kept changes, not by a read
   };
   Stats stats() const;
 
@@ -63,12 +74,16 @@ class OrgViews {
     std::shared_ptr<const OrgView> view;
     // Compiled per release build: (release name, release incarnation, compiled).
     std::vector<std::pair<std::pair<std::string, uint64_t>, std::shared_ptr<const CompiledCoverage>>> compiled;
+    // Writes committed after `generation`: generation + 1, + 2, ... in order.
+    std::vector<DetectionChange> pending;
   };
+  // Past this many kept changes an organization is read again instead.
+  static constexpr size_t kMaxPending = 256;
   const OrgStore* orgs_;
   const size_t max_entries_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;  // by organization id
-  uint64_t clock_ = 0, hits_ = 0, misses_ = 0;
+  uint64_t clock_ = 0, hits_ = 0, misses_ = 0, patched_ = 0;
 };
 
 }  // namespace ttpgraph::core
