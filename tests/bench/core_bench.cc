@@ -195,7 +195,15 @@ int main(int argc, char** argv) {
            best_parse);
     ttpgraph::testing::TempDir dir;
     auto store = ttpgraph::Store::Open(ttpgraph::StoreOptions{dir.path()});
-    (void)(*store)->PutRelease(*bundle, false);
+    if (auto put = (*store)->PutRelease(*bundle, false); !put.ok()) {
+      fprintf(stderr, "storing 18.1: %s\n", put.status().ToString().c_str());
+      exit(2);
+    }
+    // The graph is built at rest. A read of the release during the compaction
+    // that follows an import can miss its manifest today (NOT_FOUND, seen here
+    // on the second of three reads): a store bug under investigation, not a
+    // figure of this benchmark.
+    (*store)->WaitForCompaction();
     double best_build = 1e9;
     for (int rep = 0; rep < 3; ++rep) {
       auto t = Clock::now();
