@@ -247,6 +247,20 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->kv_ = store->handles_[5];
   store->records_ = store->handles_[6];
   store->sync_writes_ = options.sync_writes;
+  // RocksDB 7.8 drops every key of a table file ingested at sequence number 0
+  // when a compaction runs while a snapshot at 0 is held (facebook/rocksdb#13155,
+  // fixed in 9.x): a first import into an empty store is ingested at 0, and the
+  // reads that follow hold snapshots at the store's sequence number, 0 too,
+  // while the compaction after the import runs. One write moves the sequence
+  // number past 0 for good; a store already at 0 with ingested data (made before
+  // this write existed) is safe from here on too.
+  if (db->GetLatestSequenceNumber() == 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = db->Put(wo, store->handles_[0], "sequence-floor",
+                "one write that keeps snapshots off sequence number 0 (facebook/rocksdb#13155)");
+    if (!s.ok()) return FromRocks(s, Cat("writing to the new store at ", options.path));
+  }
 
   auto ingest = std::make_unique<Ingest>();
   ingest->dir = options.path + "/ingest";

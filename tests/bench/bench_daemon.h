@@ -69,6 +69,7 @@ struct Daemon {
   pid_t pid = -1;
   std::string address;
   std::string token;  // the bootstrap admin token (DATA_DIR/admin.token)
+  std::string ca;     // the CA's PEM, set when the server was started with TLS
   void Start(const std::string& bin, const std::string& data_dir, int port, std::vector<std::string> extra = {}) {
     address = "127.0.0.1:" + std::to_string(port);
     std::vector<std::string> args = {bin, "--listen", address, "--data-dir", data_dir, "--quiet"};
@@ -90,6 +91,8 @@ struct Daemon {
     ClientOptions o;
     o.target = address;
     o.token = token;
+    o.ca = ca;
+    if (!ca.empty()) o.channel_args.SetSslTargetNameOverride("localhost");
     if (tag >= 0) o.channel_args.SetInt("ttpgraph.bench_channel", tag);
     auto c = Client::Connect(o);
     if (!c.ok()) {
