@@ -140,6 +140,11 @@ class Metrics::StateCollector final : public prometheus::Collectable {
     Add(out.emplace_back(Family("ttpgraph_rocksdb_pending_compaction_bytes",
                                 "Bytes compaction estimates it still has to rewrite", MetricType::Gauge)),
         db.pending_compaction_bytes);
+    Add(out.emplace_back(Family("ttpgraph_rocksdb_import_compaction_running",
+                                "1 while the compaction that compresses imported table files is asked for or "
+                                "runs (it holds memory and disk bandwidth until it ends)",
+                                MetricType::Gauge)),
+        db.import_compaction_running ? 1 : 0);
     Add(out.emplace_back(Family("ttpgraph_rocksdb_stalls_total", "Write slowdowns and stops since the store opened",
                                 MetricType::Counter)),
         db.write_stalls);

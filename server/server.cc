@@ -27,6 +27,7 @@
 #include "server/taxii.h"
 #include "server/token_service.h"
 #include "server/extension_service.h"
+#include "server/core/import_gate.h"
 #include "server/core/tokens.h"
 #include "storage/strings.h"
 
@@ -125,6 +126,7 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
   StoreOptions so;
   so.path = options.data_dir;
   so.disk_faults = options.disk_faults;
+  so.after_compaction = core::ReleaseFreeMemory;  // what the compaction read and wrote goes back to the OS
   auto open_start = std::chrono::steady_clock::now();
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();

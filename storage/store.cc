@@ -108,6 +108,10 @@ struct Store::Ingest {
     }
     cv.notify_all();
   }
+  bool Busy() {
+    std::lock_guard<std::mutex> lock(mu);
+    return compact_pending || compacting;
+  }
   void WaitIdle() {
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return (!compact_pending && !compacting) || !compactor.joinable(); });
@@ -281,7 +285,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   // import must not slow the queries that follow it on a 2-core machine.
   rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::LOW, rocksdb::CpuPriority::kLow);
   Store* raw = store.get();
-  ingest->Start([raw] { raw->CompactImported(); });
+  ingest->Start([raw, after = options.after_compaction] {
+    raw->CompactImported();
+    if (after) after();
+  });
   store->ingest_ = std::move(ingest);
   store->health_->Start(raw, options.resume_interval_ms);
   // Imported files still uncompressed (a close stopped their compaction): compress them now.
@@ -871,6 +878,7 @@ Store::EngineStats Store::Stats() const {
     s.pending_compaction_bytes = v;
   if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) s.memtable_bytes = v;
   if (db_->GetIntProperty(rocksdb::DB::Properties::kBackgroundErrors, &v)) s.background_errors = v;
+  s.import_compaction_running = ingest_->Busy();
   for (rocksdb::ColumnFamilyHandle* cf : handles_) {
     std::map<std::string, std::string> stats;
     if (!db_->GetMapProperty(cf, rocksdb::DB::Properties::kCFStats, &stats)) continue;

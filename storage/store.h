@@ -171,6 +171,7 @@ class Store {
     uint64_t memtable_bytes = 0;           // rocksdb.cur-size-all-mem-tables
     uint64_t write_stalls = 0;             // slowdowns and stops since open (cfstats io_stalls.total_*)
     uint64_t background_errors = 0;        // rocksdb.background-errors since open
+    bool import_compaction_running = false; // the compaction after an import is asked for or running
   };
   EngineStats Stats() const;
   // Blocks until the background compaction that compresses imported files

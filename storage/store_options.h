@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,10 @@ struct StoreOptions {
   // After a write failed for lack of space or an I/O error, how often the
   // store probes the disk and resumes writes (ResumeWrites). Default: 1000.
   int resume_interval_ms = 1000;
+  // Called on the store's compaction thread each time the compaction that
+  // compresses imported table files ends (it reads and rewrites every imported
+  // byte). ttpgraphd hands the memory it freed back to the OS. Default: none.
+  std::function<void()> after_compaction;
   // Tests only: a switch that makes the disk fail (storage/disk_faults.h).
   // ttpgraphd never sets it. Default: null (the plain file system).
   std::shared_ptr<DiskFaults> disk_faults;

@@ -159,6 +159,7 @@ grpc_server_handled counter
 grpc_server_handling_seconds histogram
 ttpgraph_import_seconds histogram
 ttpgraph_rocksdb_pending_compaction_bytes gauge
+ttpgraph_rocksdb_import_compaction_running gauge
 ttpgraph_rocksdb_stalls counter
 LIST
 check "every series and grpc_code deploy/grafana/ttpgraph.json queries is exported" "" \
