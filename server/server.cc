@@ -220,7 +220,8 @@ absl::StatusOr<std::unique_ptr<TtpgraphServer>> TtpgraphServer::Start(const Serv
     return absl::UnavailableError(Cat("cannot listen on ", options.listen, " (address in use or invalid)"));
   s->knowledge_service_->Serve(s->queries_.get());
   s->queries_->Start();
-  s->taxii_ = std::make_unique<core::Taxii>(&app);  // more collection sources: AddSource here
+  s->taxii_ = std::make_unique<core::Taxii>(&app);  // the releases' collections; more sources: AddSource here
+  s->taxii_->AddSource(std::make_unique<core::ViewCollections>(&app));
   if (http) {
     auto listener =
         HttpListener::Start(HttpListenOptions{options.http_listen, options.https_listen, options.tls_cert, options.tls_key});

@@ -631,7 +631,9 @@ absl::StatusOr<std::vector<ViewObject>> ViewObjects(Application& app, const Call
                                            "' and may not read another's extensions"));
   TTP_ASSIGN_OR_RETURN(Loaded l, Load(app, org, name));
   TTP_ASSIGN_OR_RETURN(auto history, app.extensions().History(org, name, ""));
-  return Merge(app, l, /*merged=*/true, &history);
+  TTP_ASSIGN_OR_RETURN(auto objects, Merge(app, l, /*merged=*/true, &history));
+  for (auto& o : objects) o.json = As21(o.json);
+  return objects;
 }
 
 }  // namespace ttpgraph::core

@@ -114,7 +114,7 @@ absl::StatusOr<std::string> ExportExtension(Application& app, const OrgId& org, 
 absl::StatusOr<std::string> ExtensionCollectionIndex(Application& app, const OrgId& org, const std::string& name,
                                                      const std::string& url);
 
-// ---- For TAXII (issue 12, one collection per extension view; wired by the lead) ----
+// ---- For TAXII (issue 12: one collection per extension view, core/taxii.h ViewCollections) ----
 //
 // A view the caller may read: admins every organization's extensions, editors
 // and readers their own organization's.
@@ -127,7 +127,8 @@ struct ReadableView {
 absl::StatusOr<std::vector<ReadableView>> ReadableViews(Application& app, const Caller& caller);
 // The merged objects of one view (base release with the extension's versions
 // in place, plus its own objects), each with the date it was added to the view
-// (the extension's objects: their last change; the release's: its import).
+// (the extension's objects: their last change; the release's: its import),
+// as STIX 2.1 (spec_version added to ATT&CK's 2.0 objects, as in the export).
 // PERMISSION_DENIED when the caller may not read it.
 struct ViewObject {
   std::string stix_id;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "absl/time/time.h"
+#include "server/core/extensions.h"
 #include "storage/status_macros.h"
 #include "storage/strings.h"
 
@@ -121,6 +122,29 @@ uint64_t ReleaseIncarnation(const ReleaseInfo& r) {
   return Fnv(Fnv(Fnv(1469598103934665603ull, r.id.Name()), std::to_string(r.imported_at_unix_ms)), r.content_sha256);
 }
 
+// The TAXII fields of one object's JSON; `where` names it in an error.
+absl::StatusOr<TaxiiObject> DescribeObject(simdjson::dom::parser& parser, std::string_view json,
+                                           const std::string& default_spec, int64_t date_added_ms,
+                                           std::string_view where) {
+  simdjson::dom::object obj;
+  if (parser.parse(json.data(), json.size()).get(obj) != simdjson::SUCCESS)
+    return absl::DataLossError(Cat("stored object ", where, " is not JSON"));
+  auto field = [&obj](const char* name) {
+    std::string_view v;
+    return obj[name].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+  };
+  TaxiiObject o;
+  o.id = field("id");
+  o.type = field("type");
+  o.version = field("modified");
+  if (o.version.empty()) o.version = field("created");
+  if (o.version.empty()) o.version = FormatTaxiiTime(date_added_ms);
+  o.spec_version = field("spec_version");
+  if (o.spec_version.empty()) o.spec_version = default_spec;
+  o.date_added_ms = date_added_ms;
+  return o;
+}
+
 absl::StatusOr<std::vector<TaxiiObject>> IndexRelease(const Store& store, const ReleaseInfo& r) {
   TTP_ASSIGN_OR_RETURN(std::vector<StoredObject> stored, store.LoadReleaseObjects(r.id));
   const std::string default_spec = r.spec_version.empty() ? "2.0" : r.spec_version;
@@ -128,28 +152,45 @@ absl::StatusOr<std::vector<TaxiiObject>> IndexRelease(const Store& store, const 
   objects.reserve(stored.size());
   simdjson::dom::parser parser;
   for (auto& s : stored) {
-    simdjson::dom::object obj;
-    if (parser.parse(s.json).get(obj) != simdjson::SUCCESS)
-      return absl::DataLossError(Cat("stored object ", s.key, " of ", r.id.Name(), " is not JSON"));
-    auto field = [&obj](const char* name) {
-      std::string_view v;
-      return obj[name].get_string().get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
-    };
-    TaxiiObject o;
-    o.id = field("id");
-    o.type = field("type");
-    o.version = field("modified");
-    if (o.version.empty()) o.version = field("created");
-    if (o.version.empty()) o.version = FormatTaxiiTime(r.imported_at_unix_ms);
-    o.spec_version = field("spec_version");
-    if (o.spec_version.empty()) o.spec_version = default_spec;
-    o.date_added_ms = r.imported_at_unix_ms;
+    TTP_ASSIGN_OR_RETURN(TaxiiObject o, DescribeObject(parser, s.json, default_spec, r.imported_at_unix_ms,
+                                                       Cat(s.key, " of ", r.id.Name())));
     o.ref = std::move(s.key);
     objects.push_back(std::move(o));
     s.json = std::string();  // hand the bytes back as we go
   }
   SortCollectionObjects(&objects);
   return objects;
+}
+
+// A view's objects with their JSON, held in memory (a view is merged per
+// request; the store holds no such collection).
+class ViewContent final : public CollectionContent {
+ public:
+  ViewContent(std::vector<TaxiiObject> objects, std::vector<std::string> json, uint64_t incarnation, std::string name)
+      : CollectionContent(std::move(objects), incarnation), json_(std::move(json)), name_(std::move(name)) {}
+  absl::StatusOr<std::vector<std::string>> Json(const std::vector<size_t>& indexes) const override {
+    std::vector<std::string> out;
+    out.reserve(indexes.size());
+    for (size_t i : indexes) out.push_back(json_[i]);
+    return out;
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::vector<std::string> json_;  // in the order of objects()
+  std::string name_;
+};
+
+std::string ViewName(const ReadableView& v) { return Cat(v.org, "/", v.name); }
+std::string ViewCollectionId(const std::string& org, const std::string& name) {
+  return CollectionIdFor(Cat("view:", org, "/", name));  // a release name has no '/': no collision
+}
+
+TaxiiCollection ViewCollection(const ReadableView& v) {
+  return {ViewCollectionId(v.org, v.name), ViewName(v),
+          Cat("Extension view ", ViewName(v), " (version ", v.version, ") on ", v.base_release,
+              ": the release's objects with the extension's versions in place, and its own objects, as STIX 2.1"),
+          {"2.1"}};
 }
 
 }  // namespace
@@ -273,6 +314,84 @@ absl::StatusOr<std::shared_ptr<const CollectionContent>> ReleaseCollections::Ope
   recent_.remove_if([&](const auto& c) { return static_cast<const ReleaseContent&>(*c).name() == name; });
   recent_.push_front(content);
   if (recent_.size() > kMaxIndexes) recent_.pop_back();
+  return content;
+}
+
+// ---- ViewCollections
+
+absl::StatusOr<std::vector<TaxiiCollection>> ViewCollections::List(const Caller& caller) {
+  TTP_ASSIGN_OR_RETURN(std::vector<ReadableView> views, ReadableViews(*app_, caller));
+  std::vector<TaxiiCollection> out;
+  for (const auto& v : views) out.push_back(ViewCollection(v));
+  return out;
+}
+
+absl::StatusOr<ReadableView> ViewCollections::View(const Caller& caller, std::string_view id) {
+  TTP_ASSIGN_OR_RETURN(std::vector<ReadableView> views, ReadableViews(*app_, caller));
+  for (auto& v : views)
+    if (ViewCollectionId(v.org, v.name) == id) return std::move(v);
+  if (caller.role != Role::kAdmin) {  // another organization's view?
+    TTP_ASSIGN_OR_RETURN(auto orgs, app_->orgs().ListOrgs());
+    for (const auto& org : orgs) {
+      if (org.id == caller.org) continue;
+      TTP_ASSIGN_OR_RETURN(auto extensions, app_->extensions().List(OrgId(org.id)));
+      for (const auto& e : extensions)
+        if (ViewCollectionId(e.org, e.name) == id)
+          return absl::PermissionDeniedError(Cat("collection ", id, " is a view of another organization's extension; "
+                                                 "this token is for organization '", caller.org, "'"));
+    }
+  }
+  return absl::NotFoundError(Cat("no collection ", id));
+}
+
+absl::StatusOr<TaxiiCollection> ViewCollections::Find(const Caller& caller, std::string_view id) {
+  TTP_ASSIGN_OR_RETURN(ReadableView v, View(caller, id));
+  return ViewCollection(v);
+}
+
+absl::StatusOr<std::shared_ptr<const CollectionContent>> ViewCollections::Open(const Caller& caller,
+                                                                               std::string_view id) {
+  TTP_ASSIGN_OR_RETURN(ReadableView v, View(caller, id));
+  const std::string name = ViewName(v);
+  // The content changes with the extension (its version and last change) and with its base release.
+  uint64_t incarnation = Fnv(Fnv(Fnv(1469598103934665603ull, name), std::to_string(v.version)),
+                             std::to_string(v.updated_at_unix_ms));
+  if (auto ref = ReleaseRef::Parse(v.base_release); ref.ok())
+    if (auto id_ = app_->store().Resolve(*ref); id_.ok())
+      if (auto base = app_->store().GetRelease(*id_); base.ok()) incarnation ^= ReleaseIncarnation(*base);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = recent_.begin(); it != recent_.end(); ++it) {
+      const auto& content = static_cast<const ViewContent&>(**it);
+      if (content.name() != name) continue;
+      if (content.incarnation() != incarnation) {  // edited since
+        recent_.erase(it);
+        break;
+      }
+      recent_.splice(recent_.begin(), recent_, it);
+      return recent_.front();
+    }
+  }
+  // Merged outside the lock: two first readers may both merge; one is kept.
+  TTP_ASSIGN_OR_RETURN(std::vector<ViewObject> merged, ViewObjects(*app_, caller, OrgId(v.org), v.name));
+  std::vector<TaxiiObject> objects;
+  objects.reserve(merged.size());
+  simdjson::dom::parser parser;
+  for (size_t i = 0; i < merged.size(); ++i) {
+    TTP_ASSIGN_OR_RETURN(TaxiiObject o, DescribeObject(parser, merged[i].json, "2.1", merged[i].date_added_unix_ms,
+                                                       Cat(merged[i].stix_id, " of view ", name)));
+    o.ref = std::to_string(i);
+    objects.push_back(std::move(o));
+  }
+  SortCollectionObjects(&objects);
+  std::vector<std::string> json;
+  json.reserve(objects.size());
+  for (const TaxiiObject& o : objects) json.push_back(std::move(merged[std::stoul(o.ref)].json));
+  auto content = std::make_shared<const ViewContent>(std::move(objects), std::move(json), incarnation, name);
+  std::lock_guard<std::mutex> lock(mu_);
+  recent_.remove_if([&](const auto& c) { return static_cast<const ViewContent&>(*c).name() == name; });
+  recent_.push_front(content);
+  if (recent_.size() > kMaxViews) recent_.pop_back();
   return content;
 }
 

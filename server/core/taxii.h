@@ -4,24 +4,17 @@
 // into TAXII envelopes, headers and error messages.
 //
 // Collections come from CollectionSources, asked in the order they were added.
-// The server installs one, ReleaseCollections: one collection per stored MITRE
-// release. To serve more (one collection per extension view, say), implement
-// CollectionSource and AddSource() it in TtpgraphServer::Start (server/server.cc
-// marks the line), before the listener serves:
-//
-//   class ViewCollections final : public core::CollectionSource {
-//     // List: the views `caller` may read (core/extensions.h), each with a
-//     //   stable id (a UUID v5 of the view's name, like CollectionIdFor).
-//     // Find/Open: NOT_FOUND for an id that is not a view (the next source is
-//     //   asked), PERMISSION_DENIED for a view of another organization.
-//     // Open: the view's merged objects, each with its own date added, sorted
-//     //   with SortCollectionObjects, their JSON kept in memory (`ref` is
-//     //   whatever finds it again; Json answers from it) and an incarnation
-//     //   that changes with the view's version.
-//   };
+// Taxii installs ReleaseCollections (one collection per stored MITRE release);
+// the server adds ViewCollections (one per extension view) in
+// TtpgraphServer::Start, before the listener serves. Another source implements
+// CollectionSource the same way: List the collections a caller may read, each
+// with a stable id (CollectionIdFor); Find/Open answer NOT_FOUND for an id that
+// is not theirs (the next source is asked) and PERMISSION_DENIED for one the
+// caller may not read; Open returns content sorted with SortCollectionObjects
+// and an incarnation that changes with it.
 //
 //   core::Taxii taxii(&app);                  // with ReleaseCollections
-//   taxii.AddSource(std::make_unique<ViewCollections>(&app));
+//   taxii.AddSource(std::make_unique<core::ViewCollections>(&app));
 //   TTP_ASSIGN_OR_RETURN(core::Caller who, taxii.Authenticate("Bearer ttpg_..."));
 //   TTP_ASSIGN_OR_RETURN(core::TaxiiPage page, taxii.Objects(who, collection_id, query));
 //   TTP_ASSIGN_OR_RETURN(std::vector<std::string> json, taxii.Json(page));
@@ -45,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/application.h"
+#include "server/core/extensions.h"
 #include "server/core/identity.h"
 
 namespace ttpgraph::core {
@@ -131,6 +125,31 @@ class ReleaseCollections final : public CollectionSource {
  private:
   absl::StatusOr<ReleaseInfo> Release(std::string_view id) const;
   Store* store_;
+  std::mutex mu_;
+  std::list<std::shared_ptr<const CollectionContent>> recent_;  // most recently opened first
+};
+
+// One collection per extension view the caller may read (core/extensions.h),
+// titled ORG/NAME, with the id CollectionIdFor("view:ORG/NAME"): the view's
+// merged objects (the base release's with the extension's versions in place,
+// then the extension's own), all as STIX 2.1, each added at its last change in
+// the extension (the release's objects at the release's import). Admins read
+// every organization's views, other roles their own organization's; another
+// organization's view answers PERMISSION_DENIED. The content of the last
+// kMaxViews views opened is kept with its JSON (~45 MB for a view on
+// enterprise 18.1) and merged again once the extension or its base release
+// changes.
+class ViewCollections final : public CollectionSource {
+ public:
+  static constexpr size_t kMaxViews = 2;
+  explicit ViewCollections(Application* app) : app_(app) {}
+  absl::StatusOr<std::vector<TaxiiCollection>> List(const Caller& caller) override;
+  absl::StatusOr<TaxiiCollection> Find(const Caller& caller, std::string_view id) override;
+  absl::StatusOr<std::shared_ptr<const CollectionContent>> Open(const Caller& caller, std::string_view id) override;
+
+ private:
+  absl::StatusOr<ReadableView> View(const Caller& caller, std::string_view id);
+  Application* app_;
   std::mutex mu_;
   std::list<std::shared_ptr<const CollectionContent>> recent_;  // most recently opened first
 };

@@ -15,7 +15,8 @@ Every object paged must equal the bundle's object (the server serves them as imp
 collection id must be the UUID v5 of the release name in ttpgraph's namespace, computed here.
 
 Usage: taxii_client.py --base https://localhost:PORT --token-file F --bundle B.json.gz --release R
-       [--ca CA.pem] [--plain-base http://127.0.0.1:PORT] [--other-token-file F]
+       [--ca CA.pem] [--plain-base http://127.0.0.1:PORT]
+       taxii_client.py ... --view ORG/NAME --merged-export MERGED.json [--other-token-file F]
 Prints PASS/FAIL lines; exits 1 when any check failed.
 """
 import argparse
@@ -94,6 +95,41 @@ def page_all(client, url, params, what):
         p = dict(params, next=env["next"])
 
 
+def view_checks(c, root, title, export_path, other):
+    """The collection of extension view `title` (ORG/NAME): listed with its id (the UUID v5 of
+    "view:ORG/NAME"), every object paged at limit 1000 equal to the merged export's (the same
+    STIX 2.1 JSON, the export's x-mitre-collection aside), the extension's objects added after
+    the release's; `other` (a client of another organization) neither lists nor reads it."""
+    export = json.load(open(export_path))
+    want = {o["id"]: o for o in export["objects"] if o["type"] != "x-mitre-collection"}
+    ns = uuid.uuid5(uuid.NAMESPACE_URL, "ttpgraph:taxii:release")
+    want_id = str(uuid.uuid5(ns, "view:" + title))
+    _, colls = c.get(root + "collections/")
+    mine = [x for x in colls.get("collections", []) if x["title"] == title]
+    check(f"view collection {title} listed once", len(mine) == 1, json.dumps(colls)[:300])
+    check("view collection id: UUID v5 of view:ORG/NAME", mine and mine[0]["id"] == want_id, mine)
+    check("view collection: STIX 2.1", mine and mine[0]["media_types"] == ["application/stix+json;version=2.1"], mine)
+    curl = f"{root}collections/{want_id}/"
+    objects, pages = page_all(c, curl + "objects/", {"limit": 1000}, "view objects")
+    check(f"view objects: {len(want)} paged in {(len(want) + 999) // 1000} pages",
+          len(objects) == len(want) and pages == (len(want) + 999) // 1000, f"{len(objects)} in {pages}")
+    differ = [o["id"] for o in objects if want.get(o["id"]) != o]
+    check("view objects: each equals the merged export's", not differ, differ[:3])
+    manifest, _ = page_all(c, curl + "manifest/", {"limit": 1000}, "view manifest")
+    dates = sorted({m["date_added"] for m in manifest})
+    check("view manifest: the release's objects, then the extension's, added later", len(dates) >= 2 and all(
+        rfc3339(d) for d in dates), dates[:5])
+    late = [m["id"] for m in manifest if m["date_added"] != dates[0]]
+    check("view: the extension's objects come last", [o["id"] for o in objects][-len(late):] == late if late else False,
+          late[:3])
+    if other is not None:
+        _, theirs = other.get(root + "collections/")
+        check("another organization does not list the view",
+              all(x["title"] != title for x in theirs.get("collections", [])), json.dumps(theirs)[:300])
+        _, body = other.get(curl + "objects/", expect=403)
+        check("another organization reading the view: 403", body.get("http_status") == "403", json.dumps(body))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True)
@@ -102,6 +138,9 @@ def main():
     ap.add_argument("--release", required=True)
     ap.add_argument("--ca")
     ap.add_argument("--plain-base")
+    ap.add_argument("--view", help="ORG/NAME: check that view's collection instead of the release's")
+    ap.add_argument("--merged-export", help="with --view: the extension's merged export (ttpctl extension export --merged)")
+    ap.add_argument("--other-token-file", help="with --view: a token of another organization")
     a = ap.parse_args()
     token = open(a.token_file).read().strip()
     verify = a.ca if a.ca else True
@@ -120,6 +159,11 @@ def main():
     _, api = c.get(root)
     check("API root: versions", api.get("versions") == [MEDIA], json.dumps(api))
     check("API root: max_content_length is an integer", isinstance(api.get("max_content_length"), int), json.dumps(api))
+    if a.view:
+        other = Taxii(open(a.other_token_file).read().strip(), verify) if a.other_token_file else None
+        view_checks(c, root, a.view, a.merged_export, other)
+        print(f"{failures} failed")
+        return 1 if failures else 0
     _, colls = c.get(root + "collections/")
     ns = uuid.uuid5(uuid.NAMESPACE_URL, "ttpgraph:taxii:release")
     want_id = str(uuid.uuid5(ns, a.release))

@@ -3,7 +3,9 @@
 # that follows the specification to the letter (taxii_client.py: discovery, API root, collections,
 # every object paged to the end and compared with the bundle, manifest, added_after, match filters,
 # an object and its versions, the date headers, and the errors 401/403/404/406/400):
-#   1. over plain HTTP (--http-listen) on a server without TLS;
+#   1. over plain HTTP (--http-listen) on a server without TLS; then an extension view's collection
+#      (acme/main with a custom technique, group and an edited G0016), paged and compared with the
+#      extension's merged export, and refused to another organization's reader;
 #   2. over HTTPS (--https-listen, the gRPC --tls-cert/--tls-key, the test CA), the same server
 #      restarted on its data; TAXII on its plain port answers 403 while /healthz and /metrics stay
 #      plain, as before;
@@ -39,6 +41,17 @@ HTTP_PORT=$(free_port)
 start_server --http-listen "127.0.0.1:$HTTP_PORT" || { fail "server did not start"; cat "$WORK/server.log"; finish; }
 T release import "$BUNDLE" >/dev/null && pass "enterprise 18.1 imported" || fail "import"
 run_client http --base "http://127.0.0.1:$HTTP_PORT"
+# An extension view: its collection pages the merged export's objects; another organization's
+# reader neither lists nor reads it.
+python3 "$SRC/tests/e2e/extension_oracle.py" make-bundle "$BUNDLE" "$WORK/acme.json"
+{ T org create acme --release enterprise-attack@18.1 && T org create beta --release enterprise-attack@18.1 &&
+  T --org acme extension create main --release 18.1 --prefix ACME &&
+  T --org acme extension import main "$WORK/acme.json" && T --org acme extension set main G0016 x_acme_sector=finance &&
+  T --org acme extension export main --merged --output "$WORK/merged.json" &&
+  T token create --role reader --org beta >"$WORK/beta.token"; } >"$WORK/view.out" 2>&1 &&
+  pass "extension acme/main made and exported" || fail "extension acme/main: $(cat "$WORK/view.out")"
+run_client view --base "http://127.0.0.1:$HTTP_PORT" --view acme/main --merged-export "$WORK/merged.json" \
+  --other-token-file "$WORK/beta.token"
 stop_server
 check "plain server stopped" 0 "$STOP_RC"
 

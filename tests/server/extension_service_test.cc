@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "server/core/taxii.h"
+#include "server/server.h"
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
@@ -322,6 +324,100 @@ TEST_F(ExtensionServiceTest, ExportIsACollectionBundleThatImportsBack) {
   simdjson::dom::element version = idx["collections"].at(0)["versions"].at(0);
   EXPECT_EQ(std::string_view(version["version"].get_string()), "2.0");
   EXPECT_EQ(std::string_view(version["url"].get_string()), "https://cti.acme.example/exp.json");
+}
+
+// TAXII (core/taxii.h ViewCollections): one collection per extension view the
+// caller may read, holding the merged view as STIX 2.1, the extension's objects
+// added at their last change; another organization's view is PERMISSION_DENIED;
+// an edit makes a new content (a `next` of the old one is refused).
+TEST_F(ExtensionServiceTest, TaxiiServesOneCollectionPerView) {
+  ASSERT_OK(Create("acme", "taxii", "ACME"));
+  v1::ImportExtensionObjectsResponse r;
+  ASSERT_OK(Import("acme", "taxii", {"acme-main.json"}, &r));
+  core::Taxii& taxii = server_->server().taxii();
+  ASSERT_OK_AND_ASSIGN(core::Caller admin, taxii.Authenticate("Bearer " + server_->admin_token()));
+  const std::string id = core::CollectionIdFor("view:acme/taxii");
+  ASSERT_OK_AND_ASSIGN(auto listed, taxii.Collections(admin));
+  std::map<std::string, core::TaxiiCollection> by_title;
+  for (auto& c : listed) by_title[c.title] = c;
+  ASSERT_EQ(by_title.count("acme/taxii"), 1u);
+  EXPECT_EQ(by_title["acme/taxii"].id, id);
+  EXPECT_THAT(by_title["acme/taxii"].spec_versions, ElementsAre("2.1"));
+  EXPECT_THAT(by_title["acme/taxii"].description, HasSubstr("on enterprise-attack@18.0"));
+
+  // Every object of the view, paged by 9: MITRE's 70 with G0001 in the extension's version, plus its 4.
+  core::TaxiiQuery q;
+  q.limit = 9;
+  std::map<std::string, std::string> paged;
+  std::map<std::string, int64_t> added;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(core::TaxiiPage page, taxii.Objects(admin, id, q));
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> json, taxii.Json(page));
+    for (size_t k = 0; k < page.indexes.size(); ++k) {
+      const core::TaxiiObject& o = page.content->objects()[page.indexes[k]];
+      EXPECT_EQ(o.spec_version, "2.1") << o.id;
+      EXPECT_TRUE(paged.emplace(o.id, json[k]).second) << o.id << " twice";
+      added[o.id] = o.date_added_ms;
+    }
+    if (!page.more) break;
+    q.next = page.next;
+  }
+  EXPECT_EQ(paged.size(), 74u);
+  simdjson::dom::parser parser;
+  for (auto& [stix_id, json] : paged) {
+    std::string_view spec;
+    ASSERT_EQ(parser.parse(json)["spec_version"].get_string().get(spec), simdjson::SUCCESS) << json;
+    EXPECT_EQ(spec, "2.1");
+  }
+  EXPECT_THAT(paged[kG0001], HasSubstr("x_acme_sector"));
+  EXPECT_THAT(paged[kCustomTech], HasSubstr("ACME-T0001"));
+  EXPECT_THAT(paged[kCustomGroup], HasSubstr("ACME-G0001"));
+  // MITRE's objects were added at the release's import, the extension's at their change, later.
+  ASSERT_OK_AND_ASSIGN(ReleaseInfo release,
+                       server_->server().store()->GetRelease(ReleaseId{"enterprise-attack", *Version::Parse("18.0")}));
+  int64_t at_import = 0;
+  for (auto& [stix_id, ms] : added) at_import += ms == release.imported_at_unix_ms;
+  EXPECT_EQ(at_import, 70 - 1);  // all but G0001, whose version is the extension's
+  EXPECT_GE(added[kCustomTech], release.imported_at_unix_ms);
+  EXPECT_GE(added[kG0001], release.imported_at_unix_ms);
+  // The release's own collection still serves MITRE's G0001, without the edit.
+  core::TaxiiQuery one;
+  one.ids = {kG0001};
+  ASSERT_OK_AND_ASSIGN(core::TaxiiPage mitre, taxii.Objects(admin, core::CollectionIdFor("enterprise-attack@18.0"), one));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> mitre_json, taxii.Json(mitre));
+  ASSERT_EQ(mitre_json.size(), 1u);
+  EXPECT_THAT(mitre_json[0], ::testing::Not(HasSubstr("x_acme_sector")));
+
+  // An edit: a new content; the old `next` is refused, the new one lists the field.
+  core::TaxiiQuery first;
+  first.limit = 1;
+  ASSERT_OK_AND_ASSIGN(core::TaxiiPage before, taxii.Objects(admin, id, first));
+  v1::SetExtensionFieldResponse set;
+  ASSERT_OK(Set("acme", "taxii", "G0001", "x_acme_tier", "2", false, &set));
+  first.next = before.next;
+  EXPECT_THAT(taxii.Objects(admin, id, first), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("changed")));
+  ASSERT_OK_AND_ASSIGN(core::TaxiiPage edited, taxii.Objects(admin, id, one));
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> edited_json, taxii.Json(edited));
+  ASSERT_EQ(edited_json.size(), 1u);
+  EXPECT_THAT(edited_json[0], HasSubstr("x_acme_tier"));
+
+  // Tenants: acme's reader sees acme's views; beta's reader neither lists nor reads them.
+  auto caller = [&](v1::TokenRole role, const std::string& org) {
+    v1::CreateTokenRequest req;
+    req.set_role(role);
+    req.set_org_id(org);
+    v1::CreateTokenResponse resp;
+    EXPECT_OK(client().Call(&v1::TokenService::Stub::CreateToken, req, &resp));
+    return taxii.Authenticate("Bearer " + resp.secret());
+  };
+  ASSERT_OK_AND_ASSIGN(core::Caller acme_reader, caller(v1::TOKEN_ROLE_READER, "acme"));
+  ASSERT_OK(taxii.Collection(acme_reader, id).status());
+  ASSERT_OK_AND_ASSIGN(core::Caller beta_reader, caller(v1::TOKEN_ROLE_READER, "beta"));
+  ASSERT_OK_AND_ASSIGN(auto beta_listed, taxii.Collections(beta_reader));
+  for (auto& c : beta_listed) EXPECT_NE(c.title.rfind("acme/", 0), 0u) << c.title;
+  EXPECT_THAT(taxii.Objects(beta_reader, id, q), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("'beta'")));
+  EXPECT_THAT(taxii.Collection(beta_reader, core::CollectionIdFor("view:acme/none")),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNothing) {
