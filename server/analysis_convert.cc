@@ -149,6 +149,13 @@ void ToProto(const core::GapAnswer& a, bool first_page, size_t begin, size_t end
       const Node& asked = g.node(res.asked);
       ToProto(g, asked.attack_id.empty() ? asked.stix_id : asked.attack_id, res, out->add_resolutions());
     }
+    for (const core::ExtensionGroup& c : a.custom_groups) {
+      auto* o = out->add_custom_groups();
+      o->set_attack_id(c.attack_id);
+      o->set_stix_id(c.stix_id);
+      o->set_name(c.name);
+      o->set_type("intrusion-set");
+    }
   }
   for (size_t i = begin; i < end; ++i) {
     const ttpgraph::Gap& gap = r.gaps[i];
@@ -235,8 +242,8 @@ absl::StatusOr<std::vector<std::string>> SelectedGroupIds(const v1::ThreatSelect
       return absl::UnimplementedError(
           Cat("threat.custom_property: selecting groups by a custom property (",
               threat.custom_property().property().empty() ? std::string("x_...") : threat.custom_property().property(),
-              ") needs custom extensions, which this server does not support yet; select groups by id "
-              "(threat.groups) or all groups (threat.all_groups)"));
+              ") is answered by GetGap and GetGapLayer; here select groups by id (threat.groups) or all groups "
+              "(threat.all_groups)"));
     case v1::ThreatSelection::SELECTION_NOT_SET:
       break;
   }

@@ -32,11 +32,16 @@ std::string PathsText(const UsagePaths& p) {
   return Join(out, ", ");
 }
 
-// The gap request as the application floor takes it; INVALID_ARGUMENT (or
-// UNIMPLEMENTED for a custom-property selection) before anything is read.
+// The gap request as the application floor takes it; INVALID_ARGUMENT before
+// anything is read (a custom-property selection is checked by core::Gap).
 absl::StatusOr<core::GapQuery> GapQueryOf(const v1::GapRequest& req) {
   core::GapQuery q;
-  TTP_ASSIGN_OR_RETURN(q.group_ids, SelectedGroupIds(req.threat()));
+  if (req.threat().selection_case() == v1::ThreatSelection::kCustomProperty) {
+    const v1::CustomPropertySelector& where = req.threat().custom_property();
+    q.where = core::GapQuery::Where{where.property(), {where.values().begin(), where.values().end()}};
+  } else {
+    TTP_ASSIGN_OR_RETURN(q.group_ids, SelectedGroupIds(req.threat()));
+  }
   q.paths = PathsOf(req);
   if (absl::Status s = CheckUsagePaths(q.paths); !s.ok()) return s;
   if (req.min_groups() < 0)

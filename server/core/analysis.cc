@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "storage/status_macros.h"
 #include "storage/strings.h"
 
 namespace ttpgraph::core {
@@ -119,10 +120,28 @@ absl::StatusOr<GapAnswer> Gap(Application& app, const OrgId& org, const GapQuery
   auto usage = a.release->Usage(query.paths, limits);
   if (!usage.ok()) return usage.status();
   std::vector<NodeId> groups;
-  if (query.group_ids.empty()) {
+  std::vector<std::string> group_ids = query.group_ids;
+  if (query.where) {
+    TTP_ASSIGN_OR_RETURN(GroupsWhereAnswer where, GroupsWhere(app, org, *a.release, query.where->property,
+                                                               query.where->values));
+    a.custom_groups = std::move(where.custom_groups);
+    if (where.release_groups.empty()) {
+      std::vector<std::string> custom;
+      for (auto& c : a.custom_groups) custom.push_back(Cat(c.attack_id, " (", c.view, ")"));
+      return absl::InvalidArgumentError(Cat(
+          "threat.custom_property: no active group of ", g.id().Name(), " has ", query.where->property, " holding ",
+          Join(query.where->values, " or "),
+          where.extensions.empty() ? Cat(" (organization ", org.str(), " has no extension on ", g.id().Name(), ")")
+                                   : Cat(" (in ", g.id().Name(), " or extensions ", Join(where.extensions, ", "), ")"),
+          custom.empty() ? "" : Cat("; only custom groups do: ", Join(custom, ", "),
+                                    ", which a gap over the release does not count")));
+    }
+    group_ids = std::move(where.release_groups);
+  }
+  if (group_ids.empty()) {
     groups = (*usage)->groups();  // every active in-domain group
   } else {
-    auto resolved = ResolveGroups(g, query.group_ids, &a.resolved, limits);
+    auto resolved = ResolveGroups(g, group_ids, &a.resolved, limits);
     if (!resolved.ok()) return resolved.status();
     groups = std::move(*resolved);
   }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "graph/migration.h"
 #include "graph/overlap.h"
 #include "server/core/application.h"
+#include "server/core/extensions.h"
 #include "server/core/defense.h"
 
 namespace ttpgraph::core {
@@ -44,7 +46,14 @@ absl::StatusOr<OverlapAnswer> OverlapGroups(Application& app, std::string_view r
 // ---- gap ----
 struct GapQuery {
   std::string release;                 // "" = the organization's
-  std::vector<std::string> group_ids;  // empty = every active group
+  std::vector<std::string> group_ids;  // empty = every active group (unless `where` selects)
+  // Threat selection by a custom property (GroupsWhere, core/extensions.h):
+  // the release's groups whose property holds one of the values.
+  struct Where {
+    std::string property;
+    std::vector<std::string> values;
+  };
+  std::optional<Where> where;
   UsagePaths paths;
   int min_groups = 1;
   size_t max_recommendations = 10;
@@ -57,6 +66,9 @@ struct GapAnswer {
   std::shared_ptr<const ReleaseContext> release;
   OrgSnapshot org;
   std::vector<ActiveObject> resolved;  // revoked groups asked, and what they stand for
+  // `where`: the extensions' own groups that match too; the gap is over the
+  // release's groups, so they are named, not counted.
+  std::vector<ExtensionGroup> custom_groups;
   GapReport report;
   DefenseJoin join;
   std::vector<TechniqueDefense> defenses;  // per report.gaps entry, when join.any()

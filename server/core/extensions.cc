@@ -608,6 +608,95 @@ absl::StatusOr<std::string> ExtensionCollectionIndex(Application& app, const Org
              "}]}");
 }
 
+namespace {
+// Whether JSON value `v` holds one of `values` (see GroupsWhere).
+bool Holds(simdjson::dom::element v, const std::vector<std::string>& values) {
+  auto one = [&](simdjson::dom::element e) {
+    std::string_view text;
+    std::string owned;
+    if (e.get_string().get(text) != simdjson::SUCCESS) {
+      if (e.is_array() || e.is_object()) return false;
+      owned = simdjson::minify(e);
+      text = owned;
+    }
+    return std::find(values.begin(), values.end(), text) != values.end();
+  };
+  simdjson::dom::array list;
+  if (v.get_array().get(list) == simdjson::SUCCESS) {
+    for (simdjson::dom::element e : list)
+      if (one(e)) return true;
+    return false;
+  }
+  return one(v);
+}
+}  // namespace
+
+absl::StatusOr<GroupsWhereAnswer> GroupsWhere(Application& app, const OrgId& org, const ReleaseContext& release,
+                                              const std::string& property, const std::vector<std::string>& values) {
+  if (property.empty()) return absl::InvalidArgumentError("threat.custom_property.property: give the field (x_acme_sector)");
+  if (values.empty()) return absl::InvalidArgumentError("threat.custom_property.values: give at least one value");
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i].empty()) return absl::InvalidArgumentError(Cat("threat.custom_property.values[", i, "]: empty value"));
+  const ReleaseGraph& g = release.graph();
+  GroupsWhereAnswer out;
+  // The extensions' versions of objects, by STIX id (the later `modified` when two extensions edit one object).
+  std::unordered_map<std::string, std::pair<std::string, std::string>> edited;  // id -> (json, view)
+  std::unordered_map<std::string, std::string> edited_modified;
+  TTP_ASSIGN_OR_RETURN(std::vector<Extension> all, app.extensions().List(org));
+  for (const Extension& e : all) {
+    if (e.base_release != g.id().Name()) continue;
+    out.extensions.push_back(Cat(e.org, "/", e.name));
+    TTP_ASSIGN_OR_RETURN(std::vector<ExtensionObject> objects, app.extensions().Objects(org, e.name));
+    for (auto& o : objects) {
+      auto r = ExtractRecordFromJson(o.json);
+      if (!r.ok() || r->type != "intrusion-set") continue;
+      auto [it, fresh] = edited_modified.try_emplace(o.stix_id, r->modified);
+      if (!fresh && it->second >= r->modified) continue;
+      it->second = r->modified;
+      edited[o.stix_id] = {std::move(o.json), Cat(e.org, "/", e.name)};
+    }
+  }
+  // The release's active in-domain groups: their JSON where no extension edits them.
+  std::vector<NodeId> groups;
+  std::vector<std::string> keys;
+  for (NodeId n = 0; n < static_cast<NodeId>(g.nodes().size()); ++n) {
+    const Node& node = g.node(n);
+    if (node.type != "intrusion-set" || !node.in_domain || node.revoked || node.deprecated) continue;
+    groups.push_back(n);
+    if (!edited.count(node.stix_id)) keys.push_back(node.object_key);
+  }
+  TTP_ASSIGN_OR_RETURN(std::vector<std::string> base_json, app.store().GetReleaseObjects({g.id()}, keys));
+  simdjson::dom::parser parser;
+  auto matches = [&](const std::string& json) -> absl::StatusOr<bool> {
+    simdjson::dom::object obj;
+    if (parser.parse(json).get(obj) != simdjson::SUCCESS) return absl::DataLossError("a stored group is not JSON");
+    simdjson::dom::element v;
+    return obj[property].get(v) == simdjson::SUCCESS && Holds(v, values);
+  };
+  size_t next_base = 0;
+  for (NodeId n : groups) {
+    const Node& node = g.node(n);
+    auto it = edited.find(node.stix_id);
+    const std::string& json = it != edited.end() ? it->second.first : base_json[next_base++];
+    TTP_ASSIGN_OR_RETURN(bool hit, matches(json));
+    if (hit) out.release_groups.push_back(node.attack_id.empty() ? node.stix_id : node.attack_id);
+    if (it != edited.end()) edited.erase(it);
+  }
+  // What is left are the extensions' own groups (or edits of groups the release no longer has active).
+  for (auto& [stix_id, version] : edited) {
+    if (g.FindStix(stix_id) != kNoNode) continue;
+    TTP_ASSIGN_OR_RETURN(bool hit, matches(version.first));
+    if (!hit) continue;
+    auto r = ExtractRecordFromJson(version.first);
+    if (!r.ok()) return r.status();
+    if (r->revoked || r->deprecated) continue;
+    out.custom_groups.push_back({version.second, stix_id, r->attack_id, r->name});
+  }
+  std::sort(out.custom_groups.begin(), out.custom_groups.end(),
+            [](const ExtensionGroup& a, const ExtensionGroup& b) { return a.attack_id < b.attack_id; });
+  return out;
+}
+
 absl::StatusOr<std::vector<ReadableView>> ReadableViews(Application& app, const Caller& caller) {
   std::vector<std::string> orgs;
   if (caller.role == Role::kAdmin) {

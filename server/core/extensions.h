@@ -114,6 +114,29 @@ absl::StatusOr<std::string> ExportExtension(Application& app, const OrgId& org, 
 absl::StatusOr<std::string> ExtensionCollectionIndex(Application& app, const OrgId& org, const std::string& name,
                                                      const std::string& url);
 
+// ---- Threat selection by a custom property (gap) ----
+//
+// The groups whose `property` holds any of `values`, as the organization's
+// extensions on `release` give them: an extension's version of a group where it
+// has one, else the release's own (so MITRE's x_mitre_* fields select too). A
+// string property holds a value it equals; an array, one among its strings; a
+// number or boolean, its JSON text. `release_groups`: ATT&CK IDs of the
+// release's active in-domain groups that match; `custom_groups`: the
+// extensions' own groups that match (not in the release's graph). `extensions`
+// names the extensions read (ORG/NAME). INVALID_ARGUMENT for an empty property
+// or value.
+struct ExtensionGroup {
+  std::string view;  // ORG/NAME
+  std::string stix_id, attack_id, name;
+};
+struct GroupsWhereAnswer {
+  std::vector<std::string> release_groups;
+  std::vector<ExtensionGroup> custom_groups;
+  std::vector<std::string> extensions;
+};
+absl::StatusOr<GroupsWhereAnswer> GroupsWhere(Application& app, const OrgId& org, const ReleaseContext& release,
+                                              const std::string& property, const std::vector<std::string>& values);
+
 // ---- For TAXII (issue 12: one collection per extension view, core/taxii.h ViewCollections) ----
 //
 // A view the caller may read: admins every organization's extensions, editors

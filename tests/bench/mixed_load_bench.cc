@@ -345,10 +345,12 @@ int Mixed(const Flags& f) {
   report.Info("VmRSS after the warm-up", rss_warm / 1024.0, "MiB");
   report.Target("VmRSS at the end", rss_end / 1024.0, "MiB", 1.1 * rss_warm / 1024.0, true, "  (1.1x warm-up)");
   d.Stop();
+  // Not with --ci: compactions run at the lowest CPU priority, and on a CI machine busy with
+  // other tests the full compaction below waited minutes (ctest's timeout).
+  if (f.ci) return errors == 0 && measured_calls > 0 ? 0 : 1;
   auto [before, after] = bench::CompactedBytes(db);
   report.Info("RocksDB directory at the end", before / 1048576.0, "MiB");
   report.Info("RocksDB directory after a full compaction", after / 1048576.0, "MiB");
-  if (f.ci) return errors == 0 && measured_calls > 0 ? 0 : 1;
   return report.failures() ? 1 : 0;
 }
 

@@ -4,7 +4,7 @@
 # (a custom technique with its ID, a custom group without one: the server
 # assigns ACME-G0001), sets an x_ field on MITRE's G0016, reads the history,
 # exports the merged view, which a naive Python reader (extension_oracle.py)
-# checks: the collection first, every object STIX 2.1, the custom technique by
+# checks (and a gap selects its threat by the custom field, --groups-where): the collection first, every object STIX 2.1, the custom technique by
 # ID, the custom group's techniques, G0016's custom field. Bad inputs fail with
 # their code and leave the extension at its version; the organization document
 # carries the extension; delete removes it.
@@ -67,6 +67,22 @@ group techniques ACME-T0001,T1059.001
 G0016 x_acme_sector \"finance\""
 T --org acme extension export main --collection-index --url https://cti.acme.example/main.json >"$WORK/index.json"
 check "collection index version" "$(jq_ "$WORK/index.json" "d['collections'][0]['versions'][0]['version']")" "3.0"
+
+# ---- gap with the threat selected by a custom field ---------------------------------
+T --org acme --json gap --groups-where x_acme_sector=finance,energy >"$WORK/gap.json" \
+  && pass "gap --groups-where" || fail "gap --groups-where: $(cat "$WORK/gap.json")"
+check "gap groups: G0016, edited in the extension" "$(jq_ "$WORK/gap.json" "[g['attack_id'] for g in d['groups']]")" "['G0016']"
+check "gap names the custom group, not counted" "$(jq_ "$WORK/gap.json" "[g['attack_id'] for g in d['custom_groups']]")" \
+  "['ACME-G0001']"
+T --org acme --json gap --groups G0016 >"$WORK/gap-g0016.json"
+check "the same gap as --groups G0016" "$(jq_ "$WORK/gap.json" "(d['techniques_used'], d['blind'])")" \
+  "$(jq_ "$WORK/gap-g0016.json" "(d['techniques_used'], d['blind'])")"
+out=$(T --org acme gap --groups-where x_acme_sector=retail 2>&1); rc=$?
+check "no group holds it: INVALID_ARGUMENT" "$rc $(echo "$out" | grep -c 'INVALID_ARGUMENT.*x_acme_sector holding retail')" "1 1"
+out=$(T --org acme gap --groups-where x_acme_sector 2>&1); rc=$?
+check "--groups-where needs FIELD=VALUE" "$rc" "2"
+out=$(T --org acme gap --groups G0016 --groups-where x_acme_sector=finance 2>&1); rc=$?
+check "one threat at a time" "$rc" "2"
 
 # ---- refusals: code, message, nothing written --------------------------------------
 python3 - "$WORK" <<'PY'

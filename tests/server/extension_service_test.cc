@@ -16,6 +16,7 @@
 #include "storage/strings.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/test_env.h"
+#include "ttpgraph/v1/analysis_service.grpc.pb.h"
 #include "ttpgraph/v1/extension_service.grpc.pb.h"
 #include "ttpgraph/v1/org_service.grpc.pb.h"
 #include "ttpgraph/v1/token_service.grpc.pb.h"
@@ -418,6 +419,81 @@ TEST_F(ExtensionServiceTest, TaxiiServesOneCollectionPerView) {
   EXPECT_THAT(taxii.Objects(beta_reader, id, q), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("'beta'")));
   EXPECT_THAT(taxii.Collection(beta_reader, core::CollectionIdFor("view:acme/none")),
               StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Gap threat selection by a custom property: the release's groups whose field,
+// as the organization's extensions give it (else as the release has it), holds
+// one of the values; the extensions' own groups that match are named, not counted.
+TEST_F(ExtensionServiceTest, GapSelectsGroupsByACustomProperty) {
+  v1::CreateOrganizationRequest org;
+  org.set_org_id("sectors");
+  org.set_release("enterprise-attack@18.0");
+  v1::Organization created;
+  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, org, &created));
+  ASSERT_OK(Create("sectors", "sel", "ACME"));
+  v1::ImportExtensionObjectsResponse imported;
+  ASSERT_OK(Import("sectors", "sel", {"acme-main.json"}, &imported));
+  auto gap = [&](const std::string& org_id, const std::string& property, std::vector<std::string> values,
+                 v1::GapResponse* resp) {
+    v1::GapRequest req;
+    req.set_org_id(org_id);
+    req.mutable_threat()->mutable_custom_property()->set_property(property);
+    for (auto& v : values) req.mutable_threat()->mutable_custom_property()->add_values(v);
+    return client().Call(&v1::AnalysisService::Stub::GetGap, req, resp);
+  };
+  auto ids = [](const auto& objects) {
+    std::vector<std::string> out;
+    for (auto& o : objects) out.push_back(o.attack_id());
+    return out;
+  };
+  v1::GapResponse finance;
+  ASSERT_OK(gap("sectors", "x_acme_sector", {"finance"}, &finance));
+  EXPECT_THAT(ids(finance.groups()), ElementsAre("G0001"));
+  EXPECT_THAT(ids(finance.custom_groups()), ElementsAre("ACME-G0001"));
+  EXPECT_EQ(finance.custom_groups(0).stix_id(), kCustomGroup);
+  EXPECT_GT(finance.techniques_used(), 0);
+  // The same gap as selecting G0001 by id.
+  v1::GapRequest by_id;
+  by_id.set_org_id("sectors");
+  by_id.mutable_threat()->mutable_groups()->add_ids("G0001");
+  v1::GapResponse g0001;
+  ASSERT_OK(client().Call(&v1::AnalysisService::Stub::GetGap, by_id, &g0001));
+  EXPECT_EQ(finance.techniques_used(), g0001.techniques_used());
+  EXPECT_EQ(finance.gaps_size(), g0001.gaps_size());
+  v1::GapResponse energy;
+  ASSERT_OK(gap("sectors", "x_acme_sector", {"retail", "energy"}, &energy));
+  EXPECT_THAT(ids(energy.groups()), ElementsAre("G0001"));
+  EXPECT_EQ(energy.custom_groups_size(), 0);
+  // A field of the release's own objects selects too: G0002 is revoked, G0001 and G0003 are active.
+  v1::GapResponse domain;
+  ASSERT_OK(gap("sectors", "x_mitre_domains", {"enterprise-attack"}, &domain));
+  EXPECT_THAT(ids(domain.groups()), ElementsAre("G0001", "G0003"));
+  EXPECT_THAT(ids(domain.custom_groups()), ElementsAre("ACME-G0001"));  // it names its domain too
+
+  v1::GapResponse none;
+  EXPECT_THAT(gap("sectors", "x_acme_sector", {"retail"}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("no active group of enterprise-attack@18.0 has x_acme_sector holding retail (in "
+                                 "enterprise-attack@18.0 or extensions sectors/sel)")));
+  EXPECT_THAT(gap("sectors", "x_acme_priority", {"1"}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has x_acme_priority holding 1")));
+  EXPECT_THAT(gap("beta", "x_acme_sector", {"finance"}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("organization beta has no extension on enterprise-attack@18.0")));
+  EXPECT_THAT(gap("sectors", "", {"finance"}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threat.custom_property.property")));
+  EXPECT_THAT(gap("sectors", "x_acme_sector", {}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("threat.custom_property.values")));
+  EXPECT_THAT(gap("sectors", "x_acme_sector", {"finance", ""}, &none),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("values[1]: empty")));
+  // Overlap does not select by a custom property.
+  v1::OverlapRequest overlap;
+  overlap.set_release("enterprise-attack@18.0");
+  overlap.mutable_threat()->mutable_custom_property()->set_property("x_acme_sector");
+  overlap.mutable_threat()->mutable_custom_property()->add_values("finance");
+  v1::OverlapResponse overlapped;
+  EXPECT_THAT(client().Call(&v1::AnalysisService::Stub::GetOverlap, overlap, &overlapped),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("answered by GetGap and GetGapLayer")));
 }
 
 TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNothing) {

@@ -297,8 +297,8 @@ TEST_F(GapServiceTest, GapBadInput) {
   v1::GapRequest custom = GapReq("badgap", "", {});
   custom.mutable_threat()->mutable_custom_property()->set_property("x_org_sectors");
   custom.mutable_threat()->mutable_custom_property()->add_values("finance");
-  EXPECT_THAT(Gap(custom, &resp), StatusIs(absl::StatusCode::kUnimplemented,
-                                           HasSubstr("x_org_sectors) needs custom extensions")));
+  EXPECT_THAT(Gap(custom, &resp), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("organization badgap has no extension on enterprise-attack@1.0")));
   EXPECT_THAT(Gap(GapReq("badgap", "", {"G1001", "G9999", "G8888"}), &resp),
               StatusIs(absl::StatusCode::kNotFound, ::testing::AllOf(HasSubstr("G9999"), HasSubstr("G8888"))));
   // A revoked group answers for its successor and says so (SPEC.md "Asking about a revoked object").

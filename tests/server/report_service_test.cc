@@ -370,7 +370,7 @@ TEST_F(ReportServiceTest, EveryBadInputIsAClearErrorAndWritesNothing) {
        },
        absl::StatusCode::kInvalidArgument, {"threat.groups.ids[1]"}},
       {"custom property", [](auto* r) { r->mutable_threat()->mutable_custom_property()->set_property("x_org_sectors"); },
-       absl::StatusCode::kUnimplemented, {"x_org_sectors"}},
+       absl::StatusCode::kUnimplemented, {"x_org_sectors", "answered by GetGap"}},
       {"unknown organization", [](auto* r) { r->set_org_id("nobody"); }, absl::StatusCode::kNotFound, {"nobody"}},
       {"unknown release", [](auto* r) { r->set_release("enterprise-attack@9.9"); }, absl::StatusCode::kNotFound,
        {"enterprise-attack@9.9"}},

@@ -262,7 +262,25 @@ v1::GapRequest GapRequestFrom(const Args& a) {
   v1::GapRequest req;
   req.set_org_id(a.Org());
   req.set_release(a.Get("--release"));
-  ThreatFromFlags(a, req.mutable_threat());
+  if (a.Has("--groups-where")) {
+    if (a.Has("--groups") || a.Has("--all-groups"))
+      UsageError(a, "give one threat: --groups, --all-groups or --groups-where");
+    const std::string where = a.Get("--groups-where");
+    const size_t eq = where.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == where.size())
+      UsageError(a, "--groups-where takes FIELD=VALUE[,VALUE...], e.g. x_acme_sector=finance");
+    auto* selector = req.mutable_threat()->mutable_custom_property();
+    selector->set_property(where.substr(0, eq));
+    std::string values = where.substr(eq + 1);
+    for (size_t start = 0;;) {
+      const size_t comma = values.find(',', start);
+      selector->add_values(values.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else {
+    ThreatFromFlags(a, req.mutable_threat());
+  }
   req.set_exclude_direct(a.Has("--no-direct"));
   req.set_exclude_software(a.Has("--no-software"));
   req.set_exclude_campaigns(a.Has("--no-campaigns"));
@@ -291,6 +309,13 @@ int Gap(Client& c, const Args& a) {
          "(%d of them with no telemetry in ATT&CK)\n\n",
          resp.org_id().c_str(), resp.release().c_str(), resp.groups_size(), resp.groups_size() == 1 ? "" : "s",
          resp.techniques_used(), resp.detected(), resp.logged(), resp.blind(), resp.blind_without_telemetry());
+  if (a.Has("--groups-where")) printf("Groups (%s): %s\n", a.Get("--groups-where").c_str(), Ids(resp.groups()).c_str());
+  if (resp.custom_groups_size() > 0) {
+    std::string custom;
+    for (auto& g : resp.custom_groups()) custom += (custom.empty() ? "" : ", ") + Id(g) + " " + g.name();
+    printf("Custom groups that match too, not counted (the gap is over the release's groups): %s\n", custom.c_str());
+  }
+  if (a.Has("--groups-where") || resp.custom_groups_size() > 0) printf("\n");
   std::vector<std::vector<std::string>> rows;
   for (auto& g : resp.gaps()) {
     if (limit > 0 && g.rank() > limit) break;
@@ -393,7 +418,10 @@ void AddAnalysisCommands(CommandTable& t) {
       .Flags(overlap_flags)
       .Example("ttpctl overlap layer --release enterprise-attack@18.1 --groups G0016,G0007 --output overlap-layer.json");
   std::vector<Flag> gap_flags = {OrgFlag(), OrgReleaseFlag(), GroupsFlag("the threat: these groups"),
-                                 Switch("--all-groups", "the threat: every active group")};
+                                 Switch("--all-groups", "the threat: every active group"),
+                                 Value("--groups-where", FlagType::kString, "FIELD=VALUE[,VALUE]",
+                                       "the threat: the release's groups whose FIELD, as the organization's "
+                                       "extensions give it, holds one of the values")};
   for (Flag& f : UsagePathFlags()) gap_flags.push_back(f);
   gap_flags.push_back(Value("--min-groups", FlagType::kInt, "N", "only gaps used by at least N of the groups").Default("0", "1"));
   gap_flags.push_back(Value("--recommendations", FlagType::kInt, "N", "how many telemetry recommendations").Default("0", "10"));
@@ -409,7 +437,8 @@ void AddAnalysisCommands(CommandTable& t) {
                "would turn the most BLIND gaps into LOGGED, chosen greedily.")
       .Flags(gap_report)
       .Example("ttpctl --org acme gap --release enterprise-attack@18.1 --groups G0016,G0007")
-      .Example("ttpctl --org acme gap --all-groups --no-software --min-groups 3 --countermeasures --atomics");
+      .Example("ttpctl --org acme gap --all-groups --no-software --min-groups 3 --countermeasures --atomics")
+      .Example("ttpctl --org acme gap --groups-where x_acme_sector=finance");
   gap_flags.push_back(OutputFlag());
   t.Add("gap layer", GapLayer)
       .Summary("The gaps as an ATT&CK Navigator layer.")
