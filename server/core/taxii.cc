@@ -103,19 +103,17 @@ struct Matcher {
 // A release's index; the JSON is read from the store per page.
 class ReleaseContent final : public CollectionContent {
  public:
-  ReleaseContent(std::vector<TaxiiObject> objects, uint64_t incarnation, const Store* store, std::string name)
-      : CollectionContent(std::move(objects), incarnation), store_(store), name_(std::move(name)) {}
+  ReleaseContent(std::vector<TaxiiObject> objects, uint64_t incarnation, const Store* store)
+      : CollectionContent(std::move(objects), incarnation), store_(store) {}
   absl::StatusOr<std::vector<std::string>> Json(const std::vector<size_t>& indexes) const override {
     std::vector<std::string> keys;
     keys.reserve(indexes.size());
     for (size_t i : indexes) keys.push_back(objects()[i].ref);
     return store_->GetObjects(keys);
   }
-  const std::string& name() const { return name_; }
 
  private:
   const Store* store_;
-  std::string name_;
 };
 
 uint64_t ReleaseIncarnation(const ReleaseInfo& r) {
@@ -166,19 +164,17 @@ absl::StatusOr<std::vector<TaxiiObject>> IndexRelease(const Store& store, const 
 // request; the store holds no such collection).
 class ViewContent final : public CollectionContent {
  public:
-  ViewContent(std::vector<TaxiiObject> objects, std::vector<std::string> json, uint64_t incarnation, std::string name)
-      : CollectionContent(std::move(objects), incarnation), json_(std::move(json)), name_(std::move(name)) {}
+  ViewContent(std::vector<TaxiiObject> objects, std::vector<std::string> json, uint64_t incarnation)
+      : CollectionContent(std::move(objects), incarnation), json_(std::move(json)) {}
   absl::StatusOr<std::vector<std::string>> Json(const std::vector<size_t>& indexes) const override {
     std::vector<std::string> out;
     out.reserve(indexes.size());
     for (size_t i : indexes) out.push_back(json_[i]);
     return out;
   }
-  const std::string& name() const { return name_; }
 
  private:
   std::vector<std::string> json_;  // in the order of objects()
-  std::string name_;
 };
 
 std::string ViewName(const ReadableView& v) { return Cat(v.org, "/", v.name); }
@@ -261,6 +257,29 @@ std::string FormatTaxiiTime(int64_t unix_ms) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(unix_ms), absl::UTCTimeZone());
 }
 
+// ---- RecentContents
+
+std::shared_ptr<const CollectionContent> RecentContents::Find(const std::string& name, uint64_t incarnation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = recent_.begin(); it != recent_.end(); ++it) {
+    if (it->first != name) continue;
+    if (it->second->incarnation() != incarnation) {  // replaced or edited since
+      recent_.erase(it);
+      return nullptr;
+    }
+    recent_.splice(recent_.begin(), recent_, it);
+    return recent_.front().second;
+  }
+  return nullptr;
+}
+
+void RecentContents::Keep(const std::string& name, std::shared_ptr<const CollectionContent> content) {
+  std::lock_guard<std::mutex> lock(mu_);
+  recent_.remove_if([&](const auto& kept) { return kept.first == name; });
+  recent_.emplace_front(name, std::move(content));
+  if (recent_.size() > max_) recent_.pop_back();
+}
+
 // ---- ReleaseCollections
 
 absl::StatusOr<std::vector<TaxiiCollection>> ReleaseCollections::List(const Caller&) {
@@ -294,26 +313,11 @@ absl::StatusOr<std::shared_ptr<const CollectionContent>> ReleaseCollections::Ope
   TTP_ASSIGN_OR_RETURN(ReleaseInfo release, Release(id));
   const uint64_t incarnation = ReleaseIncarnation(release);
   const std::string name = release.id.Name();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = recent_.begin(); it != recent_.end(); ++it) {
-      const auto& content = static_cast<const ReleaseContent&>(**it);
-      if (content.name() != name) continue;
-      if (content.incarnation() != incarnation) {  // replaced since
-        recent_.erase(it);
-        break;
-      }
-      recent_.splice(recent_.begin(), recent_, it);
-      return recent_.front();
-    }
-  }
-  // Built outside the lock: two first readers may both build; one is kept.
+  if (auto kept = recent_.Find(name, incarnation)) return kept;
+  // Built outside any lock: two first readers may both build; one is kept.
   TTP_ASSIGN_OR_RETURN(std::vector<TaxiiObject> objects, IndexRelease(*store_, release));
-  auto content = std::make_shared<const ReleaseContent>(std::move(objects), incarnation, store_, name);
-  std::lock_guard<std::mutex> lock(mu_);
-  recent_.remove_if([&](const auto& c) { return static_cast<const ReleaseContent&>(*c).name() == name; });
-  recent_.push_front(content);
-  if (recent_.size() > kMaxIndexes) recent_.pop_back();
+  auto content = std::make_shared<const ReleaseContent>(std::move(objects), incarnation, store_);
+  recent_.Keep(name, content);
   return content;
 }
 
@@ -359,20 +363,8 @@ absl::StatusOr<std::shared_ptr<const CollectionContent>> ViewCollections::Open(c
   if (auto ref = ReleaseRef::Parse(v.base_release); ref.ok())
     if (auto id_ = app_->store().Resolve(*ref); id_.ok())
       if (auto base = app_->store().GetRelease(*id_); base.ok()) incarnation ^= ReleaseIncarnation(*base);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = recent_.begin(); it != recent_.end(); ++it) {
-      const auto& content = static_cast<const ViewContent&>(**it);
-      if (content.name() != name) continue;
-      if (content.incarnation() != incarnation) {  // edited since
-        recent_.erase(it);
-        break;
-      }
-      recent_.splice(recent_.begin(), recent_, it);
-      return recent_.front();
-    }
-  }
-  // Merged outside the lock: two first readers may both merge; one is kept.
+  if (auto kept = recent_.Find(name, incarnation)) return kept;
+  // Merged outside any lock: two first readers may both merge; one is kept.
   TTP_ASSIGN_OR_RETURN(std::vector<ViewObject> merged, ViewObjects(*app_, caller, OrgId(v.org), v.name));
   std::vector<TaxiiObject> objects;
   objects.reserve(merged.size());
@@ -387,11 +379,8 @@ absl::StatusOr<std::shared_ptr<const CollectionContent>> ViewCollections::Open(c
   std::vector<std::string> json;
   json.reserve(objects.size());
   for (const TaxiiObject& o : objects) json.push_back(std::move(merged[std::stoul(o.ref)].json));
-  auto content = std::make_shared<const ViewContent>(std::move(objects), std::move(json), incarnation, name);
-  std::lock_guard<std::mutex> lock(mu_);
-  recent_.remove_if([&](const auto& c) { return static_cast<const ViewContent&>(*c).name() == name; });
-  recent_.push_front(content);
-  if (recent_.size() > kMaxViews) recent_.pop_back();
+  auto content = std::make_shared<const ViewContent>(std::move(objects), std::move(json), incarnation);
+  recent_.Keep(name, content);
   return content;
 }
 

@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -101,6 +102,22 @@ class CollectionSource {
   virtual absl::StatusOr<std::shared_ptr<const CollectionContent>> Open(const Caller& caller, std::string_view id) = 0;
 };
 
+// The contents of the last `max` collections opened, by name, most recent
+// first (a collection's index or merged view, reused by the pages that follow).
+class RecentContents {
+ public:
+  explicit RecentContents(size_t max) : max_(max) {}
+  // The kept content of `name` if it is at `incarnation` (one of another
+  // incarnation is dropped), else null.
+  std::shared_ptr<const CollectionContent> Find(const std::string& name, uint64_t incarnation);
+  void Keep(const std::string& name, std::shared_ptr<const CollectionContent> content);
+
+ private:
+  const size_t max_;
+  std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<const CollectionContent>>> recent_;
+};
+
 // The stable collection id of a name: the UUID v5 of `name` in ttpgraph's
 // collection namespace (8d1f445f-effa-5189-a01d-0df883978402, itself the UUID v5
 // of "ttpgraph:taxii:release" in the URL namespace).
@@ -125,8 +142,7 @@ class ReleaseCollections final : public CollectionSource {
  private:
   absl::StatusOr<ReleaseInfo> Release(std::string_view id) const;
   Store* store_;
-  std::mutex mu_;
-  std::list<std::shared_ptr<const CollectionContent>> recent_;  // most recently opened first
+  RecentContents recent_{kMaxIndexes};
 };
 
 // One collection per extension view the caller may read (core/extensions.h),
@@ -150,8 +166,7 @@ class ViewCollections final : public CollectionSource {
  private:
   absl::StatusOr<ReadableView> View(const Caller& caller, std::string_view id);
   Application* app_;
-  std::mutex mu_;
-  std::list<std::shared_ptr<const CollectionContent>> recent_;  // most recently opened first
+  RecentContents recent_{kMaxViews};
 };
 
 inline constexpr size_t kTaxiiDefaultLimit = 1000;

@@ -40,13 +40,14 @@ class ExtensionServiceTest : public ::testing::Test {
     server_ = new testing::TestServer();
     ASSERT_OK(testing::ImportFile(server_->client(), testing::TestData("mini_attack/mini-v18.json"),
                                   "enterprise-attack", "18.0"));
-    for (const char* org : {"acme", "beta"}) {
-      v1::CreateOrganizationRequest req;
-      req.set_org_id(org);
-      req.set_release("enterprise-attack@18.0");
-      v1::Organization o;
-      ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o));
-    }
+    for (const char* org : {"acme", "beta"}) ASSERT_OK(CreateOrg(org));
+  }
+  static absl::Status CreateOrg(const std::string& org) {
+    v1::CreateOrganizationRequest req;
+    req.set_org_id(org);
+    req.set_release("enterprise-attack@18.0");
+    v1::Organization o;
+    return client().Call(&v1::OrgService::Stub::CreateOrganization, req, &o);
   }
   static void TearDownTestSuite() { delete server_; }
   static Client& client() { return server_->client(); }
@@ -93,6 +94,15 @@ class ExtensionServiceTest : public ::testing::Test {
     req.set_value(value);
     req.set_unset(unset);
     return client().Call(&Ext::SetExtensionField, req, resp);
+  }
+  // The secret of a new token of `role` for `org`.
+  static std::string TokenSecret(v1::TokenRole role, const std::string& org) {
+    v1::CreateTokenRequest req;
+    req.set_role(role);
+    req.set_org_id(org);
+    v1::CreateTokenResponse resp;
+    EXPECT_OK(client().Call(&v1::TokenService::Stub::CreateToken, req, &resp));
+    return resp.secret();
   }
   static std::map<std::string, const v1::ExtensionObject*> ById(const v1::GetExtensionResponse& r) {
     std::map<std::string, const v1::ExtensionObject*> m;
@@ -404,12 +414,7 @@ TEST_F(ExtensionServiceTest, TaxiiServesOneCollectionPerView) {
 
   // Tenants: acme's reader sees acme's views; beta's reader neither lists nor reads them.
   auto caller = [&](v1::TokenRole role, const std::string& org) {
-    v1::CreateTokenRequest req;
-    req.set_role(role);
-    req.set_org_id(org);
-    v1::CreateTokenResponse resp;
-    EXPECT_OK(client().Call(&v1::TokenService::Stub::CreateToken, req, &resp));
-    return taxii.Authenticate("Bearer " + resp.secret());
+    return taxii.Authenticate("Bearer " + TokenSecret(role, org));
   };
   ASSERT_OK_AND_ASSIGN(core::Caller acme_reader, caller(v1::TOKEN_ROLE_READER, "acme"));
   ASSERT_OK(taxii.Collection(acme_reader, id).status());
@@ -425,11 +430,7 @@ TEST_F(ExtensionServiceTest, TaxiiServesOneCollectionPerView) {
 // as the organization's extensions give it (else as the release has it), holds
 // one of the values; the extensions' own groups that match are named, not counted.
 TEST_F(ExtensionServiceTest, GapSelectsGroupsByACustomProperty) {
-  v1::CreateOrganizationRequest org;
-  org.set_org_id("sectors");
-  org.set_release("enterprise-attack@18.0");
-  v1::Organization created;
-  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, org, &created));
+  ASSERT_OK(CreateOrg("sectors"));
   ASSERT_OK(Create("sectors", "sel", "ACME"));
   v1::ImportExtensionObjectsResponse imported;
   ASSERT_OK(Import("sectors", "sel", {"acme-main.json"}, &imported));
@@ -506,24 +507,16 @@ TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNoth
   EXPECT_EQ(listed.extensions(0).name(), "main");
 
   // acme's editor may not touch beta's extensions; beta's reader may read but not write.
-  auto token = [&](v1::TokenRole role, const std::string& org) {
-    v1::CreateTokenRequest req;
-    req.set_role(role);
-    req.set_org_id(org);
-    v1::CreateTokenResponse resp;
-    EXPECT_OK(client().Call(&v1::TokenService::Stub::CreateToken, req, &resp));
-    return resp.secret();
-  };
   ClientOptions o;
   o.target = server_->address();
-  o.token = token(v1::TOKEN_ROLE_EDITOR, "acme");
+  o.token = TokenSecret(v1::TOKEN_ROLE_EDITOR, "acme");
   ASSERT_OK_AND_ASSIGN(auto acme_editor, Client::Connect(o));
   v1::GetExtensionRequest get;
   get.set_org_id("beta");
   get.set_name("main");
   v1::GetExtensionResponse got;
   EXPECT_THAT(acme_editor->Call(&Ext::GetExtension, get, &got), StatusIs(absl::StatusCode::kPermissionDenied));
-  o.token = token(v1::TOKEN_ROLE_READER, "beta");
+  o.token = TokenSecret(v1::TOKEN_ROLE_READER, "beta");
   ASSERT_OK_AND_ASSIGN(auto beta_reader, Client::Connect(o));
   EXPECT_OK(beta_reader->Call(&Ext::GetExtension, get, &got));
   v1::SetExtensionFieldRequest set;
@@ -546,11 +539,7 @@ TEST_F(ExtensionServiceTest, DeleteRemovesEverythingAndOtherOrganizationsSeeNoth
 }
 
 TEST_F(ExtensionServiceTest, OrganizationDocumentCarriesExtensions) {
-  v1::CreateOrganizationRequest create;
-  create.set_org_id("gamma");
-  create.set_release("enterprise-attack@18.0");
-  v1::Organization org;
-  ASSERT_OK(client().Call(&v1::OrgService::Stub::CreateOrganization, create, &org));
+  ASSERT_OK(CreateOrg("gamma"));
   ASSERT_OK(Create("gamma", "main", "GAMMA"));
   v1::ImportExtensionObjectsRequest req;
   req.set_org_id("gamma");
