@@ -639,9 +639,12 @@ absl::StatusOr<GroupsWhereAnswer> GroupsWhere(Application& app, const OrgId& org
     if (values[i].empty()) return absl::InvalidArgumentError(Cat("threat.custom_property.values[", i, "]: empty value"));
   const ReleaseGraph& g = release.graph();
   GroupsWhereAnswer out;
-  // The extensions' versions of objects, by STIX id (the later `modified` when two extensions edit one object).
-  std::unordered_map<std::string, std::pair<std::string, std::string>> edited;  // id -> (json, view)
-  std::unordered_map<std::string, std::string> edited_modified;
+  // The extensions' versions of groups, by STIX id (the later `modified` when two extensions edit one).
+  struct Version {
+    std::string json, view;
+    ObjectRecord record;
+  };
+  std::unordered_map<std::string, Version> edited;
   TTP_ASSIGN_OR_RETURN(std::vector<Extension> all, app.extensions().List(org));
   for (const Extension& e : all) {
     if (e.base_release != g.id().Name()) continue;
@@ -650,10 +653,9 @@ absl::StatusOr<GroupsWhereAnswer> GroupsWhere(Application& app, const OrgId& org
     for (auto& o : objects) {
       auto r = ExtractRecordFromJson(o.json);
       if (!r.ok() || r->type != "intrusion-set") continue;
-      auto [it, fresh] = edited_modified.try_emplace(o.stix_id, r->modified);
-      if (!fresh && it->second >= r->modified) continue;
-      it->second = r->modified;
-      edited[o.stix_id] = {std::move(o.json), Cat(e.org, "/", e.name)};
+      auto it = edited.find(o.stix_id);
+      if (it != edited.end() && it->second.record.modified >= r->modified) continue;
+      edited[o.stix_id] = {std::move(o.json), Cat(e.org, "/", e.name), std::move(*r)};
     }
   }
   // The release's active in-domain groups: their JSON where no extension edits them.
@@ -677,20 +679,16 @@ absl::StatusOr<GroupsWhereAnswer> GroupsWhere(Application& app, const OrgId& org
   for (NodeId n : groups) {
     const Node& node = g.node(n);
     auto it = edited.find(node.stix_id);
-    const std::string& json = it != edited.end() ? it->second.first : base_json[next_base++];
+    const std::string& json = it != edited.end() ? it->second.json : base_json[next_base++];
     TTP_ASSIGN_OR_RETURN(bool hit, matches(json));
     if (hit) out.release_groups.push_back(node.attack_id.empty() ? node.stix_id : node.attack_id);
     if (it != edited.end()) edited.erase(it);
   }
   // What is left are the extensions' own groups (or edits of groups the release no longer has active).
   for (auto& [stix_id, version] : edited) {
-    if (g.FindStix(stix_id) != kNoNode) continue;
-    TTP_ASSIGN_OR_RETURN(bool hit, matches(version.first));
-    if (!hit) continue;
-    auto r = ExtractRecordFromJson(version.first);
-    if (!r.ok()) return r.status();
-    if (r->revoked || r->deprecated) continue;
-    out.custom_groups.push_back({version.second, stix_id, r->attack_id, r->name});
+    if (g.FindStix(stix_id) != kNoNode || version.record.revoked || version.record.deprecated) continue;
+    TTP_ASSIGN_OR_RETURN(bool hit, matches(version.json));
+    if (hit) out.custom_groups.push_back({version.view, stix_id, version.record.attack_id, version.record.name});
   }
   std::sort(out.custom_groups.begin(), out.custom_groups.end(),
             [](const ExtensionGroup& a, const ExtensionGroup& b) { return a.attack_id < b.attack_id; });

@@ -13,6 +13,7 @@ set -u
 : "${TTPCTL:?set TTPCTL to the ttpctl binary}"
 : "${TTPGRAPH_SHARED_DATA:?set TTPGRAPH_SHARED_DATA to ../shared/data}"
 SRC="${TTPGRAPH_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+PY=/usr/bin/python3  # Debian's, with the python3-* packages deploy/install_deps.sh installs
 
 passed=0
 failed=0
@@ -65,6 +66,18 @@ start_server() {
     kill -KILL "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=""
+  done
+  return 1
+}
+
+# start_server with --http-listen on a free port as well (ARGS... to ttpgraphd); sets
+# HTTP_PORT and URL (http://127.0.0.1:HTTP_PORT).
+start_with_http() {
+  local attempt
+  for attempt in 1 2 3; do
+    HTTP_PORT=$(free_port)
+    URL="http://127.0.0.1:$HTTP_PORT"
+    start_server --http-listen "127.0.0.1:$HTTP_PORT" "$@" && return 0
   done
   return 1
 }

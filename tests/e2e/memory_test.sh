@@ -31,13 +31,7 @@ EOF
 
 # The ratio limit out of the way, so the size limits are what refuses. The HTTP
 # listener's metrics say when the compaction that follows an import has ended.
-started=""
-for attempt in 1 2 3; do
-  HTTP_PORT=$(free_port)
-  start_server --max-bundle-mb 64 --max-inflation-ratio 1000000 --http-listen "127.0.0.1:$HTTP_PORT" &&
-    started=1 && break
-done
-if [ -z "$started" ]; then
+if ! start_with_http --max-bundle-mb 64 --max-inflation-ratio 1000000; then
   fail "ttpgraphd did not start"
   cat "$WORK/server.log"
   finish
@@ -58,12 +52,9 @@ settle() {
 # long) until no compaction of imported files is asked for or running: what it
 # holds while it runs is not what an import leaves behind.
 compacted() {
-  local i running
-  for i in $(seq 1 1200); do
-    running=$(python3 -c 'import sys, urllib.request
-text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode()
-print(next(l.split()[1] for l in text.splitlines() if l.startswith("ttpgraph_rocksdb_import_compaction_running ")))' \
-      "$HTTP_PORT" 2>/dev/null)
+  local running="" start=$SECONDS
+  while [ $((SECONDS - start)) -lt 120 ]; do
+    running=$("$PY" "$SRC/tests/e2e/metrics_check.py" value "$URL/metrics" ttpgraph_rocksdb_import_compaction_running)
     [ "$running" = 0 ] && return 0
     sleep 0.1
   done

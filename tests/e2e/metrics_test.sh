@@ -14,21 +14,11 @@
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA (set by ctest).
 source "$(dirname "$0")/lib.sh"
 e2e_init metrics
-PY=/usr/bin/python3
 CHECK="$SRC/tests/e2e/metrics_check.py"
 openssl rand -hex 24 >"$WORK/metrics.token"
 AUTH="Bearer $(cat "$WORK/metrics.token")"
 TESTDATA="$SRC/tests/testdata"
 
-start_with_http() {  # start_with_http ARGS...: start_server with --http-listen on a free port; sets URL
-  local attempt
-  for attempt in 1 2 3; do
-    HTTP_PORT=$(free_port)
-    URL="http://127.0.0.1:$HTTP_PORT"
-    start_server --http-listen "127.0.0.1:$HTTP_PORT" "$@" && return 0
-  done
-  return 1
-}
 M() { "$PY" "$CHECK" value "$URL/metrics" "$@" --auth "$AUTH"; }  # M NAME [LABEL=VALUE]...
 status() { "$PY" "$CHECK" status "$URL$1" "${@:2}"; }
 wait_ready() {

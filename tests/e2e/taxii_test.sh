@@ -13,7 +13,6 @@
 # Env: TTPGRAPHD, TTPCTL, TTPGRAPH_SHARED_DATA (set by ctest).
 source "$(dirname "$0")/lib.sh"
 e2e_init taxii
-PY=/usr/bin/python3
 CLIENT="$SRC/tests/e2e/taxii_client.py"
 BUNDLE="$TTPGRAPH_SHARED_DATA/attack/enterprise-attack-18.1.json.gz"
 

@@ -271,13 +271,7 @@ v1::GapRequest GapRequestFrom(const Args& a) {
       UsageError(a, "--groups-where takes FIELD=VALUE[,VALUE...], e.g. x_acme_sector=finance");
     auto* selector = req.mutable_threat()->mutable_custom_property();
     selector->set_property(where.substr(0, eq));
-    std::string values = where.substr(eq + 1);
-    for (size_t start = 0;;) {
-      const size_t comma = values.find(',', start);
-      selector->add_values(values.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (const std::string& v : CommaList(where.substr(eq + 1))) selector->add_values(v);
   } else {
     ThreatFromFlags(a, req.mutable_threat());
   }
